@@ -1,0 +1,72 @@
+// The one reader of process.env (STYLE.md). Every setting has a default that runs the embedded mode:
+// no DATABASE_URL / MQTT_URL / REDIS_URL means embedded PostgreSQL, in-process broker, in-memory state.
+import { z } from 'zod';
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .pipe(z.string().url().optional())
+  .optional();
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** HTTP API, console and health endpoints. */
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port.default(8080),
+  /** Embedded data (PGlite files, generated secrets) lives here and survives restarts. */
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: optionalUrl,
+  DB_POOL_SIZE: z.coerce.number().int().min(2).max(100).default(10),
+  /** Force a storage mode instead of detecting it; 'auto' detects (ARCHITECTURE.md, storage adapts). */
+  STORAGE_MODE: z.enum(['auto', 'timescaledb', 'timescaledb-apache', 'postgres']).default('auto'),
+  /** How long fixes and device events are kept (Art. 29/54: location data only for corrections work). */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  /** Oldest fix accepted from store-and-forward, in days; older is refused as too_old. */
+  MAX_FIX_AGE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** Largest allowed device clock lead over server time, in seconds. */
+  MAX_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(86_400).default(300),
+  MQTT_URL: optionalUrl,
+  MQTT_USERNAME: z.string().optional(),
+  MQTT_PASSWORD: z.string().optional(),
+  /** Client id of this instance's persistent session on a real broker. */
+  MQTT_CLIENT_ID: z.string().default('em-ingest-1'),
+  /** With several instances, the MQTT v5 shared-subscription group; empty for a single instance. */
+  MQTT_SHARE_GROUP: z.string().default(''),
+  MQTT_LISTEN_HOST: z.string().default('127.0.0.1'),
+  MQTT_LISTEN_PORT: port.default(1883),
+  OSMAND_HOST: z.string().default('127.0.0.1'),
+  OSMAND_PORT: port.default(5055),
+  REDIS_URL: optionalUrl,
+  /** Signs console/API tokens; generated into DATA_DIR when unset. */
+  TOKEN_SECRET: z.string().min(32).optional(),
+  TOKEN_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .default(8 * 3600),
+  /** Base map tiles, e.g. an offline tile server; empty draws zones and tracks on a plain background. */
+  MAP_TILE_URL: z.string().default(''),
+  /** Seed the demo org units and an admin on first start. */
+  SEED_DEMO: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,8 @@
+import type { StorageMode } from '../storage-mode.ts';
+
+/** A versioned schema step; `up` may differ by storage mode (hypertable vs native partitions). */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(mode: StorageMode): string[];
+}

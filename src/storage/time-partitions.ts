@@ -1,0 +1,103 @@
+// Keeps the time series' shape over time, per storage mode (ARCHITECTURE.md, storage adapts):
+// native partitions created ahead and dropped after retention (postgres), drop_chunks (Apache
+// TimescaleDB), or TimescaleDB's own retention policy (community). Also refreshes the hourly summary
+// where no continuous aggregate exists.
+import type pg from 'pg';
+import type { StorageMode } from './storage-mode.ts';
+
+const DAY_MS = 86_400_000;
+const PARTITIONED = ['fixes', 'device_events'] as const;
+
+export interface RetentionSettings {
+  retentionDays: number;
+  /** Partitions must exist back to the oldest fix that ingest accepts. */
+  maxFixAgeDays: number;
+  /** Days of partitions created ahead of now. */
+  aheadDays?: number;
+}
+
+function dayName(t: number): string {
+  return new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+export async function maintainTimeSeries(
+  pool: pg.Pool,
+  mode: StorageMode,
+  settings: RetentionSettings,
+  now: number,
+): Promise<{ created: string[]; dropped: string[] }> {
+  const created: string[] = [];
+  const dropped: string[] = [];
+  if (mode === 'timescaledb') {
+    for (const table of PARTITIONED) {
+      await pool.query(
+        `select add_retention_policy('${table}', interval '${settings.retentionDays} days', if_not_exists => true)`,
+      );
+    }
+    return { created, dropped };
+  }
+  if (mode === 'timescaledb-apache') {
+    for (const table of PARTITIONED) {
+      const res = await pool.query<{ chunk: string }>(
+        `select drop_chunks('${table}', older_than => now() - interval '${settings.retentionDays} days') as chunk`,
+      );
+      dropped.push(...res.rows.map((r) => r.chunk));
+    }
+    return { created, dropped };
+  }
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  const firstDay = today - Math.min(settings.maxFixAgeDays + 1, settings.retentionDays) * DAY_MS;
+  const lastDay = today + (settings.aheadDays ?? 3) * DAY_MS;
+  for (const table of PARTITIONED) {
+    const existing = await pool.query<{ name: string }>(
+      `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+       join pg_class p on p.oid = i.inhparent where p.relname = $1`,
+      [table],
+    );
+    const names = new Set(existing.rows.map((r) => r.name));
+    for (let day = firstDay; day <= lastDay; day += DAY_MS) {
+      const name = `${table}_p${dayName(day)}`;
+      if (names.has(name)) continue;
+      await pool.query(
+        `create table if not exists ${name} partition of ${table}
+         for values from ('${new Date(day).toISOString()}') to ('${new Date(day + DAY_MS).toISOString()}')`,
+      );
+      created.push(name);
+    }
+    const cutoff = dayName(today - settings.retentionDays * DAY_MS);
+    for (const name of names) {
+      const m = /_p(\d{8})$/.exec(name);
+      if (m?.[1] && m[1] < cutoff) {
+        await pool.query(`drop table if exists ${name}`);
+        dropped.push(name);
+      }
+    }
+  }
+  return { created, dropped };
+}
+
+/** Recomputes device_hourly for [from, to) where it is a table the service keeps (not a cagg). */
+export async function refreshHourlySummary(
+  pool: pg.Pool,
+  mode: StorageMode,
+  from: number,
+  to: number,
+): Promise<void> {
+  if (mode === 'timescaledb') {
+    await pool.query(`call refresh_continuous_aggregate('device_hourly', $1::timestamptz, $2::timestamptz)`, [
+      new Date(from),
+      new Date(to),
+    ]);
+    return;
+  }
+  await pool.query(
+    `insert into device_hourly (device_id, hour, fixes, lat, lon, best_acc, first_ts, last_ts, min_batt)
+     select device_id, date_trunc('hour', ts), count(*)::int, avg(lat), avg(lon), min(acc), min(ts), max(ts), min(batt)
+     from fixes where ts >= date_trunc('hour', $1::timestamptz) and ts < $2
+     group by device_id, date_trunc('hour', ts)
+     on conflict (device_id, hour) do update set fixes = excluded.fixes, lat = excluded.lat, lon = excluded.lon,
+       best_acc = excluded.best_acc, first_ts = excluded.first_ts, last_ts = excluded.last_ts,
+       min_batt = excluded.min_batt`,
+    [new Date(from), new Date(to)],
+  );
+}
