@@ -51,6 +51,8 @@ export const ConfigSchema = z.object({
     .default(8 * 3600),
   /** Base map tiles, e.g. an offline tile server; empty draws zones and tracks on a plain background. */
   MAP_TILE_URL: z.string().default(''),
+  /** Password of the seeded admin; generated and printed once when unset. */
+  ADMIN_INITIAL_PASSWORD: z.string().min(8).optional(),
   /** Seed the demo org units and an admin on first start. */
   SEED_DEMO: z
     .enum(['true', 'false'])

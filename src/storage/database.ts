@@ -2,7 +2,7 @@
 // Postgres-protocol socket (docs/decisions/0001-embedded-postgres.md). Everything above this file
 // speaks plain `pg`, so the embedded default and production share one code path.
 import pg from 'pg';
-import type { StorageMode } from './storage-mode.ts';
+import type { StorageMode } from './storage-mode.js';
 
 export interface Database {
   readonly pool: pg.Pool;

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { createPool, type Database } from './database.ts';
+import { createPool, type Database } from './database.js';
 
 export async function openEmbeddedPostgres(dataDir: string, poolSize: number): Promise<Database> {
   const dir = join(dataDir, 'pglite');

@@ -2,7 +2,7 @@
 // which every mode (TimescaleDB, PostgreSQL, PGlite) runs the same. ON CONFLICT on (device_id, ts)
 // makes a redelivered batch a no-op (ARCHITECTURE.md: on redelivery, duplicate nothing).
 import type pg from 'pg';
-import type { DeviceEvent, Fix } from '../domain/fix.ts';
+import type { DeviceEvent, Fix } from '../domain/fix.js';
 
 export interface StoredFix extends Fix {
   readonly superviseeId: string | null;

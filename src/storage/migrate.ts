@@ -2,9 +2,9 @@
 // its own transaction, under an advisory lock so concurrent instances do not race. The storage mode a
 // database was first migrated in is recorded and kept: tables cannot switch between layouts silently.
 import type pg from 'pg';
-import type { Logger } from '../logger.ts';
-import { migrations } from './migrations/index.ts';
-import { detectStorageMode, type StorageMode } from './storage-mode.ts';
+import type { Logger } from '../logger.js';
+import { migrations } from './migrations/index.js';
+import { detectStorageMode, type StorageMode } from './storage-mode.js';
 
 const LOCK_KEY = 7_300_421; // arbitrary, constant: the migration lock's advisory-lock id
 

@@ -3,7 +3,7 @@
 // TimescaleDB), or TimescaleDB's own retention policy (community). Also refreshes the hourly summary
 // where no continuous aggregate exists.
 import type pg from 'pg';
-import type { StorageMode } from './storage-mode.ts';
+import type { StorageMode } from './storage-mode.js';
 
 const DAY_MS = 86_400_000;
 const PARTITIONED = ['fixes', 'device_events'] as const;

@@ -1,6 +1,6 @@
 // Org units, people, devices, legal orders, zones, leave, incidents, dead letters and the audit log.
 // Paths ('/city/county/office/') make "at or below my unit" one indexed prefix match (DOMAIN.md hierarchy).
-import type { Migration } from './migration.ts';
+import type { Migration } from './migration.js';
 
 export const core: Migration = {
   version: 1,

@@ -1,6 +1,6 @@
 // Fixes and device events: the time series. Idempotent on the device's identity of a fix (device, ts),
 // so a redelivered batch stores nothing twice. Layout by storage mode (ARCHITECTURE.md).
-import type { Migration } from './migration.ts';
+import type { Migration } from './migration.js';
 
 const fixesColumns = `
   device_id text not null,

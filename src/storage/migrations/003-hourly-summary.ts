@@ -1,6 +1,6 @@
 // Hourly per-device summary used by track queries over long ranges. With the community licence it is a
 // continuous aggregate refreshed by TimescaleDB; elsewhere a table the service refreshes (time-partitions.ts).
-import type { Migration } from './migration.ts';
+import type { Migration } from './migration.js';
 
 export const hourlySummary: Migration = {
   version: 3,

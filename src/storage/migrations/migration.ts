@@ -1,4 +1,4 @@
-import type { StorageMode } from '../storage-mode.ts';
+import type { StorageMode } from '../storage-mode.js';
 
 /** A versioned schema step; `up` may differ by storage mode (hypertable vs native partitions). */
 export interface Migration {

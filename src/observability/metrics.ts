@@ -1,0 +1,53 @@
+// Prometheus metrics (issue 3 item 7, issue 10 item 4). Every refusal is counted by reason so an
+// operator can see what devices are doing wrong (DEVELOPERS.md non-negotiable 4).
+import client from 'prom-client';
+
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const c = <T extends string>(name: string, help: string, labelNames: readonly T[]) =>
+    new client.Counter<T>({ name, help, labelNames, registers: [registry] });
+  return {
+    registry,
+    fixesReceived: c('em_fixes_received_total', 'Fixes decoded from any source', ['protocol']),
+    fixesAccepted: c('em_fixes_accepted_total', 'Fixes stored as monitoring data', ['protocol']),
+    refusals: c('em_refusals_total', 'Messages or fixes refused, by reason', ['reason', 'protocol']),
+    eventsAccepted: c('em_device_events_accepted_total', 'Device events stored', ['type']),
+    incidentChanges: c('em_incident_changes_total', 'Incident changes committed', ['kind', 'action']),
+    deadLetterDrops: c(
+      'em_dead_letters_not_kept_total',
+      'Dead letters not kept because the table was full',
+      [],
+    ),
+    queueDepth: new client.Gauge({
+      name: 'em_pipeline_queue_depth',
+      help: 'Messages waiting for the pipeline',
+      registers: [registry],
+    }),
+    batchCommitSeconds: new client.Histogram({
+      name: 'em_batch_commit_seconds',
+      help: 'Time to evaluate and commit one pipeline batch',
+      buckets: [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    ingestLagSeconds: new client.Histogram({
+      name: 'em_ingest_lag_seconds',
+      help: 'Commit time minus fix time',
+      buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 3600],
+      registers: [registry],
+    }),
+    dependencyUp: new client.Gauge({
+      name: 'em_dependency_up',
+      help: '1 when a dependency answered its last readiness check',
+      labelNames: ['dependency'],
+      registers: [registry],
+    }),
+    wsConnections: new client.Gauge({
+      name: 'em_ws_connections',
+      help: 'Open console WebSocket connections',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
