@@ -111,6 +111,7 @@ export const core: Migration = {
        started_at timestamptz not null,
        opened_at timestamptz not null,
        updated_at timestamptz not null,
+       announced_at timestamptz,
        acknowledged_at timestamptz,
        acknowledged_by text references users(id),
        resolved_at timestamptz,

@@ -1,0 +1,70 @@
+// Who is who: devices, the supervisee each belongs to, and each supervisee's compiled rules context.
+// Loaded from the database and swapped whole on reload, so the hot path reads plain maps and never
+// waits on I/O.
+import type { SupervisionLevel } from '../../schemas/enums.js';
+import type { PersonRulesContext } from '../domain/rules/person-context.js';
+
+export interface DeviceRecord {
+  readonly id: string;
+  readonly superviseeId: string | null;
+  readonly kind: 'ankle' | 'phone';
+  readonly secretHash: string;
+  readonly disabled: boolean;
+  readonly owntracksUser: string | null;
+  readonly owntracksDevice: string | null;
+}
+
+export interface PersonRecord {
+  readonly id: string;
+  readonly orgUnitId: string;
+  /** '/city/county/office/': scope checks are prefix matches (DOMAIN.md hierarchy). */
+  readonly orgPath: string;
+  readonly level: SupervisionLevel;
+  readonly context: PersonRulesContext;
+}
+
+export interface DirectorySnapshot {
+  readonly devices: ReadonlyMap<string, DeviceRecord>;
+  readonly owntracks: ReadonlyMap<string, DeviceRecord>;
+  readonly persons: ReadonlyMap<string, PersonRecord>;
+  /** Protected-person device id → zone ids whose circle follows it. */
+  readonly protectedDevices: ReadonlySet<string>;
+  readonly loadedAt: number;
+}
+
+export const EMPTY_DIRECTORY: DirectorySnapshot = {
+  devices: new Map(),
+  owntracks: new Map(),
+  persons: new Map(),
+  protectedDevices: new Set(),
+  loadedAt: 0,
+};
+
+export const owntracksKey = (user: string, device: string) => `${user}/${device}`;
+
+export class Directory {
+  private snapshot: DirectorySnapshot = EMPTY_DIRECTORY;
+
+  constructor(private readonly loader: () => Promise<DirectorySnapshot>) {}
+
+  async reload(): Promise<DirectorySnapshot> {
+    this.snapshot = await this.loader();
+    return this.snapshot;
+  }
+
+  get current(): DirectorySnapshot {
+    return this.snapshot;
+  }
+
+  device(id: string): DeviceRecord | undefined {
+    return this.snapshot.devices.get(id);
+  }
+
+  deviceByOwnTracks(user: string, device: string): DeviceRecord | undefined {
+    return this.snapshot.owntracks.get(owntracksKey(user, device));
+  }
+
+  person(id: string): PersonRecord | undefined {
+    return this.snapshot.persons.get(id);
+  }
+}

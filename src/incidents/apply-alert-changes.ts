@@ -1,0 +1,102 @@
+// Turns the rules' alert changes into incidents: one incident per person, kind (and zone) and
+// episode, updated while it lasts. Runs inside the batch's transaction, so an incident change is
+// stored with the fixes that caused it and published only after commit (ARCHITECTURE.md).
+import type pg from 'pg';
+import type { AlertChange } from '../domain/rules/alert-change.js';
+import { NEEDS_OFFICER_TO_CLOSE, UPDATE_EVENT_INTERVAL_MS } from './incident-kinds.js';
+
+export interface IncidentEventRow {
+  cursor: number;
+  incidentId: number;
+  orgPath: string;
+  at: string;
+  actor: string;
+  action: string;
+  data: Record<string, unknown>;
+}
+
+export interface PersonScope {
+  readonly orgUnitId: string;
+  readonly orgPath: string;
+}
+
+type Client = Pick<pg.PoolClient, 'query'>;
+
+const INCIDENT_COLUMNS = `id, supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state, condition_active,
+  started_at, opened_at, updated_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, disposition, note,
+  escalation_level, confidence, late, evidence`;
+
+export async function recordIncidentEvent(
+  client: Client,
+  incident: Record<string, unknown>,
+  actor: string,
+  action: string,
+): Promise<IncidentEventRow> {
+  const res = await client.query<{ cursor: number; at: Date }>(
+    `insert into incident_events (incident_id, org_path, actor, action, data) values ($1, $2, $3, $4, $5)
+     returning cursor, at`,
+    [incident.id, incident.org_path, actor, action, JSON.stringify(incident)],
+  );
+  const row = res.rows[0]!;
+  return {
+    cursor: row.cursor,
+    incidentId: incident.id as number,
+    orgPath: incident.org_path as string,
+    at: row.at.toISOString(),
+    actor,
+    action,
+    data: incident,
+  };
+}
+
+export async function applyAlertChange(
+  client: Client,
+  superviseeId: string,
+  scope: PersonScope,
+  change: AlertChange,
+  now: number,
+): Promise<IncidentEventRow | null> {
+  const zone = change.zoneId ?? '';
+  const open = await client.query<Record<string, unknown> & { id: number; announced_at: Date | null }>(
+    `select ${INCIDENT_COLUMNS}, announced_at from incidents
+     where supervisee_id = $1 and kind = $2 and coalesce(zone_id, '') = $3 and state <> 'resolved' for update`,
+    [superviseeId, change.kind, zone],
+  );
+  const existing = open.rows[0];
+  const evidence = JSON.stringify(change.evidence.slice(-10));
+  const detail = change.detail ?? {};
+  if (change.action === 'open' && !existing) {
+    const res = await client.query<Record<string, unknown>>(
+      `insert into incidents (supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state, started_at,
+         opened_at, updated_at, announced_at, confidence, late, evidence)
+       values ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8, $8, $9, $10, $11) returning ${INCIDENT_COLUMNS}`,
+      [superviseeId, scope.orgUnitId, scope.orgPath, change.kind, change.zoneId ?? null, change.severity,
+        new Date(change.startedAt), new Date(now), change.confidence, change.late, evidence],
+    );
+    return recordIncidentEvent(client, { ...res.rows[0]!, detail }, 'rules', 'opened');
+  }
+  if (!existing) return null; // an update or clear for an episode an officer already closed
+  if (change.action === 'clear') {
+    const autoResolve = !NEEDS_OFFICER_TO_CLOSE.has(change.kind);
+    const res = await client.query<Record<string, unknown>>(
+      `update incidents set condition_active = false, updated_at = $2,
+         state = case when $3 then 'resolved' else state end,
+         resolved_at = case when $3 then $2 else resolved_at end,
+         disposition = case when $3 then 'condition_cleared' else disposition end
+       where id = $1 returning ${INCIDENT_COLUMNS}`,
+      [existing.id, new Date(now), autoResolve],
+    );
+    return recordIncidentEvent(client, { ...res.rows[0]!, detail }, 'rules', autoResolve ? 'auto_resolved' : 'cleared');
+  }
+  // open (again) or update of a running episode: refresh evidence; announce at most once a minute.
+  const lastAnnounced = existing.announced_at?.getTime() ?? 0;
+  const announce = now - lastAnnounced >= UPDATE_EVENT_INTERVAL_MS;
+  const res = await client.query<Record<string, unknown>>(
+    `update incidents set condition_active = true, updated_at = $2, confidence = $3, evidence = $4,
+       late = late or $5, severity = $6, announced_at = case when $7 then $2 else announced_at end
+     where id = $1 returning ${INCIDENT_COLUMNS}`,
+    [existing.id, new Date(now), change.confidence, evidence, change.late, change.severity, announce],
+  );
+  if (!announce) return null;
+  return recordIncidentEvent(client, { ...res.rows[0]!, detail }, 'rules', 'updated');
+}

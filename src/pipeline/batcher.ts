@@ -1,0 +1,120 @@
+// Batches submissions across devices and runs one batch at a time, so fixes of a device are evaluated
+// serially and in order, and decision state changes only after its batch commits. While one batch
+// commits the next one fills: light load gets small, fast batches; heavy load gets large ones.
+// Backpressure (issue 3 item 5): past `maxQueuedFixes`, submit() waits, so adapters stop acknowledging
+// and stop reading instead of buffering without limit. A failed commit is retried, never dropped.
+import type { Logger } from '../logger.js';
+import type { Submission, SubmissionOutcome } from './types.js';
+
+export interface BatchRunner {
+  /** Runs every stage for these submissions; resolves with one outcome per submission after commit. */
+  runBatch(submissions: readonly Submission[]): Promise<SubmissionOutcome[]>;
+}
+
+interface Pending {
+  submission: Submission;
+  resolve(outcome: SubmissionOutcome): void;
+  reject(err: Error): void;
+}
+
+export interface BatcherOptions {
+  maxBatchFixes: number;
+  maxQueuedFixes: number;
+  retryDelaysMs: readonly number[];
+  onQueueDepth?: (depth: number) => void;
+  onRetry?: (err: Error, attempt: number) => void;
+}
+
+export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
+  maxBatchFixes: 2000,
+  maxQueuedFixes: 50_000,
+  retryDelaysMs: [50, 200, 500, 1000, 2000, 5000],
+};
+
+const weight = (s: Submission) => Math.max(1, s.fixes.length + s.events.length);
+
+export class Batcher {
+  private queue: Pending[] = [];
+  private queuedFixes = 0;
+  private running = false;
+  private closed = false;
+  private spaceWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly runner: BatchRunner,
+    private readonly log: Logger,
+    private readonly options: BatcherOptions = DEFAULT_BATCHER_OPTIONS,
+  ) {}
+
+  get depth(): number {
+    return this.queuedFixes;
+  }
+
+  async submit(submission: Submission): Promise<SubmissionOutcome> {
+    if (this.closed) throw new Error('pipeline is shutting down');
+    while (this.queuedFixes >= this.options.maxQueuedFixes) {
+      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+      if (this.closed) throw new Error('pipeline is shutting down');
+    }
+    return new Promise<SubmissionOutcome>((resolve, reject) => {
+      this.queue.push({ submission, resolve, reject });
+      this.queuedFixes += weight(submission);
+      this.options.onQueueDepth?.(this.queuedFixes);
+      if (!this.running) void this.drain();
+    });
+  }
+
+  /** Stops taking submissions and waits for everything queued to commit (graceful shutdown). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of this.spaceWaiters.splice(0)) wake();
+    if (!this.running && this.queue.length === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private take(): Pending[] {
+    const taken: Pending[] = [];
+    let fixes = 0;
+    while (this.queue.length > 0 && (taken.length === 0 || fixes + weight(this.queue[0]!.submission) <= this.options.maxBatchFixes)) {
+      const next = this.queue.shift()!;
+      fixes += weight(next.submission);
+      taken.push(next);
+    }
+    return taken;
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const taken = this.take();
+        const outcomes = await this.runWithRetry(taken.map((p) => p.submission));
+        const released = taken.reduce((n, p) => n + weight(p.submission), 0);
+        this.queuedFixes -= released;
+        this.options.onQueueDepth?.(this.queuedFixes);
+        taken.forEach((p, i) => p.resolve(outcomes[i]!));
+        for (const wake of this.spaceWaiters.splice(0)) wake();
+      }
+    } finally {
+      this.running = false;
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  private async runWithRetry(submissions: readonly Submission[]): Promise<SubmissionOutcome[]> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.runner.runBatch(submissions);
+      } catch (err) {
+        const delays = this.options.retryDelaysMs;
+        const delay = delays[Math.min(attempt, delays.length - 1)]!;
+        this.options.onRetry?.(err as Error, attempt);
+        if (attempt === 0 || attempt % 10 === 0) {
+          this.log.error({ err, attempt, nextRetryMs: delay }, 'batch commit failed; holding the batch and retrying');
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+}

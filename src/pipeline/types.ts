@@ -1,0 +1,83 @@
+// What flows through the pipeline. A Submission is one device message (an MQTT publish or an HTTP
+// request) after decoding; its `settle` is called once the batch holding it is committed, and only
+// then does the adapter acknowledge the device (ARCHITECTURE.md: acknowledge after you persist).
+import type { DeviceEvent, Fix, IngestProtocol } from '../domain/fix.js';
+import type { AlertChange } from '../domain/rules/alert-change.js';
+
+/** A refusal of a whole message or of one item in it, counted by reason and kept as a dead letter. */
+export interface Refusal {
+  readonly reason: string;
+  readonly detail: string;
+  readonly index?: number | undefined;
+}
+
+export interface Submission {
+  readonly protocol: IngestProtocol;
+  /** The authenticated device (broker login, HTTP key); null when authentication itself failed. */
+  readonly deviceId: string | null;
+  readonly topic?: string | undefined;
+  /** Raw payload kept (bounded) with dead letters for inspection. */
+  readonly raw: string;
+  readonly receivedAt: number;
+  readonly fixes: readonly Fix[];
+  readonly events: readonly DeviceEvent[];
+  readonly refusals: readonly Refusal[];
+}
+
+export interface SubmissionOutcome {
+  readonly accepted: number;
+  readonly refused: number;
+  readonly duplicates: number;
+}
+
+/** One fix on its way through the stages; a stage that refuses it sets `refusal` and it stops there. */
+export interface FixItem {
+  readonly fix: Fix;
+  readonly submission: number;
+  superviseeId: string | null;
+  late: boolean;
+  refusal: Refusal | null;
+  /** Kept and stored, but not used for zone decisions (outlier, stale). */
+  evaluated: boolean;
+}
+
+export interface EventItem {
+  readonly event: DeviceEvent;
+  readonly submission: number;
+  superviseeId: string | null;
+  refusal: Refusal | null;
+}
+
+export interface DeadLetter {
+  readonly protocol: IngestProtocol;
+  readonly deviceId: string | null;
+  readonly topic: string | null;
+  readonly reason: string;
+  readonly detail: string;
+  readonly raw: string;
+}
+
+/** An alert change with the person it concerns, as decided inside one batch. */
+export interface PersonAlertChange {
+  readonly superviseeId: string;
+  readonly change: AlertChange;
+}
+
+export interface Batch {
+  readonly submissions: readonly Submission[];
+  readonly fixes: FixItem[];
+  readonly events: EventItem[];
+  readonly deadLetters: DeadLetter[];
+  readonly alertChanges: PersonAlertChange[];
+  /** Staged per-person decision state, applied to the state store only after commit. */
+  readonly stagedState: Map<string, unknown>;
+  /** Filled by the persist stage: committed incident changes to announce. */
+  readonly committed: unknown[];
+  readonly now: number;
+}
+
+/** Every stage has this one contract (ARCHITECTURE.md: the pipeline reads as one list). */
+export interface Stage {
+  readonly name: string;
+  run(batch: Batch): Promise<void> | void;
+}
