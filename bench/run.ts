@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchModule } from './bench-types.ts';
+import type { BenchModule } from './bench-types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -1,6 +1,6 @@
 // pino: pretty in a terminal for people, JSON lines otherwise for log shippers.
 import { pino } from 'pino';
-import type { Config } from './config.ts';
+import type { Config } from './config.js';
 
 export type Logger = pino.Logger;
 

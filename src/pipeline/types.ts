@@ -4,12 +4,12 @@
 import type { DeviceEvent, Fix, IngestProtocol } from '../domain/fix.js';
 import type { AlertChange } from '../domain/rules/alert-change.js';
 
-/** A refusal of a whole message or of one item in it, counted by reason and kept as a dead letter. */
-export interface Refusal {
-  readonly reason: string;
-  readonly detail: string;
-  readonly index?: number | undefined;
-}
+import type { RefusalReason } from '../../schemas/wire/refusal.js';
+import type { PersonState } from '../domain/rules/person-state.js';
+import type { Refusal } from '../ingest/decode/result.js';
+import type { IncidentEventRow } from '../incidents/apply-alert-changes.js';
+
+export type { Refusal };
 
 export interface Submission {
   readonly protocol: IngestProtocol;
@@ -22,6 +22,8 @@ export interface Submission {
   readonly fixes: readonly Fix[];
   readonly events: readonly DeviceEvent[];
   readonly refusals: readonly Refusal[];
+  /** A clock tick: timers (lost contact, leave overdue, curfew start) are evaluated at this time. */
+  readonly tick?: number | undefined;
 }
 
 export interface SubmissionOutcome {
@@ -52,7 +54,7 @@ export interface DeadLetter {
   readonly protocol: IngestProtocol;
   readonly deviceId: string | null;
   readonly topic: string | null;
-  readonly reason: string;
+  readonly reason: RefusalReason | 'rules_error';
   readonly detail: string;
   readonly raw: string;
 }
@@ -70,9 +72,13 @@ export interface Batch {
   readonly deadLetters: DeadLetter[];
   readonly alertChanges: PersonAlertChange[];
   /** Staged per-person decision state, applied to the state store only after commit. */
-  readonly stagedState: Map<string, unknown>;
+  readonly stagedState: Map<string, PersonState>;
   /** Filled by the persist stage: committed incident changes to announce. */
-  readonly committed: unknown[];
+  readonly committed: IncidentEventRow[];
+  /** Counts by refusal reason, filled as stages refuse; reported to metrics after commit. */
+  readonly refusalCounts: Map<string, number>;
+  /** Fixes stored but not used for decisions (stale, outlier_jump), by reason. */
+  readonly flagCounts: Map<string, number>;
   readonly now: number;
 }
 

@@ -1,0 +1,52 @@
+// OsmAnd protocol over HTTP as Traccar Client sends it (GET query, POST form, or POST JSON), on its own
+// port (5055 by default, as Traccar). Each device presents its key: `key` in the query, a bearer token,
+// or the last path segment (`/k/<key>`, for clients whose server URL is the only setting). The answer is
+// 200 only after the fix is committed (issue 3 item 5); the client retries anything else.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { type OsmAndRequest, parseOsmAndForm } from '../../ingest/decode/index.js';
+import type { IngestService } from '../../ingest/ingest-service.js';
+import type { Logger } from '../../logger.js';
+
+const MAX_BODY = 64 * 1024;
+
+function keyOf(req: FastifyRequest, params: Record<string, unknown>): string | null {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const fromPath = /^\/k\/([A-Za-z0-9_-]{16,})/.exec(req.url)?.[1];
+  if (fromPath) return fromPath;
+  const q = params.key;
+  return typeof q === 'string' ? q : null;
+}
+
+/** The request as text for a dead letter, without the device's key. */
+function scrub(text: string): string {
+  return text.replace(/([?&]key=)[^&]*/g, '$1***').replace(/\/k\/[A-Za-z0-9_-]+/, '/k/***');
+}
+
+export async function buildOsmAndServer(ingest: IngestService, log: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'osmand' }, { level: 'warn' }) as FastifyBaseLogger,
+    bodyLimit: MAX_BODY,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY }, (_req, body, done) => done(null, body));
+
+  const handler = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const queryText = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+    const body = typeof req.body === 'string' ? req.body : '';
+    const isJson = (req.headers['content-type'] ?? '').includes('application/json');
+    const query = parseOsmAndForm(queryText);
+    let request: OsmAndRequest;
+    if (isJson && body) request = { kind: 'json', body };
+    else request = { kind: 'params', params: { ...query, ...(body ? parseOsmAndForm(body) : {}) } };
+    const key = keyOf(req, query);
+    const raw = scrub(`${req.method} ${req.url}${body ? `\n${body}` : ''}`);
+    const result = await ingest.handleOsmAnd(request, key, raw);
+    return reply.code(result.status).type('text/plain').send(result.message);
+  };
+  for (const url of ['/', '/k/:key']) {
+    app.get(url, handler);
+    app.post(url, handler);
+  }
+  return app;
+}

@@ -1,0 +1,145 @@
+// The one entry for device messages from any adapter: authenticate the sender, decode the wire
+// format, and hand the result to the pipeline. Resolves only once the batch holding the message is
+// committed, so adapters acknowledge after persistence (ARCHITECTURE.md).
+import { nativeTopic, parseNativeTopic, parseOwnTracksTopic } from '../../schemas/wire/topics.js';
+import { deviceSecretMatches } from '../auth/device-secrets.js';
+import type { Directory } from '../directory/directory.js';
+import type { IngestProtocol } from '../domain/fix.js';
+import type { Batcher } from '../pipeline/batcher.js';
+import type { Submission, SubmissionOutcome } from '../pipeline/types.js';
+import {
+  type Decoded,
+  type DecodeLimits,
+  decodeNativeEvent,
+  decodeNativeTelemetry,
+  decodeOsmAnd,
+  decodeOwnTracks,
+  type OsmAndRequest,
+  type RefusalReason,
+} from './decode/index.js';
+
+const RAW_KEEP = 4096;
+
+export class IngestService {
+  constructor(
+    private readonly directory: Directory,
+    private readonly batcher: Batcher,
+    private readonly limits: DecodeLimits,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Broker login or HTTP key: the device id when the secret matches an enabled device. */
+  authenticate(deviceId: string, secret: string): boolean {
+    const device = this.directory.device(deviceId);
+    return !!device && !device.disabled && deviceSecretMatches(secret, device.secretHash);
+  }
+
+  /** May this authenticated MQTT user publish on this topic? Only under its own id (ARCHITECTURE.md). */
+  mayPublish(username: string, topic: string): boolean {
+    const native = parseNativeTopic(topic);
+    if (native) return native.deviceId === username && native.channel !== 'config';
+    const ot = parseOwnTracksTopic(topic);
+    if (ot) return this.directory.deviceByOwnTracks(ot.user, ot.device)?.id === username;
+    // OwnTracks sub-topics (…/event, …/info, …/cmd) of the device's own topic are accepted and ignored.
+    const device = this.directory.device(username);
+    return !!device?.owntracksUser && topic.startsWith(`owntracks/${device.owntracksUser}/${device.owntracksDevice}/`);
+  }
+
+  /** Topics a device may subscribe to and receive: its retained config, and OwnTracks commands. */
+  ownTopics(deviceId: string): string[] {
+    const device = this.directory.device(deviceId);
+    if (!device) return [];
+    const topics = [nativeTopic(deviceId, 'config')];
+    if (device.owntracksUser) topics.push(`owntracks/${device.owntracksUser}/${device.owntracksDevice}/cmd`);
+    return topics;
+  }
+
+  /** A publish from an authenticated MQTT client (or the service's own subscription on a real broker). */
+  async handleMqtt(topic: string, payload: Buffer, authenticatedAs: string | null): Promise<SubmissionOutcome> {
+    const receivedAt = this.clock();
+    const native = parseNativeTopic(topic);
+    if (native) {
+      if (authenticatedAs !== null && native.deviceId !== authenticatedAs) {
+        return this.refuse('native', authenticatedAs, topic, payload, 'forged_device_id', `publisher ${authenticatedAs} wrote under ${native.deviceId}`);
+      }
+      const decoded =
+        native.channel === 'telemetry'
+          ? decodeNativeTelemetry(native.deviceId, payload, receivedAt, this.limits)
+          : native.channel === 'events'
+            ? decodeNativeEvent(native.deviceId, payload, receivedAt, this.limits)
+            : { fixes: [], events: [], refusals: [] };
+      return this.submit('native', native.deviceId, topic, payload, receivedAt, decoded);
+    }
+    const ot = parseOwnTracksTopic(topic);
+    if (ot) {
+      const device = this.directory.deviceByOwnTracks(ot.user, ot.device);
+      if (!device) {
+        return this.refuse('owntracks', authenticatedAs, topic, payload, 'unknown_device', `no device registered for owntracks/${ot.user}/${ot.device}`);
+      }
+      if (authenticatedAs !== null && device.id !== authenticatedAs) {
+        return this.refuse('owntracks', authenticatedAs, topic, payload, 'forged_device_id', `publisher ${authenticatedAs} wrote as ${device.id}`);
+      }
+      const decoded = decodeOwnTracks(device.id, payload, receivedAt, this.limits);
+      return this.submit('owntracks', device.id, topic, payload, receivedAt, decoded);
+    }
+    return { accepted: 0, refused: 0, duplicates: 0 };
+  }
+
+  /**
+   * An OsmAnd request (Traccar Client). The device proves itself with its key (`key` parameter or
+   * Authorization: Bearer), checked against the id the request names.
+   */
+  async handleOsmAnd(request: OsmAndRequest, key: string | null, raw: string): Promise<SubmissionOutcome & { status: number; message: string }> {
+    const receivedAt = this.clock();
+    const decoded = decodeOsmAnd(request, receivedAt, this.limits);
+    const id = decoded.claimedDeviceId;
+    if (!id) {
+      const o = await this.refuse('osmand', null, null, raw, 'schema_invalid', 'no device id (id, deviceid or device_id)');
+      return { ...o, status: 400, message: 'missing device id' };
+    }
+    if (!key || !this.authenticate(id, key)) {
+      const known = !!this.directory.device(id);
+      const reason: RefusalReason = known ? 'unauthenticated' : 'unknown_device';
+      const o = await this.refuse('osmand', null, null, raw, reason, `${reason} for device ${id}`);
+      return { ...o, status: 401, message: 'device key missing or wrong' };
+    }
+    const outcome = await this.submit('osmand', id, null, raw, receivedAt, decoded);
+    const status = decoded.refusals.length > 0 && outcome.accepted === 0 && outcome.duplicates === 0 ? 400 : 200;
+    return { ...outcome, status, message: decoded.refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ') || 'ok' };
+  }
+
+  /** A refusal of a whole message is still committed (dead letter) before the sender is answered. */
+  private refuse(
+    protocol: IngestProtocol,
+    deviceId: string | null,
+    topic: string | null,
+    payload: Buffer | string,
+    reason: RefusalReason,
+    detail: string,
+  ): Promise<SubmissionOutcome> {
+    const decoded: Decoded = { fixes: [], events: [], refusals: [{ reason, detail }] };
+    return this.submit(protocol, deviceId, topic, payload, this.clock(), decoded);
+  }
+
+  private submit(
+    protocol: IngestProtocol,
+    deviceId: string | null,
+    topic: string | null,
+    payload: Buffer | string,
+    receivedAt: number,
+    decoded: Decoded,
+  ): Promise<SubmissionOutcome> {
+    const raw = typeof payload === 'string' ? payload.slice(0, RAW_KEEP) : payload.subarray(0, RAW_KEEP).toString('utf8');
+    const submission: Submission = {
+      protocol,
+      deviceId,
+      topic: topic ?? undefined,
+      raw,
+      receivedAt,
+      fixes: decoded.fixes,
+      events: decoded.events,
+      refusals: decoded.refusals,
+    };
+    return this.batcher.submit(submission);
+  }
+}

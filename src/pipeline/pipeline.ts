@@ -1,0 +1,122 @@
+// The pipeline, as one list (ARCHITECTURE.md). A fix passes these stages in this order; a stage that
+// refuses a fix marks it with a reason, which is counted and kept as a dead letter, never silent.
+//
+//   authorize → order & dedupe → evaluate (filter, zones, decide) → persist
+//   then, after commit: apply state → acknowledge devices → publish incident changes
+import type pg from 'pg';
+import type { Directory } from '../directory/directory.js';
+import type { IncidentEventRow } from '../incidents/apply-alert-changes.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { BatchRunner } from './batcher.js';
+import { authorizeStage } from './stages/authorize.js';
+import { evaluateStage } from './stages/evaluate.js';
+import { orderAndDedupeStage } from './stages/order-dedupe.js';
+import { persistStage } from './stages/persist.js';
+import type { PersonStateStore } from './state-store.js';
+import type { Batch, Stage, Submission, SubmissionOutcome } from './types.js';
+
+export interface PipelineDeps {
+  pool: pg.Pool;
+  directory: Directory;
+  store: PersonStateStore;
+  metrics: Metrics;
+  log: Logger;
+  /** Called after commit with the incident changes to announce (live gateway, fan-out). */
+  publish(events: readonly IncidentEventRow[]): void;
+  clock?: () => number;
+}
+
+export function buildStages(deps: PipelineDeps): readonly Stage[] {
+  return [
+    authorizeStage(deps.directory),
+    orderAndDedupeStage(),
+    evaluateStage(deps.directory, deps.store, deps.log),
+    persistStage(deps.pool, deps.directory),
+  ];
+}
+
+function newBatch(submissions: readonly Submission[], now: number): Batch {
+  const batch: Batch = {
+    submissions,
+    fixes: [],
+    events: [],
+    deadLetters: [],
+    alertChanges: [],
+    stagedState: new Map(),
+    committed: [],
+    refusalCounts: new Map(),
+    flagCounts: new Map(),
+    now,
+  };
+  submissions.forEach((s, i) => {
+    for (const fix of s.fixes) {
+      batch.fixes.push({ fix, submission: i, superviseeId: null, late: false, refusal: null, evaluated: true });
+    }
+    for (const event of s.events) batch.events.push({ event, submission: i, superviseeId: null, refusal: null });
+    for (const r of s.refusals) {
+      batch.refusalCounts.set(r.reason, (batch.refusalCounts.get(r.reason) ?? 0) + 1);
+      if (r.reason === 'not_a_location') continue; // counted, nothing to inspect
+      batch.deadLetters.push({
+        protocol: s.protocol,
+        deviceId: s.deviceId,
+        topic: s.topic ?? null,
+        reason: r.reason,
+        detail: r.index === undefined ? r.detail : `item ${r.index}: ${r.detail}`,
+        raw: r.raw ?? s.raw,
+      });
+    }
+  });
+  return batch;
+}
+
+export function createPipeline(deps: PipelineDeps): BatchRunner {
+  const stages = buildStages(deps);
+  const persist = stages[stages.length - 1]!;
+  const before = stages.slice(0, -1);
+  const clock = deps.clock ?? Date.now;
+  const m = deps.metrics;
+
+  return {
+    async runBatch(submissions) {
+      const started = performance.now();
+      const batch = newBatch(submissions, clock());
+      for (const stage of before) await stage.run(batch);
+      await persist.run(batch);
+      // Committed: now the state may advance, devices may be acknowledged, consoles told.
+      deps.store.setMany(batch.stagedState);
+      const commitTime = Date.now();
+      const outcomes: SubmissionOutcome[] = submissions.map((s) => ({
+        accepted: 0,
+        refused: s.refusals.length,
+        duplicates: 0,
+      }));
+      for (const item of batch.fixes) {
+        const o = outcomes[item.submission] as { accepted: number; refused: number; duplicates: number };
+        const protocol = submissions[item.submission]!.protocol;
+        m.fixesReceived.inc({ protocol });
+        if (!item.refusal) {
+          o.accepted++;
+          m.fixesAccepted.inc({ protocol });
+          m.ingestLagSeconds.observe(Math.max(0, commitTime - item.fix.ts) / 1000);
+        } else if (item.refusal.reason === 'duplicate') o.duplicates++;
+        else o.refused++;
+      }
+      for (const item of batch.events) {
+        const o = outcomes[item.submission] as { accepted: number; refused: number; duplicates: number };
+        if (!item.refusal) {
+          o.accepted++;
+          m.eventsAccepted.inc({ type: item.event.type });
+        } else o.refused++;
+      }
+      for (const [reason, n] of batch.refusalCounts) m.refusals.inc({ reason, protocol: 'any' }, n);
+      for (const [flag, n] of batch.flagCounts) m.refusals.inc({ reason: `flag_${flag}`, protocol: 'any' }, n);
+      for (const row of batch.committed) {
+        m.incidentChanges.inc({ kind: String(row.data.kind), action: row.action });
+      }
+      m.batchCommitSeconds.observe((performance.now() - started) / 1000);
+      if (batch.committed.length > 0) deps.publish(batch.committed);
+      return outcomes;
+    },
+  };
+}

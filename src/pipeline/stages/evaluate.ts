@@ -1,0 +1,116 @@
+// Stages 3-5, filter → evaluate zones → decide: the pure rules engine (src/domain/rules) runs per
+// person, serially in event-time order, on state staged for this batch. Membership and transitions
+// live in the domain; this stage only feeds it and records what it says.
+import type { Directory, PersonRecord } from '../../directory/directory.js';
+import type { Fix } from '../../domain/fix.js';
+import { evaluateClock } from '../../domain/rules/evaluate-clock.js';
+import { evaluateEvent } from '../../domain/rules/evaluate-event.js';
+import { evaluateFix } from '../../domain/rules/evaluate-fix.js';
+import type { Evaluation } from '../../domain/rules/evaluation.js';
+import type { PeerFix, PeerPositions } from '../../domain/rules/person-context.js';
+import { initialPersonState, type PersonState } from '../../domain/rules/person-state.js';
+import { LATE_AFTER_MS } from '../../domain/rules/supervision-levels.js';
+import type { PersonStateStore } from '../state-store.js';
+import type { Batch, EventItem, FixItem, Stage } from '../types.js';
+import { refuseItem } from './refuse.js';
+
+const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+export function evaluateStage(directory: Directory, store: PersonStateStore, log: { error(o: object, m: string): void }): Stage {
+  const protectedFixes = new Map<string, PeerFix>();
+  const peers: PeerPositions = { protectedFixes };
+
+  function stateOf(batch: Batch, person: PersonRecord): PersonState {
+    return batch.stagedState.get(person.id) ?? store.get(person.id) ?? initialPersonState(batch.now);
+  }
+
+  function record(batch: Batch, person: PersonRecord, result: Evaluation, before: PersonState): void {
+    if (result.state !== before) batch.stagedState.set(person.id, result.state);
+    for (const change of result.changes) batch.alertChanges.push({ superviseeId: person.id, change });
+  }
+
+  function onFix(batch: Batch, person: PersonRecord, item: FixItem): void {
+    const before = stateOf(batch, person);
+    const result = evaluateFix(person.context, before, item.fix, peers);
+    item.late = item.fix.receivedAt - item.fix.ts > LATE_AFTER_MS;
+    switch (result.dropped) {
+      case undefined:
+        break;
+      case 'no_active_order':
+        refuseItem(batch, item, 'no_active_order', 'no approved EM period covers this fix (Art. 29)');
+        break;
+      case 'unknown_device':
+        refuseItem(batch, item, 'unknown_device', 'device is not this person’s monitor or phone');
+        break;
+      case 'invalid':
+        refuseItem(batch, item, 'invalid_coordinates', 'fix failed the rules engine’s validity check');
+        break;
+      case 'duplicate':
+        refuseItem(batch, item, 'duplicate', 'same fix time as the last evaluated fix');
+        break;
+      default:
+        // stale or outlier_jump: stored as data, never a decision (issue 4: out-of-order never flaps).
+        item.evaluated = false;
+        if (result.dropped === 'stale') item.late = true;
+        count(batch.flagCounts, result.dropped);
+    }
+    record(batch, person, result, before);
+  }
+
+  function onEvent(batch: Batch, person: PersonRecord, item: EventItem): void {
+    const before = stateOf(batch, person);
+    record(batch, person, evaluateEvent(person.context, before, item.event), before);
+  }
+
+  function guarded(batch: Batch, item: FixItem | EventItem, person: PersonRecord, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      // A rules bug must not take the batch down or silently pass: the fix is kept, the failure counted.
+      log.error({ err, person: person.id }, 'rules evaluation failed');
+      count(batch.flagCounts, 'rules_error');
+      if ('fix' in item) item.evaluated = false;
+    }
+  }
+
+  return {
+    name: 'evaluate',
+    run(batch) {
+      for (const item of batch.fixes) {
+        if (item.refusal) continue;
+        if (item.superviseeId === null) {
+          rememberProtected(protectedFixes, item.fix);
+          continue;
+        }
+        const person = directory.person(item.superviseeId);
+        if (!person) {
+          refuseItem(batch, item, 'unknown_device', `supervisee ${item.superviseeId} not found`);
+          continue;
+        }
+        guarded(batch, item, person, () => onFix(batch, person, item));
+      }
+      for (const item of batch.events) {
+        if (item.refusal || item.superviseeId === null) continue;
+        const person = directory.person(item.superviseeId);
+        if (person) guarded(batch, item, person, () => onEvent(batch, person, item));
+      }
+      for (const submission of batch.submissions) {
+        if (submission.tick === undefined) continue;
+        for (const person of directory.current.persons.values()) {
+          try {
+            const before = stateOf(batch, person);
+            record(batch, person, evaluateClock(person.context, before, submission.tick), before);
+          } catch (err) {
+            log.error({ err, person: person.id }, 'clock evaluation failed');
+            count(batch.flagCounts, 'rules_error');
+          }
+        }
+      }
+    },
+  };
+}
+
+function rememberProtected(map: Map<string, PeerFix>, fix: Fix): void {
+  const prev = map.get(fix.deviceId);
+  if (!prev || prev.ts < fix.ts) map.set(fix.deviceId, { ts: fix.ts, lat: fix.lat, lon: fix.lon, acc: fix.accuracyM });
+}

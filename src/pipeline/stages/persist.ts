@@ -1,0 +1,99 @@
+// Stage 6, persist: one transaction per batch holds the fixes, device events, dead letters and the
+// incident changes they caused (ARCHITECTURE.md: persist before you announce). Idempotent, so a
+// batch retried after a failed commit, or redelivered after a crash, stores nothing twice.
+import type pg from 'pg';
+import type { Directory } from '../../directory/directory.js';
+import { applyAlertChange } from '../../incidents/apply-alert-changes.js';
+import { type StoredEvent, type StoredFix, writeDeviceEvents, writeFixes } from '../../storage/fix-writer.js';
+import type { Batch, DeadLetter, Stage } from '../types.js';
+
+const RAW_LIMIT = 4096;
+
+export function deadLettersOf(batch: Batch): DeadLetter[] {
+  const letters = [...batch.deadLetters];
+  for (const item of batch.fixes) {
+    if (!item.refusal || item.refusal.reason === 'duplicate') continue;
+    const s = batch.submissions[item.submission]!;
+    letters.push({
+      protocol: s.protocol,
+      deviceId: item.fix.deviceId,
+      topic: s.topic ?? null,
+      reason: item.refusal.reason,
+      detail: item.refusal.detail,
+      raw: JSON.stringify(item.fix).slice(0, RAW_LIMIT),
+    });
+  }
+  for (const item of batch.events) {
+    if (!item.refusal || item.refusal.reason === 'duplicate') continue;
+    const s = batch.submissions[item.submission]!;
+    letters.push({
+      protocol: s.protocol,
+      deviceId: item.event.deviceId,
+      topic: s.topic ?? null,
+      reason: item.refusal.reason,
+      detail: item.refusal.detail,
+      raw: JSON.stringify(item.event).slice(0, RAW_LIMIT),
+    });
+  }
+  return letters;
+}
+
+async function writeDeadLetters(client: pg.PoolClient, letters: readonly DeadLetter[]): Promise<void> {
+  if (letters.length === 0) return;
+  await client.query(
+    `insert into dead_letters (protocol, device_id, topic, reason, detail, raw)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+    [
+      letters.map((l) => l.protocol),
+      letters.map((l) => l.deviceId),
+      letters.map((l) => l.topic),
+      letters.map((l) => l.reason),
+      letters.map((l) => l.detail.slice(0, 500)),
+      letters.map((l) => l.raw.slice(0, RAW_LIMIT)),
+    ],
+  );
+}
+
+export function persistStage(pool: pg.Pool, directory: Directory): Stage {
+  return {
+    name: 'persist',
+    async run(batch) {
+      const fixes: StoredFix[] = [];
+      for (const item of batch.fixes) {
+        if (item.refusal || item.superviseeId === null) continue;
+        fixes.push({ ...item.fix, superviseeId: item.superviseeId, late: item.late });
+      }
+      const events: StoredEvent[] = [];
+      for (const item of batch.events) {
+        if (item.refusal) continue;
+        events.push({ ...item.event, superviseeId: item.superviseeId });
+      }
+      const letters = deadLettersOf(batch);
+      batch.committed.length = 0;
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('begin');
+        await writeFixes(client, fixes);
+        await writeDeviceEvents(client, events);
+        await writeDeadLetters(client, letters);
+        for (const { superviseeId, change } of batch.alertChanges) {
+          const person = directory.person(superviseeId);
+          if (!person) continue;
+          const row = await applyAlertChange(client, superviseeId, person, change, batch.now);
+          if (row) batch.committed.push(row);
+        }
+        await client.query('commit');
+      } catch (err) {
+        await client.query('rollback').catch(() => {
+          broken = true;
+        });
+        batch.committed.length = 0;
+        throw err;
+      } finally {
+        // A connection that failed mid-transaction is discarded, not returned to the pool.
+        client.release(broken);
+      }
+    },
+  };
+}
