@@ -1,41 +1,67 @@
 // The composition root: the only place that chooses and wires real adapters (ARCHITECTURE.md).
 // Embedded defaults when DATABASE_URL / MQTT_URL / REDIS_URL are unset.
 import type { FastifyInstance } from 'fastify';
+import { type BrokerIngestClient, startBrokerIngest } from './adapters/mqtt/broker-ingest-client.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './adapters/mqtt/embedded-broker.js';
+import { embeddedIngestHooks } from './adapters/mqtt/embedded-ingest-hooks.js';
+import { buildOsmAndServer } from './adapters/http/osmand-server.js';
+import type { AdminContext } from './admin/admin-context.js';
 import type { Config } from './config.js';
+import { coalescedReload } from './directory/coalesced-reload.js';
+import { Directory } from './directory/directory.js';
+import { loadDirectory } from './directory/load-directory.js';
 import { buildApp } from './http/app.js';
+import { DEFAULT_DECODE_LIMITS } from './ingest/decode/index.js';
+import { IngestService } from './ingest/ingest-service.js';
+import { IncidentFeed } from './live/incident-feed.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ReadinessCheck } from './observability/readiness.js';
+import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
+import { createPipeline } from './pipeline/pipeline.js';
+import { MemoryStateStore } from './pipeline/state-store.js';
 import { type Database, openPostgres } from './storage/database.js';
 import { openEmbeddedPostgres } from './storage/embedded-postgres.js';
 import { migrate } from './storage/migrate.js';
 import { type SeedResult, seedIfEmpty } from './storage/seed.js';
-import { maintainTimeSeries } from './storage/time-partitions.js';
+import { maintainTimeSeries, trimDeadLetters } from './storage/time-partitions.js';
 
 export interface RunningService {
   readonly config: Config;
   readonly db: Database;
   readonly metrics: Metrics;
   readonly app: FastifyInstance;
+  readonly directory: Directory;
+  readonly ingest: IngestService;
+  readonly batcher: Batcher;
+  readonly feed: IncidentFeed;
+  readonly admin: AdminContext;
   readonly httpUrl: string;
   readonly mqttUrl: string;
+  readonly osmandUrl: string;
   readonly seed: SeedResult;
+  /** Evaluates timers (lost contact, leave overdue, curfew start) at `now`, through the pipeline. */
+  tick(now?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** How often timers are evaluated; far below the shortest lost-contact timeout (5 min, strict). */
+const TICK_MS = 10_000;
+const DAY_MS = 86_400_000;
+
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
-  const closers: Array<() => Promise<void>> = [];
+  const closers: Array<[string, () => Promise<void>]> = [];
   const stopAll = async () => {
-    for (const close of closers.reverse())
-      await close().catch((err) => log.error({ err }, 'shutdown step failed'));
+    for (const [name, close] of closers.reverse()) {
+      await close().catch((err) => log.error({ err, step: name }, 'shutdown step failed'));
+    }
   };
   try {
     const metrics = createMetrics();
     const db = config.DATABASE_URL
       ? await openPostgres(config.DATABASE_URL, config.DB_POOL_SIZE)
       : await openEmbeddedPostgres(config.DATA_DIR, config.DB_POOL_SIZE);
-    closers.push(() => db.close());
+    closers.push(['database', () => db.close()]);
     const { mode, applied } = await migrate(db.pool, config.STORAGE_MODE, log);
     db.mode = mode;
     log.info({ database: db.describe, storageMode: mode, migrationsApplied: applied }, 'database ready');
@@ -43,15 +69,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const retention = { retentionDays: config.RETENTION_DAYS, maxFixAgeDays: config.MAX_FIX_AGE_DAYS };
     await maintainTimeSeries(db.pool, mode, retention, Date.now());
     const maintenance = setInterval(() => {
-      maintainTimeSeries(db.pool, mode, retention, Date.now()).catch((err) =>
+      Promise.all([maintainTimeSeries(db.pool, mode, retention, Date.now()), trimDeadLetters(db.pool)]).catch((err) =>
         log.error({ err }, 'time-series maintenance failed; will retry'),
       );
     }, 3_600_000);
-    closers.push(async () => clearInterval(maintenance));
+    closers.push(['maintenance', async () => clearInterval(maintenance)]);
 
-    const seed = config.SEED_DEMO
-      ? await seedIfEmpty(db.pool, config.ADMIN_INITIAL_PASSWORD)
-      : { seeded: false };
+    const seed = config.SEED_DEMO ? await seedIfEmpty(db.pool, config.ADMIN_INITIAL_PASSWORD) : { seeded: false };
     if (seed.adminPassword) {
       // Logged at once: a later start-up failure must not lose the only copy of the password.
       log.warn(
@@ -60,14 +84,76 @@ export async function startService(config: Config, log: Logger): Promise<Running
       );
     }
 
+    const directory = new Directory(() => loadDirectory(db.pool, Date.now()));
+    await directory.reload();
+    const admin: AdminContext = {
+      pool: db.pool,
+      brokerCredentials: null,
+      directoryChanged: coalescedReload(() => directory.reload()),
+    };
+
+    const feed = new IncidentFeed();
+    const store = new MemoryStateStore();
+    const pipeline = createPipeline({
+      pool: db.pool,
+      directory,
+      store,
+      metrics,
+      log,
+      publish: (rows) => feed.publish(rows),
+    });
+    const batcher = new Batcher(pipeline, log, {
+      ...DEFAULT_BATCHER_OPTIONS,
+      onQueueDepth: (d) => metrics.queueDepth.set(d),
+    });
+    closers.push(['pipeline drain', () => batcher.close()]);
+    const ingest = new IngestService(directory, batcher, {
+      ...DEFAULT_DECODE_LIMITS,
+      maxFutureSkewMs: config.MAX_CLOCK_SKEW_S * 1000,
+      maxAgeMs: config.MAX_FIX_AGE_DAYS * DAY_MS,
+    });
+
     let broker: EmbeddedBroker | undefined;
+    let brokerClient: BrokerIngestClient | undefined;
     let mqttUrl = config.MQTT_URL ?? '';
-    if (!config.MQTT_URL) {
-      broker = await startEmbeddedBroker(config.MQTT_LISTEN_HOST, config.MQTT_LISTEN_PORT, {});
+    if (config.MQTT_URL) {
+      brokerClient = await startBrokerIngest(
+        {
+          url: config.MQTT_URL,
+          clientId: config.MQTT_CLIENT_ID,
+          username: config.MQTT_USERNAME,
+          password: config.MQTT_PASSWORD,
+          shareGroup: config.MQTT_SHARE_GROUP,
+        },
+        ingest,
+        log,
+      );
+      // Closed after the drain: late PUBACKs of the last batches still go out.
+      closers.splice(closers.length - 1, 0, ['broker client', () => brokerClient!.close()]);
+    } else {
+      broker = await startEmbeddedBroker(
+        config.MQTT_LISTEN_HOST,
+        config.MQTT_LISTEN_PORT,
+        embeddedIngestHooks(ingest, metrics, log),
+      );
       mqttUrl = `mqtt://${config.MQTT_LISTEN_HOST}:${broker.port}`;
-      closers.push(() => broker!.close());
+      closers.splice(closers.length - 1, 0, ['embedded broker', () => broker!.close()]);
       log.info({ url: mqttUrl }, 'embedded MQTT broker listening');
     }
+
+    const osmand = await buildOsmAndServer(ingest, log);
+    await osmand.listen({ host: config.OSMAND_HOST, port: config.OSMAND_PORT });
+    closers.push(['osmand server', () => osmand.close()]);
+    const osmandAddress = osmand.server.address();
+    const osmandUrl = `http://${config.OSMAND_HOST}:${typeof osmandAddress === 'object' && osmandAddress ? osmandAddress.port : config.OSMAND_PORT}`;
+
+    const tick = async (now = Date.now()) => {
+      await batcher.submit({ protocol: 'native', deviceId: null, raw: '', receivedAt: now, fixes: [], events: [], refusals: [], tick: now });
+    };
+    const ticker = setInterval(() => {
+      tick().catch((err) => log.debug({ err }, 'timer tick skipped'));
+    }, TICK_MS);
+    closers.push(['timers', async () => clearInterval(ticker)]);
 
     const readiness: ReadinessCheck[] = [
       {
@@ -81,22 +167,31 @@ export async function startService(config: Config, log: Logger): Promise<Running
         name: 'broker',
         async check() {
           if (broker) return { ok: !broker.aedes.closed, detail: `embedded broker on ${mqttUrl}` };
-          return { ok: false, detail: `external broker ${mqttUrl}: client not connected yet` };
+          const ok = brokerClient?.connected ?? false;
+          return {
+            ok,
+            detail: ok ? `connected to ${mqttUrl}` : `cannot reach MQTT broker ${mqttUrl}; devices are not being read`,
+          };
+        },
+      },
+      {
+        name: 'pipeline',
+        async check() {
+          const depth = batcher.depth;
+          const ok = depth < DEFAULT_BATCHER_OPTIONS.maxQueuedFixes;
+          return { ok, detail: ok ? `${depth} items queued` : `backlog full (${depth}); devices are held back` };
         },
       },
       {
         name: 'state',
         async check() {
-          return {
-            ok: true,
-            detail: config.REDIS_URL ? `redis ${config.REDIS_URL}` : 'in-memory (single instance)',
-          };
+          return { ok: true, detail: config.REDIS_URL ? `redis ${config.REDIS_URL}` : 'in-memory (single instance)' };
         },
       },
     ];
 
     const app = await buildApp({ log, metrics, readiness });
-    closers.push(() => app.close());
+    closers.push(['http', () => app.close()]);
     await app.listen({ host: config.HOST, port: config.PORT });
     const address = app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.PORT;
@@ -108,9 +203,16 @@ export async function startService(config: Config, log: Logger): Promise<Running
       db,
       metrics,
       app,
+      directory,
+      ingest,
+      batcher,
+      feed,
+      admin,
       httpUrl,
       mqttUrl,
+      osmandUrl,
       seed,
+      tick,
       stop: () => {
         stopping ??= stopAll();
         return stopping;

@@ -42,7 +42,10 @@ export class IngestService {
     if (ot) return this.directory.deviceByOwnTracks(ot.user, ot.device)?.id === username;
     // OwnTracks sub-topics (…/event, …/info, …/cmd) of the device's own topic are accepted and ignored.
     const device = this.directory.device(username);
-    return !!device?.owntracksUser && topic.startsWith(`owntracks/${device.owntracksUser}/${device.owntracksDevice}/`);
+    return (
+      !!device?.owntracksUser &&
+      topic.startsWith(`owntracks/${device.owntracksUser}/${device.owntracksDevice}/`)
+    );
   }
 
   /** Topics a device may subscribe to and receive: its retained config, and OwnTracks commands. */
@@ -55,12 +58,23 @@ export class IngestService {
   }
 
   /** A publish from an authenticated MQTT client (or the service's own subscription on a real broker). */
-  async handleMqtt(topic: string, payload: Buffer, authenticatedAs: string | null): Promise<SubmissionOutcome> {
+  async handleMqtt(
+    topic: string,
+    payload: Buffer,
+    authenticatedAs: string | null,
+  ): Promise<SubmissionOutcome> {
     const receivedAt = this.clock();
     const native = parseNativeTopic(topic);
     if (native) {
       if (authenticatedAs !== null && native.deviceId !== authenticatedAs) {
-        return this.refuse('native', authenticatedAs, topic, payload, 'forged_device_id', `publisher ${authenticatedAs} wrote under ${native.deviceId}`);
+        return this.refuse(
+          'native',
+          authenticatedAs,
+          topic,
+          payload,
+          'forged_device_id',
+          `publisher ${authenticatedAs} wrote under ${native.deviceId}`,
+        );
       }
       const decoded =
         native.channel === 'telemetry'
@@ -74,10 +88,24 @@ export class IngestService {
     if (ot) {
       const device = this.directory.deviceByOwnTracks(ot.user, ot.device);
       if (!device) {
-        return this.refuse('owntracks', authenticatedAs, topic, payload, 'unknown_device', `no device registered for owntracks/${ot.user}/${ot.device}`);
+        return this.refuse(
+          'owntracks',
+          authenticatedAs,
+          topic,
+          payload,
+          'unknown_device',
+          `no device registered for owntracks/${ot.user}/${ot.device}`,
+        );
       }
       if (authenticatedAs !== null && device.id !== authenticatedAs) {
-        return this.refuse('owntracks', authenticatedAs, topic, payload, 'forged_device_id', `publisher ${authenticatedAs} wrote as ${device.id}`);
+        return this.refuse(
+          'owntracks',
+          authenticatedAs,
+          topic,
+          payload,
+          'forged_device_id',
+          `publisher ${authenticatedAs} wrote as ${device.id}`,
+        );
       }
       const decoded = decodeOwnTracks(device.id, payload, receivedAt, this.limits);
       return this.submit('owntracks', device.id, topic, payload, receivedAt, decoded);
@@ -89,12 +117,23 @@ export class IngestService {
    * An OsmAnd request (Traccar Client). The device proves itself with its key (`key` parameter or
    * Authorization: Bearer), checked against the id the request names.
    */
-  async handleOsmAnd(request: OsmAndRequest, key: string | null, raw: string): Promise<SubmissionOutcome & { status: number; message: string }> {
+  async handleOsmAnd(
+    request: OsmAndRequest,
+    key: string | null,
+    raw: string,
+  ): Promise<SubmissionOutcome & { status: number; message: string }> {
     const receivedAt = this.clock();
     const decoded = decodeOsmAnd(request, receivedAt, this.limits);
     const id = decoded.claimedDeviceId;
     if (!id) {
-      const o = await this.refuse('osmand', null, null, raw, 'schema_invalid', 'no device id (id, deviceid or device_id)');
+      const o = await this.refuse(
+        'osmand',
+        null,
+        null,
+        raw,
+        'schema_invalid',
+        'no device id (id, deviceid or device_id)',
+      );
       return { ...o, status: 400, message: 'missing device id' };
     }
     if (!key || !this.authenticate(id, key)) {
@@ -104,8 +143,13 @@ export class IngestService {
       return { ...o, status: 401, message: 'device key missing or wrong' };
     }
     const outcome = await this.submit('osmand', id, null, raw, receivedAt, decoded);
-    const status = decoded.refusals.length > 0 && outcome.accepted === 0 && outcome.duplicates === 0 ? 400 : 200;
-    return { ...outcome, status, message: decoded.refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ') || 'ok' };
+    const status =
+      decoded.refusals.length > 0 && outcome.accepted === 0 && outcome.duplicates === 0 ? 400 : 200;
+    return {
+      ...outcome,
+      status,
+      message: decoded.refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ') || 'ok',
+    };
   }
 
   /** A refusal of a whole message is still committed (dead letter) before the sender is answered. */
@@ -129,7 +173,10 @@ export class IngestService {
     receivedAt: number,
     decoded: Decoded,
   ): Promise<SubmissionOutcome> {
-    const raw = typeof payload === 'string' ? payload.slice(0, RAW_KEEP) : payload.subarray(0, RAW_KEEP).toString('utf8');
+    const raw =
+      typeof payload === 'string'
+        ? payload.slice(0, RAW_KEEP)
+        : payload.subarray(0, RAW_KEEP).toString('utf8');
     const submission: Submission = {
       protocol,
       deviceId,

@@ -1,0 +1,62 @@
+// Native device contract (ARCHITECTURE.md "Wire contract"): what an ankle monitor or the supervision
+// app publishes under em/v1/devices/{deviceId}/telemetry and .../events, as JSON.
+// Unknown fields are stripped, not refused, so firmware may add fields before the contract names them.
+import { z } from 'zod';
+import { DeviceEventType, FixSource } from '../enums.js';
+import { Latitude, Longitude, Sequence, WireTimestamp } from './common.js';
+
+/** Largest batch the JSON Schema advertises; the service's configured limit may be lower. */
+export const MAX_BATCH_ADVERTISED = 500;
+
+/** Longest event `detail` accepted, in UTF-16 code units. */
+export const MAX_EVENT_DETAIL_CHARS = 500;
+
+/** One position fix, device time `ts`. */
+export const NativeFix = z
+  .object({
+    ts: WireTimestamp,
+    lat: Latitude,
+    lon: Longitude,
+    acc: z.number().gt(0).describe('Horizontal accuracy, metres, 68% radius'),
+    src: FixSource,
+    seq: Sequence,
+    spd: z.number().min(0).optional().describe('Speed over ground, m/s'),
+    hdg: z.number().min(0).max(360).optional().describe('Heading, degrees clockwise from true north'),
+    alt: z.number().optional().describe('Altitude above the WGS-84 ellipsoid or sea level, metres'),
+    batt: z.number().min(0).max(100).optional().describe('Battery level, percent'),
+  })
+  .describe('One fix on em/v1/devices/{deviceId}/telemetry');
+export type NativeFix = z.infer<typeof NativeFix>;
+
+/** Store-and-forward: fixes kept while offline, sent together, oldest first. */
+export const NativeFixBatch = z
+  .object({ fixes: z.array(NativeFix).min(1).max(MAX_BATCH_ADVERTISED) })
+  .describe('A batch of fixes on em/v1/devices/{deviceId}/telemetry');
+export type NativeFixBatch = z.infer<typeof NativeFixBatch>;
+
+/** A telemetry message is one fix or a batch; a batch is recognised by its `fixes` member. */
+export const NativeTelemetry = z.union([NativeFix, NativeFixBatch]);
+export type NativeTelemetry = z.infer<typeof NativeTelemetry>;
+
+/** A device-side event (strap tamper, battery...). */
+export const NativeEvent = z
+  .object({
+    ts: WireTimestamp,
+    seq: Sequence,
+    type: DeviceEventType,
+    detail: z.string().max(MAX_EVENT_DETAIL_CHARS).optional().describe('Free text for the officer'),
+  })
+  .describe('One event on em/v1/devices/{deviceId}/events');
+export type NativeEvent = z.infer<typeof NativeEvent>;
+
+/**
+ * Events kept while offline, sent together. A strap cut while out of coverage must still arrive,
+ * so events get the same store-and-forward shape as fixes.
+ */
+export const NativeEventBatch = z
+  .object({ events: z.array(NativeEvent).min(1).max(MAX_BATCH_ADVERTISED) })
+  .describe('A batch of events on em/v1/devices/{deviceId}/events');
+export type NativeEventBatch = z.infer<typeof NativeEventBatch>;
+
+export const NativeEvents = z.union([NativeEvent, NativeEventBatch]);
+export type NativeEvents = z.infer<typeof NativeEvents>;

@@ -1,0 +1,53 @@
+// Device registration and secret rotation. The secret is shown once, stored only as a hash, and
+// pushed to the broker's own credential store when the broker is external (issue 3 item 2).
+import { randomUUID } from 'node:crypto';
+import { generateDeviceSecret, hashDeviceSecret } from '../auth/device-secrets.js';
+import type { AdminContext } from './admin-context.js';
+
+export interface NewDevice {
+  id?: string;
+  superviseeId: string | null;
+  kind: 'ankle' | 'phone';
+  owntracks?: { user: string; device: string } | undefined;
+}
+
+export interface IssuedDevice {
+  id: string;
+  secret: string;
+}
+
+const owntracksTopic = (o: NewDevice['owntracks']) => (o ? `owntracks/${o.user}/${o.device}` : undefined);
+
+export async function registerDevice(ctx: AdminContext, input: NewDevice): Promise<IssuedDevice> {
+  const id = input.id ?? `dev-${randomUUID().slice(0, 12)}`;
+  const secret = generateDeviceSecret();
+  await ctx.pool.query(
+    `insert into devices (id, supervisee_id, kind, secret_hash, owntracks_user, owntracks_device)
+     values ($1, $2, $3, $4, $5, $6)`,
+    [id, input.superviseeId, input.kind, hashDeviceSecret(secret), input.owntracks?.user ?? null, input.owntracks?.device ?? null],
+  );
+  await ctx.brokerCredentials?.provisionDevice(id, secret, owntracksTopic(input.owntracks));
+  await ctx.directoryChanged();
+  return { id, secret };
+}
+
+export async function rotateDeviceSecret(ctx: AdminContext, deviceId: string): Promise<IssuedDevice> {
+  const secret = generateDeviceSecret();
+  const res = await ctx.pool.query<{ owntracks_user: string | null; owntracks_device: string | null }>(
+    `update devices set secret_hash = $2, secret_rotated_at = now() where id = $1
+     returning owntracks_user, owntracks_device`,
+    [deviceId, hashDeviceSecret(secret)],
+  );
+  const row = res.rows[0];
+  if (!row) throw new Error(`no device ${deviceId}`);
+  const ot = row.owntracks_user && row.owntracks_device ? { user: row.owntracks_user, device: row.owntracks_device } : undefined;
+  await ctx.brokerCredentials?.provisionDevice(deviceId, secret, owntracksTopic(ot));
+  await ctx.directoryChanged();
+  return { id: deviceId, secret };
+}
+
+export async function disableDevice(ctx: AdminContext, deviceId: string): Promise<void> {
+  await ctx.pool.query('update devices set disabled = true where id = $1', [deviceId]);
+  await ctx.brokerCredentials?.revokeDevice(deviceId);
+  await ctx.directoryChanged();
+}

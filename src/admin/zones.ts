@@ -1,0 +1,71 @@
+// Zones: GeoJSON Polygon / MultiPolygon (with holes) or a circle, validated before storage.
+import { randomUUID } from 'node:crypto';
+import type { ZoneKind } from '../../schemas/enums.js';
+import type { CurfewSchedule } from '../domain/rules/curfew-schedule.js';
+import type { ZoneGeometry } from '../domain/geo/compiled-zone.js';
+import { type AdminContext, ValidationError } from './admin-context.js';
+
+export interface NewZone {
+  id?: string;
+  kind: ZoneKind;
+  orgUnitId: string;
+  superviseeId?: string | null;
+  name: string;
+  geometry: ZoneGeometry;
+  schedule?: CurfewSchedule | null;
+  protectedDeviceId?: string | null;
+  /** People a shared zone (prohibition, protected person) applies to. */
+  assignTo?: readonly string[];
+}
+
+function validRing(ring: readonly (readonly number[])[]): boolean {
+  if (ring.length < 4) return false;
+  const [a, b] = [ring[0]!, ring[ring.length - 1]!];
+  return a[0] === b[0] && a[1] === b[1] && ring.every((p) => Math.abs(p[0]!) <= 180 && Math.abs(p[1]!) <= 90);
+}
+
+export function validateGeometry(g: ZoneGeometry): string[] {
+  if (g.type === 'Circle') {
+    const [lon, lat] = g.center as number[];
+    return Math.abs(lat ?? 99) <= 90 && Math.abs(lon ?? 999) <= 180 && g.radiusM > 0 && g.radiusM <= 200_000
+      ? []
+      : ['circle: centre must be [lon, lat] in range and radius between 0 and 200 km'];
+  }
+  const polygons = g.type === 'Polygon' ? [g.coordinates] : g.coordinates;
+  if (polygons.length === 0) return ['geometry: no polygon'];
+  for (const rings of polygons) {
+    if (rings.length === 0 || !rings.every(validRing)) {
+      return ['geometry: every ring needs at least 4 positions [lon, lat], closed (first = last), in range'];
+    }
+  }
+  return [];
+}
+
+export async function createZone(ctx: AdminContext, input: NewZone): Promise<string> {
+  const problems = validateGeometry(input.geometry);
+  if (problems.length > 0) throw new ValidationError(problems);
+  const id = input.id ?? randomUUID();
+  const circle = input.geometry.type === 'Circle' ? input.geometry : null;
+  await ctx.pool.query(
+    `insert into zones (id, kind, org_unit_id, supervisee_id, name, geometry, center_lat, center_lon, radius_m, schedule,
+       protected_device_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      id,
+      input.kind,
+      input.orgUnitId,
+      input.superviseeId ?? null,
+      input.name,
+      circle ? null : JSON.stringify(input.geometry),
+      circle ? (circle.center as number[])[1] : null,
+      circle ? (circle.center as number[])[0] : null,
+      circle ? circle.radiusM : null,
+      input.schedule ? JSON.stringify(input.schedule) : null,
+      input.protectedDeviceId ?? null,
+    ],
+  );
+  for (const personId of input.assignTo ?? []) {
+    await ctx.pool.query('insert into zone_assignments (zone_id, supervisee_id) values ($1, $2)', [id, personId]);
+  }
+  await ctx.directoryChanged();
+  return id;
+}

@@ -1,0 +1,101 @@
+// Starts the real service in-process on free loopback ports, with its own data directory (embedded)
+// or a fresh database on a real server, and helpers to register people and devices.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { registerDevice } from '../../src/admin/devices.js';
+import { createEmOrder } from '../../src/admin/em-orders.js';
+import { createSupervisee } from '../../src/admin/supervisees.js';
+import { createZone, type NewZone } from '../../src/admin/zones.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type RunningService, startService } from '../../src/service.js';
+
+export const ADMIN_PASSWORD = 'test-admin-password';
+export const ZIYANG = { lat: 30.12, lon: 104.63 };
+
+export interface TestService extends RunningService {
+  cleanup(): Promise<void>;
+}
+
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'em-svc-'));
+  const config: Config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    PORT: '0',
+    MQTT_LISTEN_PORT: '0',
+    OSMAND_PORT: '0',
+    ADMIN_INITIAL_PASSWORD: ADMIN_PASSWORD,
+    DB_POOL_SIZE: '6',
+    ...env,
+  });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const service = await startService(config, log);
+  return Object.assign(service, {
+    async cleanup() {
+      await service.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** A square polygon of half-side `halfM` metres around a point, as GeoJSON [lon, lat]. */
+export function squareAround(lat: number, lon: number, halfM: number): NewZone['geometry'] {
+  const dLat = halfM / 111_320;
+  const dLon = halfM / (111_320 * Math.cos((lat * Math.PI) / 180));
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [lon - dLon, lat - dLat],
+        [lon + dLon, lat - dLat],
+        [lon + dLon, lat + dLat],
+        [lon - dLon, lat + dLat],
+        [lon - dLon, lat - dLat],
+      ],
+    ],
+  };
+}
+
+export interface MonitoredPerson {
+  personId: string;
+  ankle: { id: string; secret: string };
+  phone?: { id: string; secret: string };
+}
+
+/** A supervisee of `orgUnitId` with an ankle monitor, an active 60-day EM order and the county boundary. */
+export async function monitoredPerson(
+  svc: RunningService,
+  opts: { orgUnitId?: string; level?: 'strict' | 'normal' | 'lenient'; owntracks?: { user: string; device: string }; phone?: boolean } = {},
+): Promise<MonitoredPerson> {
+  const orgUnitId = opts.orgUnitId ?? 'lianhua';
+  const personId = await createSupervisee(svc.admin, { orgUnitId, name: '测试对象', level: opts.level ?? 'normal' });
+  const ankle = await registerDevice(svc.admin, { superviseeId: personId, kind: 'ankle' });
+  const phone = opts.phone || opts.owntracks
+    ? await registerDevice(svc.admin, { superviseeId: personId, kind: 'phone', owntracks: opts.owntracks })
+    : undefined;
+  const now = Date.now();
+  await createEmOrder(svc.admin, {
+    superviseeId: personId,
+    ground: 'left_without_approval',
+    approver: '雁江区司法局局长',
+    startsAt: now - 30 * 86_400_000,
+    endsAt: now + 30 * 86_400_000,
+  });
+  return { personId, ankle, ...(phone ? { phone } : {}) };
+}
+
+/** The county boundary zone (20 km square around Ziyang) once per service. */
+export async function ensureCounty(svc: RunningService): Promise<void> {
+  const existing = await svc.db.pool.query("select 1 from zones where id = 'county-yanjiang'");
+  if (existing.rowCount) return;
+  await createZone(svc.admin, {
+    id: 'county-yanjiang',
+    kind: 'jurisdiction',
+    orgUnitId: 'yanjiang',
+    name: '雁江区',
+    geometry: squareAround(ZIYANG.lat, ZIYANG.lon, 20_000),
+  });
+}
