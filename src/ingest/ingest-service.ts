@@ -126,15 +126,13 @@ export class IngestService {
     const decoded = decodeOsmAnd(request, receivedAt, this.limits);
     const id = decoded.claimedDeviceId;
     if (!id) {
-      const o = await this.refuse(
-        'osmand',
-        null,
-        null,
-        raw,
-        'schema_invalid',
-        'no device id (id, deviceid or device_id)',
-      );
-      return { ...o, status: 400, message: 'missing device id' };
+      // Keep the decoder's own reason (malformed_json, forged_device_id...) when it has one.
+      const o =
+        decoded.refusals.length > 0
+          ? await this.submit('osmand', null, null, raw, receivedAt, { fixes: [], events: [], refusals: decoded.refusals })
+          : await this.refuse('osmand', null, null, raw, 'schema_invalid', 'no device id (id, deviceid or device_id)');
+      const message = decoded.refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ') || 'missing device id';
+      return { ...o, status: 400, message };
     }
     if (!key || !this.authenticate(id, key)) {
       const known = !!this.directory.device(id);
