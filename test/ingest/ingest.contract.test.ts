@@ -1,0 +1,217 @@
+// Device ingest, end to end through the real service, against each broker (embedded Aedes, real
+// Mosquitto with authentication): every source, every kind of refusal, and nothing lost around it.
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrokerTarget, brokerTargets } from '../support/brokers.js';
+import {
+  ensureCounty,
+  type MonitoredPerson,
+  monitoredPerson,
+  type TestService,
+  ZIYANG,
+} from '../support/service.js';
+import { waitFor } from '../support/wait.js';
+
+const targets = await brokerTargets();
+
+function connectDevice(
+  url: string,
+  id: string,
+  secret: string,
+  extra: mqtt.IClientOptions = {},
+): Promise<MqttClient> {
+  return mqtt.connectAsync(url, {
+    clientId: `${id}-${Math.random().toString(36).slice(2, 6)}`,
+    username: id,
+    password: secret,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...extra,
+  });
+}
+
+const fix = (seq: number, extra: Record<string, unknown> = {}) => ({
+  ts: new Date(Date.now() - 1000 + seq).toISOString(),
+  lat: ZIYANG.lat + seq * 1e-5,
+  lon: ZIYANG.lon,
+  acc: 8,
+  src: 'gnss',
+  seq,
+  batt: 90,
+  ...extra,
+});
+
+describe.each(targets)('ingest through $name broker', (target: BrokerTarget) => {
+  let svc: TestService;
+  let deviceUrl: string;
+  let stop: () => Promise<void>;
+  let alice: MonitoredPerson;
+  let bob: MonitoredPerson;
+  const clients: MqttClient[] = [];
+
+  const count = async (sql: string, params: unknown[] = []) =>
+    (await svc.db.pool.query<{ n: number }>(sql, params)).rows[0]?.n ?? 0;
+  const fixesOf = (deviceId: string) =>
+    count('select count(*)::int as n from fixes where device_id = $1', [deviceId]);
+  const deadLetters = (reason: string) =>
+    count('select count(*)::int as n from dead_letters where reason = $1', [reason]);
+
+  beforeAll(async () => {
+    ({ svc, deviceUrl, stop } = await target.start());
+    await ensureCounty(svc);
+    alice = await monitoredPerson(svc, { owntracks: { user: 'alice', device: 'phone' } });
+    bob = await monitoredPerson(svc, { orgUnitId: 'baotai' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
+    await stop?.();
+  });
+
+  const device = async (id: string, secret: string, extra?: mqtt.IClientOptions) => {
+    const c = await connectDevice(deviceUrl, id, secret, extra);
+    clients.push(c);
+    return c;
+  };
+
+  it('stores a QoS 1 fix, and a store-and-forward batch, under the publishing device', async () => {
+    const c = await device(alice.ankle.id, alice.ankle.secret);
+    await c.publishAsync(`em/v1/devices/${alice.ankle.id}/telemetry`, JSON.stringify(fix(1)), { qos: 1 });
+    const batch = { fixes: [fix(2), fix(3), fix(4)] };
+    await c.publishAsync(`em/v1/devices/${alice.ankle.id}/telemetry`, JSON.stringify(batch), { qos: 1 });
+    await waitFor(async () => (await fixesOf(alice.ankle.id)) === 4);
+  });
+
+  it('keeps good fixes of a batch around bad ones, dead-lettering each bad one with its reason', async () => {
+    const c = await device(bob.ankle.id, bob.ankle.secret);
+    const batch = {
+      fixes: [
+        fix(10),
+        fix(11, { lat: 91 }),
+        fix(12, { lat: 0, lon: 0 }),
+        fix(13, { acc: -1 }),
+        fix(14, { ts: new Date(Date.now() + 3_600_000).toISOString() }),
+        fix(15),
+      ],
+    };
+    await c.publishAsync(`em/v1/devices/${bob.ankle.id}/telemetry`, JSON.stringify(batch), { qos: 1 });
+    await c.publishAsync(`em/v1/devices/${bob.ankle.id}/telemetry`, '{"lat": 30.1, oops', { qos: 1 });
+    await waitFor(async () => (await deadLetters('malformed_json')) >= 1);
+    expect(await fixesOf(bob.ankle.id)).toBe(2);
+    for (const reason of ['invalid_coordinates', 'null_island', 'invalid_accuracy', 'future_timestamp']) {
+      expect(await deadLetters(reason), reason).toBeGreaterThanOrEqual(1);
+    }
+    const metrics = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/em_refusals_total\{reason="malformed_json"[^}]*\} [1-9]/);
+  });
+
+  it('stores a redelivered fix once and counts the duplicate', async () => {
+    const c = await device(alice.ankle.id, alice.ankle.secret);
+    const f = JSON.stringify(fix(20));
+    await c.publishAsync(`em/v1/devices/${alice.ankle.id}/telemetry`, f, { qos: 1 });
+    await c.publishAsync(`em/v1/devices/${alice.ankle.id}/telemetry`, f, { qos: 1 });
+    await waitFor(
+      async () =>
+        (await count('select count(*)::int as n from fixes where device_id = $1 and seq = 20', [
+          alice.ankle.id,
+        ])) === 1,
+    );
+    await waitFor(async () =>
+      /em_refusals_total\{reason="duplicate"[^}]*\} [1-9]/.test(
+        await (await fetch(`${svc.httpUrl}/metrics`)).text(),
+      ),
+    );
+  });
+
+  it('refuses a device with a wrong secret or an unknown id', async () => {
+    await expect(connectDevice(deviceUrl, alice.ankle.id, 'wrong-secret')).rejects.toThrow();
+    await expect(connectDevice(deviceUrl, 'no-such-device', 'whatever')).rejects.toThrow();
+  });
+
+  it('never stores a fix published under another device’s id', async () => {
+    // Aedes speaks MQTT 3.1.1 (it disconnects the forger); Mosquitto answers v5 PUBACK 0x87.
+    const c = await device(
+      bob.ankle.id,
+      bob.ankle.secret,
+      target.name === 'mosquitto' ? { protocolVersion: 5 } : {},
+    );
+    const before = await fixesOf(alice.ankle.id);
+    // Not awaited: Aedes drops the forger's connection instead of acknowledging.
+    c.publish(`em/v1/devices/${alice.ankle.id}/telemetry`, JSON.stringify(fix(30)), { qos: 1 }, () => {});
+    if (target.name === 'embedded') await waitFor(async () => (await deadLetters('forged_device_id')) >= 1);
+    // A legitimate publish after it proves the pipeline has moved past the forged one.
+    const honest = await device(alice.ankle.id, alice.ankle.secret);
+    await honest.publishAsync(`em/v1/devices/${alice.ankle.id}/telemetry`, JSON.stringify(fix(31)), {
+      qos: 1,
+    });
+    await waitFor(
+      async () =>
+        (await count('select count(*)::int as n from fixes where device_id = $1 and seq = 31', [
+          alice.ankle.id,
+        ])) === 1,
+    );
+    expect(
+      await count('select count(*)::int as n from fixes where device_id = $1 and seq = 30', [alice.ankle.id]),
+    ).toBe(0);
+    expect(await fixesOf(alice.ankle.id)).toBe(before + 1);
+  });
+
+  it('takes OwnTracks locations exactly as the app sends them, mapped to the registered phone', async () => {
+    const phone = alice.phone!;
+    const c = await device(phone.id, phone.secret);
+    const message = {
+      _type: 'location',
+      acc: 12,
+      alt: 380,
+      batt: 76,
+      bs: 1,
+      conn: 'm',
+      created_at: Math.floor(Date.now() / 1000),
+      lat: ZIYANG.lat + 0.001,
+      lon: ZIYANG.lon + 0.001,
+      t: 'u',
+      tid: 'al',
+      tst: Math.floor(Date.now() / 1000) - 2,
+      vac: 5,
+      vel: 4,
+    };
+    await c.publishAsync('owntracks/alice/phone', JSON.stringify(message), { qos: 1 });
+    await c.publishAsync('owntracks/alice/phone', JSON.stringify({ _type: 'transition', event: 'enter' }), {
+      qos: 1,
+    });
+    await waitFor(
+      async () =>
+        (await count("select count(*)::int as n from fixes where device_id = $1 and protocol = 'owntracks'", [
+          phone.id,
+        ])) === 1,
+    );
+    const row = (await svc.db.pool.query('select spd, batt from fixes where device_id = $1', [phone.id]))
+      .rows[0];
+    expect(row.spd).toBeCloseTo(4 / 3.6, 3);
+    expect(row.batt).toBe(76);
+  });
+
+  it('opens a critical incident for a strap-tamper event', async () => {
+    const c = await device(bob.ankle.id, bob.ankle.secret);
+    const event = {
+      ts: new Date(Date.now() - 500).toISOString(),
+      seq: 40,
+      type: 'strap_tamper',
+      detail: 'strap circuit open',
+    };
+    await c.publishAsync(`em/v1/devices/${bob.ankle.id}/events`, JSON.stringify(event), { qos: 1 });
+    await waitFor(
+      async () =>
+        (await count(
+          "select count(*)::int as n from incidents where supervisee_id = $1 and kind = 'strap_tamper' and severity = 'critical'",
+          [bob.personId],
+        )) === 1,
+    );
+    expect(
+      await count(
+        'select count(*)::int as n from incident_events e join incidents i on i.id = e.incident_id where i.supervisee_id = $1',
+        [bob.personId],
+      ),
+    ).toBeGreaterThanOrEqual(1);
+  });
+});
