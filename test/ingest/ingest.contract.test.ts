@@ -215,3 +215,66 @@ describe.each(targets)('ingest through $name broker', (target: BrokerTarget) => 
     ).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('OsmAnd over HTTP, as Traccar Client sends it', () => {
+  let svc: TestService;
+  let person: MonitoredPerson;
+  let phone: { id: string; secret: string };
+
+  beforeAll(async () => {
+    svc = await (await import('../support/service.js')).startTestService();
+    person = await monitoredPerson(svc, { phone: true });
+    phone = person.phone!;
+  }, 120_000);
+  afterAll(async () => svc?.cleanup());
+
+  const stored = async () =>
+    (await svc.db.pool.query<{ n: number }>("select count(*)::int as n from fixes where device_id = $1 and protocol = 'osmand'", [phone.id])).rows[0]!.n;
+
+  it('answers 200 only after storing a GET query fix (timestamp in epoch seconds, speed in knots)', async () => {
+    const ts = Math.floor(Date.now() / 1000) - 5;
+    const q = `id=${phone.id}&timestamp=${ts}&lat=30.121&lon=104.631&speed=10.0&bearing=90.0&altitude=400.0&accuracy=12.0&batt=87.0`;
+    const res = await fetch(`${svc.osmandUrl}/?${q}&key=${phone.secret}`);
+    expect(res.status).toBe(200);
+    expect(await stored()).toBe(1);
+    const row = (await svc.db.pool.query('select spd from fixes where device_id = $1', [phone.id])).rows[0];
+    expect(row.spd).toBeCloseTo(10 * 0.514444, 3);
+  });
+
+  it('takes a POST form with the key in the path, and the JSON body of Traccar Client 9', async () => {
+    const form = new URLSearchParams({ id: phone.id, timestamp: String(Date.now() - 4000), lat: '30.122', lon: '104.632', accuracy: '9' });
+    const a = await fetch(`${svc.osmandUrl}/k/${phone.secret}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
+    expect(a.status).toBe(200);
+    const body = {
+      device_id: phone.id,
+      location: {
+        timestamp: new Date(Date.now() - 3000).toISOString(),
+        coords: { latitude: 30.123, longitude: 104.633, accuracy: 7, speed: 1.2, heading: 10, altitude: 390 },
+        is_moving: true,
+        battery: { level: 0.66, is_charging: false },
+      },
+    };
+    const b = await fetch(`${svc.osmandUrl}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${phone.secret}` },
+      body: JSON.stringify(body),
+    });
+    expect(b.status).toBe(200);
+    expect(await stored()).toBe(3);
+  });
+
+  it('refuses a wrong or missing key with 401, and a bad fix with 400, storing nothing', async () => {
+    const q = `id=${phone.id}&timestamp=${Math.floor(Date.now() / 1000)}&lat=30.1&lon=104.6&accuracy=10`;
+    expect((await fetch(`${svc.osmandUrl}/?${q}&key=wrong`)).status).toBe(401);
+    expect((await fetch(`${svc.osmandUrl}/?${q}`)).status).toBe(401);
+    expect((await fetch(`${svc.osmandUrl}/?id=${phone.id}&timestamp=1&lat=95&lon=104.6&key=${phone.secret}`)).status).toBe(400);
+    expect(await stored()).toBe(3);
+    const letters = await svc.db.pool.query("select raw from dead_letters where protocol = 'osmand' and reason = 'unauthenticated'");
+    expect(letters.rowCount).toBeGreaterThanOrEqual(1);
+    for (const l of letters.rows) expect(l.raw).not.toContain(phone.secret);
+  });
+});
