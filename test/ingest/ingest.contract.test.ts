@@ -229,7 +229,12 @@ describe('OsmAnd over HTTP, as Traccar Client sends it', () => {
   afterAll(async () => svc?.cleanup());
 
   const stored = async () =>
-    (await svc.db.pool.query<{ n: number }>("select count(*)::int as n from fixes where device_id = $1 and protocol = 'osmand'", [phone.id])).rows[0]!.n;
+    (
+      await svc.db.pool.query<{ n: number }>(
+        "select count(*)::int as n from fixes where device_id = $1 and protocol = 'osmand'",
+        [phone.id],
+      )
+    ).rows[0]!.n;
 
   it('answers 200 only after storing a GET query fix (timestamp in epoch seconds, speed in knots)', async () => {
     const ts = Math.floor(Date.now() / 1000) - 5;
@@ -242,7 +247,13 @@ describe('OsmAnd over HTTP, as Traccar Client sends it', () => {
   });
 
   it('takes a POST form with the key in the path, and the JSON body of Traccar Client 9', async () => {
-    const form = new URLSearchParams({ id: phone.id, timestamp: String(Date.now() - 4000), lat: '30.122', lon: '104.632', accuracy: '9' });
+    const form = new URLSearchParams({
+      id: phone.id,
+      timestamp: String(Date.now() - 4000),
+      lat: '30.122',
+      lon: '104.632',
+      accuracy: '9',
+    });
     const a = await fetch(`${svc.osmandUrl}/k/${phone.secret}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -271,9 +282,14 @@ describe('OsmAnd over HTTP, as Traccar Client sends it', () => {
     const q = `id=${phone.id}&timestamp=${Math.floor(Date.now() / 1000)}&lat=30.1&lon=104.6&accuracy=10`;
     expect((await fetch(`${svc.osmandUrl}/?${q}&key=wrong`)).status).toBe(401);
     expect((await fetch(`${svc.osmandUrl}/?${q}`)).status).toBe(401);
-    expect((await fetch(`${svc.osmandUrl}/?id=${phone.id}&timestamp=1&lat=95&lon=104.6&key=${phone.secret}`)).status).toBe(400);
+    expect(
+      (await fetch(`${svc.osmandUrl}/?id=${phone.id}&timestamp=1&lat=95&lon=104.6&key=${phone.secret}`))
+        .status,
+    ).toBe(400);
     expect(await stored()).toBe(3);
-    const letters = await svc.db.pool.query("select raw from dead_letters where protocol = 'osmand' and reason = 'unauthenticated'");
+    const letters = await svc.db.pool.query(
+      "select raw from dead_letters where protocol = 'osmand' and reason = 'unauthenticated'",
+    );
     expect(letters.rowCount).toBeGreaterThanOrEqual(1);
     for (const l of letters.rows) expect(l.raw).not.toContain(phone.secret);
   });

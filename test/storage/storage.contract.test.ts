@@ -1,10 +1,10 @@
 // One storage contract, run against every database target (STYLE.md: one suite for every adapter pair).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/storage/database.ts';
-import { type StoredFix, writeDeviceEvents, writeFixes } from '../../src/storage/fix-writer.ts';
-import { migrate } from '../../src/storage/migrate.ts';
-import { maintainTimeSeries, refreshHourlySummary } from '../../src/storage/time-partitions.ts';
-import { databaseTargets } from '../support/databases.ts';
+import type { Database } from '../../src/storage/database.js';
+import { type StoredFix, writeDeviceEvents, writeFixes } from '../../src/storage/fix-writer.js';
+import { migrate } from '../../src/storage/migrate.js';
+import { maintainTimeSeries, refreshHourlySummary } from '../../src/storage/time-partitions.js';
+import { databaseTargets } from '../support/databases.js';
 
 const targets = await databaseTargets();
 const expectedMode = {

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createPool, type Database } from '../../src/storage/database.ts';
-import { openEmbeddedPostgres } from '../../src/storage/embedded-postgres.ts';
+import { createPool, type Database } from '../../src/storage/database.js';
+import { openEmbeddedPostgres } from '../../src/storage/embedded-postgres.js';
 
 export interface DatabaseTarget {
   readonly name: 'embedded' | 'postgres' | 'timescaledb';

@@ -68,14 +68,24 @@ export interface MonitoredPerson {
 /** A supervisee of `orgUnitId` with an ankle monitor, an active 60-day EM order and the county boundary. */
 export async function monitoredPerson(
   svc: RunningService,
-  opts: { orgUnitId?: string; level?: 'strict' | 'normal' | 'lenient'; owntracks?: { user: string; device: string }; phone?: boolean } = {},
+  opts: {
+    orgUnitId?: string;
+    level?: 'strict' | 'normal' | 'lenient';
+    owntracks?: { user: string; device: string };
+    phone?: boolean;
+  } = {},
 ): Promise<MonitoredPerson> {
   const orgUnitId = opts.orgUnitId ?? 'lianhua';
-  const personId = await createSupervisee(svc.admin, { orgUnitId, name: '测试对象', level: opts.level ?? 'normal' });
+  const personId = await createSupervisee(svc.admin, {
+    orgUnitId,
+    name: '测试对象',
+    level: opts.level ?? 'normal',
+  });
   const ankle = await registerDevice(svc.admin, { superviseeId: personId, kind: 'ankle' });
-  const phone = opts.phone || opts.owntracks
-    ? await registerDevice(svc.admin, { superviseeId: personId, kind: 'phone', owntracks: opts.owntracks })
-    : undefined;
+  const phone =
+    opts.phone || opts.owntracks
+      ? await registerDevice(svc.admin, { superviseeId: personId, kind: 'phone', owntracks: opts.owntracks })
+      : undefined;
   const now = Date.now();
   await createEmOrder(svc.admin, {
     superviseeId: personId,
