@@ -40,6 +40,9 @@ export const ConfigSchema = z.object({
   MQTT_LISTEN_PORT: port.default(1883),
   OSMAND_HOST: z.string().default('127.0.0.1'),
   OSMAND_PORT: port.default(5055),
+  /** Flood guard per device: burst of messages, then sustained messages per second. */
+  DEVICE_BURST: z.coerce.number().int().min(1).default(120),
+  DEVICE_MSGS_PER_S: z.coerce.number().min(0.01).default(2),
   REDIS_URL: optionalUrl,
   /** Signs console/API tokens; generated into DATA_DIR when unset. */
   TOKEN_SECRET: z.string().min(32).optional(),

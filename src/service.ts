@@ -12,6 +12,7 @@ import { Directory } from './directory/directory.js';
 import { loadDirectory } from './directory/load-directory.js';
 import { buildApp } from './http/app.js';
 import { DEFAULT_DECODE_LIMITS } from './ingest/decode/index.js';
+import { FloodGuard } from './ingest/flood-guard.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { IncidentFeed } from './live/incident-feed.js';
 import type { Logger } from './logger.js';
@@ -107,11 +108,18 @@ export async function startService(config: Config, log: Logger): Promise<Running
       onQueueDepth: (d) => metrics.queueDepth.set(d),
     });
     closers.push(['pipeline drain', () => batcher.close()]);
-    const ingest = new IngestService(directory, batcher, {
-      ...DEFAULT_DECODE_LIMITS,
-      maxFutureSkewMs: config.MAX_CLOCK_SKEW_S * 1000,
-      maxAgeMs: config.MAX_FIX_AGE_DAYS * DAY_MS,
-    });
+    const ingest = new IngestService(
+      directory,
+      batcher,
+      {
+        ...DEFAULT_DECODE_LIMITS,
+        maxFutureSkewMs: config.MAX_CLOCK_SKEW_S * 1000,
+        maxAgeMs: config.MAX_FIX_AGE_DAYS * DAY_MS,
+      },
+      Date.now,
+      new FloodGuard({ burst: config.DEVICE_BURST, perSecond: config.DEVICE_MSGS_PER_S }),
+      () => metrics.refusals.inc({ reason: 'rate_limited', protocol: 'any' }),
+    );
 
     let broker: EmbeddedBroker | undefined;
     let brokerClient: BrokerIngestClient | undefined;

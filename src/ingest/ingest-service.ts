@@ -4,6 +4,7 @@
 import { nativeTopic, parseNativeTopic, parseOwnTracksTopic } from '../../schemas/wire/topics.js';
 import { deviceSecretMatches } from '../auth/device-secrets.js';
 import type { Directory } from '../directory/directory.js';
+import { FloodGuard } from './flood-guard.js';
 import type { IngestProtocol } from '../domain/fix.js';
 import type { Batcher } from '../pipeline/batcher.js';
 import type { Submission, SubmissionOutcome } from '../pipeline/types.js';
@@ -21,12 +22,29 @@ import {
 const RAW_KEEP = 4096;
 
 export class IngestService {
+  private readonly floodGuard: FloodGuard;
+
   constructor(
     private readonly directory: Directory,
     private readonly batcher: Batcher,
     private readonly limits: DecodeLimits,
     private readonly clock: () => number = Date.now,
-  ) {}
+    floodGuard?: FloodGuard,
+    private readonly onFlood: (deviceId: string) => void = () => {},
+  ) {
+    this.floodGuard = floodGuard ?? new FloodGuard();
+  }
+
+  /**
+   * Per-device flood check. A flooding device is refused without entering the pipeline (so it cannot
+   * fill the dead-letter table or slow others); the adapter does not acknowledge, so nothing the device
+   * was told is stored gets lost: MQTT disconnects it, HTTP answers 429.
+   */
+  admit(deviceId: string): boolean {
+    if (this.floodGuard.allow(deviceId, this.clock())) return true;
+    this.onFlood(deviceId);
+    return false;
+  }
 
   /** Broker login or HTTP key: the device id when the secret matches an enabled device. */
   authenticate(deviceId: string, secret: string): boolean {
@@ -134,6 +152,7 @@ export class IngestService {
       const message = decoded.refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ') || 'missing device id';
       return { ...o, status: 400, message };
     }
+    if (!this.admit(id)) return { accepted: 0, refused: 1, duplicates: 0, status: 429, message: 'rate limited' };
     if (!key || !this.authenticate(id, key)) {
       const known = !!this.directory.device(id);
       const reason: RefusalReason = known ? 'unauthenticated' : 'unknown_device';

@@ -35,6 +35,10 @@ export function embeddedIngestHooks(ingest: IngestService, metrics: Metrics, log
           .finally(() => callback(new Error('not authorized to publish on this topic')));
         return;
       }
+      if (!ingest.admit(deviceId)) {
+        // Not acknowledged: the device keeps the message and sends it again after reconnecting.
+        return callback(new Error('rate limited'));
+      }
       ingest.handleMqtt(packet.topic, packet.payload as Buffer, deviceId).then(
         () => callback(null),
         (err: Error) => {
