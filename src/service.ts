@@ -1,10 +1,10 @@
 // The composition root: the only place that chooses and wires real adapters (ARCHITECTURE.md).
 // Embedded defaults when DATABASE_URL / MQTT_URL / REDIS_URL are unset.
 import type { FastifyInstance } from 'fastify';
+import { buildOsmAndServer } from './adapters/http/osmand-server.js';
 import { type BrokerIngestClient, startBrokerIngest } from './adapters/mqtt/broker-ingest-client.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './adapters/mqtt/embedded-broker.js';
 import { embeddedIngestHooks } from './adapters/mqtt/embedded-ingest-hooks.js';
-import { buildOsmAndServer } from './adapters/http/osmand-server.js';
 import type { AdminContext } from './admin/admin-context.js';
 import type { Config } from './config.js';
 import { coalescedReload } from './directory/coalesced-reload.js';
@@ -21,6 +21,7 @@ import type { ReadinessCheck } from './observability/readiness.js';
 import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { MemoryStateStore } from './pipeline/state-store.js';
+import { DeviceConfigPublisher, type RetainedPublish } from './reporting/config-publisher.js';
 import { type Database, openPostgres } from './storage/database.js';
 import { openEmbeddedPostgres } from './storage/embedded-postgres.js';
 import { migrate } from './storage/migrate.js';
@@ -37,6 +38,7 @@ export interface RunningService {
   readonly batcher: Batcher;
   readonly feed: IncidentFeed;
   readonly admin: AdminContext;
+  readonly configPublisher: DeviceConfigPublisher;
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly osmandUrl: string;
@@ -70,13 +72,15 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const retention = { retentionDays: config.RETENTION_DAYS, maxFixAgeDays: config.MAX_FIX_AGE_DAYS };
     await maintainTimeSeries(db.pool, mode, retention, Date.now());
     const maintenance = setInterval(() => {
-      Promise.all([maintainTimeSeries(db.pool, mode, retention, Date.now()), trimDeadLetters(db.pool)]).catch((err) =>
-        log.error({ err }, 'time-series maintenance failed; will retry'),
+      Promise.all([maintainTimeSeries(db.pool, mode, retention, Date.now()), trimDeadLetters(db.pool)]).catch(
+        (err) => log.error({ err }, 'time-series maintenance failed; will retry'),
       );
     }, 3_600_000);
     closers.push(['maintenance', async () => clearInterval(maintenance)]);
 
-    const seed = config.SEED_DEMO ? await seedIfEmpty(db.pool, config.ADMIN_INITIAL_PASSWORD) : { seeded: false };
+    const seed = config.SEED_DEMO
+      ? await seedIfEmpty(db.pool, config.ADMIN_INITIAL_PASSWORD)
+      : { seeded: false };
     if (seed.adminPassword) {
       // Logged at once: a later start-up failure must not lose the only copy of the password.
       log.warn(
@@ -94,6 +98,8 @@ export async function startService(config: Config, log: Logger): Promise<Running
     };
 
     const feed = new IncidentFeed();
+    // Assigned once the broker is up; fast mode switched before that waits for the first sync.
+    let configPublisher: DeviceConfigPublisher | undefined;
     const store = new MemoryStateStore();
     const pipeline = createPipeline({
       pool: db.pool,
@@ -102,6 +108,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       metrics,
       log,
       publish: (rows) => feed.publish(rows),
+      afterCommit: (changes) => configPublisher?.onCommitted(changes),
     });
     const batcher = new Batcher(pipeline, log, {
       ...DEFAULT_BATCHER_OPTIONS,
@@ -149,6 +156,28 @@ export async function startService(config: Config, log: Logger): Promise<Running
       log.info({ url: mqttUrl }, 'embedded MQTT broker listening');
     }
 
+    const retained: RetainedPublish = broker
+      ? (topic, payload) =>
+          new Promise<void>((resolve, reject) =>
+            broker!.aedes.publish(
+              { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: true, dup: false },
+              (err) => (err ? reject(err) : resolve()),
+            ),
+          )
+      : async (topic, payload) => {
+          await brokerClient!.client.publishAsync(topic, payload, { qos: 1, retain: true });
+        };
+    const publisher = new DeviceConfigPublisher(directory, retained, (err) =>
+      log.warn({ err }, 'device config publish failed; retried on the next change'),
+    );
+    configPublisher = publisher;
+    await publisher.syncAll();
+    const reloadDirectory = admin.directoryChanged;
+    admin.directoryChanged = async () => {
+      await reloadDirectory();
+      await publisher.syncAll().catch((err) => log.warn({ err }, 'device config sync failed'));
+    };
+
     const osmand = await buildOsmAndServer(ingest, log);
     await osmand.listen({ host: config.OSMAND_HOST, port: config.OSMAND_PORT });
     closers.push(['osmand server', () => osmand.close()]);
@@ -156,7 +185,16 @@ export async function startService(config: Config, log: Logger): Promise<Running
     const osmandUrl = `http://${config.OSMAND_HOST}:${typeof osmandAddress === 'object' && osmandAddress ? osmandAddress.port : config.OSMAND_PORT}`;
 
     const tick = async (now = Date.now()) => {
-      await batcher.submit({ protocol: 'native', deviceId: null, raw: '', receivedAt: now, fixes: [], events: [], refusals: [], tick: now });
+      await batcher.submit({
+        protocol: 'native',
+        deviceId: null,
+        raw: '',
+        receivedAt: now,
+        fixes: [],
+        events: [],
+        refusals: [],
+        tick: now,
+      });
     };
     const ticker = setInterval(() => {
       tick().catch((err) => log.debug({ err }, 'timer tick skipped'));
@@ -178,7 +216,9 @@ export async function startService(config: Config, log: Logger): Promise<Running
           const ok = brokerClient?.connected ?? false;
           return {
             ok,
-            detail: ok ? `connected to ${mqttUrl}` : `cannot reach MQTT broker ${mqttUrl}; devices are not being read`,
+            detail: ok
+              ? `connected to ${mqttUrl}`
+              : `cannot reach MQTT broker ${mqttUrl}; devices are not being read`,
           };
         },
       },
@@ -187,13 +227,19 @@ export async function startService(config: Config, log: Logger): Promise<Running
         async check() {
           const depth = batcher.depth;
           const ok = depth < DEFAULT_BATCHER_OPTIONS.maxQueuedFixes;
-          return { ok, detail: ok ? `${depth} items queued` : `backlog full (${depth}); devices are held back` };
+          return {
+            ok,
+            detail: ok ? `${depth} items queued` : `backlog full (${depth}); devices are held back`,
+          };
         },
       },
       {
         name: 'state',
         async check() {
-          return { ok: true, detail: config.REDIS_URL ? `redis ${config.REDIS_URL}` : 'in-memory (single instance)' };
+          return {
+            ok: true,
+            detail: config.REDIS_URL ? `redis ${config.REDIS_URL}` : 'in-memory (single instance)',
+          };
         },
       },
     ];
@@ -216,6 +262,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       batcher,
       feed,
       admin,
+      configPublisher: publisher,
       httpUrl,
       mqttUrl,
       osmandUrl,

@@ -76,7 +76,10 @@ export class Batcher {
   private take(): Pending[] {
     const taken: Pending[] = [];
     let fixes = 0;
-    while (this.queue.length > 0 && (taken.length === 0 || fixes + weight(this.queue[0]!.submission) <= this.options.maxBatchFixes)) {
+    while (
+      this.queue.length > 0 &&
+      (taken.length === 0 || fixes + weight(this.queue[0]!.submission) <= this.options.maxBatchFixes)
+    ) {
       const next = this.queue.shift()!;
       fixes += weight(next.submission);
       taken.push(next);
@@ -111,7 +114,10 @@ export class Batcher {
         const delay = delays[Math.min(attempt, delays.length - 1)]!;
         this.options.onRetry?.(err as Error, attempt);
         if (attempt === 0 || attempt % 10 === 0) {
-          this.log.error({ err, attempt, nextRetryMs: delay }, 'batch commit failed; holding the batch and retrying');
+          this.log.error(
+            { err, attempt, nextRetryMs: delay },
+            'batch commit failed; holding the batch and retrying',
+          );
         }
         await new Promise((r) => setTimeout(r, delay));
       }

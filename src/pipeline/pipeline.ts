@@ -14,7 +14,7 @@ import { evaluateStage } from './stages/evaluate.js';
 import { orderAndDedupeStage } from './stages/order-dedupe.js';
 import { persistStage } from './stages/persist.js';
 import type { PersonStateStore } from './state-store.js';
-import type { Batch, Stage, Submission, SubmissionOutcome } from './types.js';
+import type { Batch, PersonAlertChange, Stage, Submission, SubmissionOutcome } from './types.js';
 
 export interface PipelineDeps {
   pool: pg.Pool;
@@ -24,6 +24,8 @@ export interface PipelineDeps {
   log: Logger;
   /** Called after commit with the incident changes to announce (live gateway, fan-out). */
   publish(events: readonly IncidentEventRow[]): void;
+  /** Called after commit with every alert change of the batch (adaptive reporting). */
+  afterCommit?(changes: readonly PersonAlertChange[]): void;
   clock?: () => number;
 }
 
@@ -51,9 +53,17 @@ function newBatch(submissions: readonly Submission[], now: number): Batch {
   };
   submissions.forEach((s, i) => {
     for (const fix of s.fixes) {
-      batch.fixes.push({ fix, submission: i, superviseeId: null, late: false, refusal: null, evaluated: true });
+      batch.fixes.push({
+        fix,
+        submission: i,
+        superviseeId: null,
+        late: false,
+        refusal: null,
+        evaluated: true,
+      });
     }
-    for (const event of s.events) batch.events.push({ event, submission: i, superviseeId: null, refusal: null });
+    for (const event of s.events)
+      batch.events.push({ event, submission: i, superviseeId: null, refusal: null });
     for (const r of s.refusals) {
       batch.refusalCounts.set(r.reason, (batch.refusalCounts.get(r.reason) ?? 0) + 1);
       if (r.reason === 'not_a_location') continue; // counted, nothing to inspect
@@ -110,12 +120,14 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
         } else o.refused++;
       }
       for (const [reason, n] of batch.refusalCounts) m.refusals.inc({ reason, protocol: 'any' }, n);
-      for (const [flag, n] of batch.flagCounts) m.refusals.inc({ reason: `flag_${flag}`, protocol: 'any' }, n);
+      for (const [flag, n] of batch.flagCounts)
+        m.refusals.inc({ reason: `flag_${flag}`, protocol: 'any' }, n);
       for (const row of batch.committed) {
         m.incidentChanges.inc({ kind: String(row.data.kind), action: row.action });
       }
       m.batchCommitSeconds.observe((performance.now() - started) / 1000);
       if (batch.committed.length > 0) deps.publish(batch.committed);
+      if (batch.alertChanges.length > 0) deps.afterCommit?.(batch.alertChanges);
       return outcomes;
     },
   };

@@ -1,13 +1,13 @@
 // What flows through the pipeline. A Submission is one device message (an MQTT publish or an HTTP
 // request) after decoding; its `settle` is called once the batch holding it is committed, and only
 // then does the adapter acknowledge the device (ARCHITECTURE.md: acknowledge after you persist).
-import type { DeviceEvent, Fix, IngestProtocol } from '../domain/fix.js';
-import type { AlertChange } from '../domain/rules/alert-change.js';
 
 import type { RefusalReason } from '../../schemas/wire/refusal.js';
+import type { DeviceEvent, Fix, IngestProtocol } from '../domain/fix.js';
+import type { AlertChange } from '../domain/rules/alert-change.js';
 import type { PersonState } from '../domain/rules/person-state.js';
-import type { Refusal } from '../ingest/decode/result.js';
 import type { IncidentEventRow } from '../incidents/apply-alert-changes.js';
+import type { Refusal } from '../ingest/decode/result.js';
 
 export type { Refusal };
 

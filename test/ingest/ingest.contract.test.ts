@@ -191,6 +191,22 @@ describe.each(targets)('ingest through $name broker', (target: BrokerTarget) => 
     expect(row.batt).toBe(76);
   });
 
+  it('gives each device its retained reporting config, and only its own', async () => {
+    const c = await device(alice.ankle.id, alice.ankle.secret);
+    const received = new Promise<Record<string, unknown>>((resolve) =>
+      c.on('message', (topic, payload) => {
+        if (topic === `em/v1/devices/${alice.ankle.id}/config`) resolve(JSON.parse(payload.toString()));
+      }),
+    );
+    await c.subscribeAsync(`em/v1/devices/${alice.ankle.id}/config`, { qos: 1 });
+    const config = await received;
+    expect(config).toMatchObject({ interval: 120, mode: 'normal' });
+    const granted = await c
+      .subscribeAsync(`em/v1/devices/${bob.ankle.id}/config`, { qos: 1 })
+      .catch(() => [{ qos: 128 }]);
+    expect(granted[0]?.qos).toBe(128);
+  });
+
   it('opens a critical incident for a strap-tamper event', async () => {
     const c = await device(bob.ankle.id, bob.ankle.secret);
     const event = {

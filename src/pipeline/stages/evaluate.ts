@@ -16,7 +16,11 @@ import { refuseItem } from './refuse.js';
 
 const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
-export function evaluateStage(directory: Directory, store: PersonStateStore, log: { error(o: object, m: string): void }): Stage {
+export function evaluateStage(
+  directory: Directory,
+  store: PersonStateStore,
+  log: { error(o: object, m: string): void },
+): Stage {
   const protectedFixes = new Map<string, PeerFix>();
   const peers: PeerPositions = { protectedFixes };
 
@@ -112,5 +116,6 @@ export function evaluateStage(directory: Directory, store: PersonStateStore, log
 
 function rememberProtected(map: Map<string, PeerFix>, fix: Fix): void {
   const prev = map.get(fix.deviceId);
-  if (!prev || prev.ts < fix.ts) map.set(fix.deviceId, { ts: fix.ts, lat: fix.lat, lon: fix.lon, acc: fix.accuracyM });
+  if (!prev || prev.ts < fix.ts)
+    map.set(fix.deviceId, { ts: fix.ts, lat: fix.lat, lon: fix.lon, acc: fix.accuracyM });
 }

@@ -1,0 +1,60 @@
+// Publishes each device's retained config when it changes: after a directory reload (new device,
+// changed level) and when a violation switches fast mode on or off. [MQTT-3.3.1-5] a retained message
+// is delivered to a device as soon as it subscribes, so a device that was offline learns its rule.
+
+import type { DeviceConfig } from '../../schemas/wire/config.js';
+import { nativeTopic } from '../../schemas/wire/topics.js';
+import type { Directory } from '../directory/directory.js';
+import type { PersonAlertChange } from '../pipeline/types.js';
+import { deviceConfigFor, ReportingModes } from './reporting-mode.js';
+
+export type RetainedPublish = (topic: string, payload: string) => Promise<void>;
+
+export class DeviceConfigPublisher {
+  private readonly modes = new ReportingModes();
+  /** deviceId → the mode key ("interval|mode") and the payload last published. */
+  private readonly published = new Map<string, { key: string; payload: string }>();
+  private version = Math.floor(Date.now() / 1000);
+
+  constructor(
+    private readonly directory: Directory,
+    private readonly publish: RetainedPublish,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Re-derives every device's config; publishes only those that differ from what was sent. */
+  async syncAll(): Promise<number> {
+    let sent = 0;
+    for (const deviceId of this.directory.current.devices.keys())
+      sent += (await this.syncDevice(deviceId)) ? 1 : 0;
+    return sent;
+  }
+
+  /** After a commit: flips fast mode for persons whose violations opened or all closed. */
+  onCommitted(changes: readonly PersonAlertChange[]): void {
+    const flipped = this.modes.apply(changes);
+    for (const personId of flipped) {
+      for (const d of this.directory.current.devices.values()) {
+        if (d.superviseeId === personId) this.syncDevice(d.id).catch(this.onError);
+      }
+    }
+  }
+
+  current(deviceId: string): DeviceConfig | null {
+    const sent = this.published.get(deviceId);
+    return sent ? (JSON.parse(sent.payload) as DeviceConfig) : null;
+  }
+
+  private async syncDevice(deviceId: string): Promise<boolean> {
+    const device = this.directory.device(deviceId);
+    const fast = device?.superviseeId ? this.modes.isFast(device.superviseeId) : false;
+    const config = deviceConfigFor(this.directory.current, deviceId, fast, 0);
+    if (!config) return false;
+    const key = `${config.interval}|${config.mode}`;
+    if (this.published.get(deviceId)?.key === key) return false;
+    const payload = JSON.stringify({ ...config, version: ++this.version });
+    this.published.set(deviceId, { key, payload });
+    await this.publish(nativeTopic(deviceId, 'config'), payload);
+    return true;
+  }
+}
