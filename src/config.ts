@@ -32,6 +32,9 @@ export const ConfigSchema = z.object({
   MQTT_URL: optionalUrl,
   MQTT_USERNAME: z.string().optional(),
   MQTT_PASSWORD: z.string().optional(),
+  /** Dynamic-security admin of a real Mosquitto: lets the service provision device accounts and ACLs. */
+  MQTT_ADMIN_USERNAME: z.string().optional(),
+  MQTT_ADMIN_PASSWORD: z.string().optional(),
   /** Client id of this instance's persistent session on a real broker. */
   MQTT_CLIENT_ID: z.string().default('em-ingest-1'),
   /** With several instances, the MQTT v5 shared-subscription group; empty for a single instance. */

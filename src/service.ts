@@ -5,6 +5,7 @@ import { buildOsmAndServer } from './adapters/http/osmand-server.js';
 import { type BrokerIngestClient, startBrokerIngest } from './adapters/mqtt/broker-ingest-client.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './adapters/mqtt/embedded-broker.js';
 import { embeddedIngestHooks } from './adapters/mqtt/embedded-ingest-hooks.js';
+import { createMosquittoDynsecProvisioner } from './adapters/mqtt/mosquitto-dynsec.js';
 import type { AdminContext } from './admin/admin-context.js';
 import type { Config } from './config.js';
 import { coalescedReload } from './directory/coalesced-reload.js';
@@ -91,7 +92,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
     const directory = new Directory(() => loadDirectory(db.pool, Date.now()));
     await directory.reload();
-    const admin: AdminContext = {
+    const admin: { -readonly [K in keyof AdminContext]: AdminContext[K] } = {
       pool: db.pool,
       brokerCredentials: null,
       directoryChanged: coalescedReload(() => directory.reload()),
@@ -132,6 +133,20 @@ export async function startService(config: Config, log: Logger): Promise<Running
     let brokerClient: BrokerIngestClient | undefined;
     let mqttUrl = config.MQTT_URL ?? '';
     if (config.MQTT_URL) {
+      if (config.MQTT_ADMIN_USERNAME && config.MQTT_ADMIN_PASSWORD) {
+        // Device accounts and topic rights live in the broker itself (issue 3 item 2).
+        const provisioner = await createMosquittoDynsecProvisioner(
+          config.MQTT_URL,
+          config.MQTT_ADMIN_USERNAME,
+          config.MQTT_ADMIN_PASSWORD,
+        );
+        closers.push(['broker provisioning', () => provisioner.close()]);
+        await provisioner.ensureServiceRole();
+        if (config.MQTT_USERNAME && config.MQTT_PASSWORD) {
+          await provisioner.ensureServiceClient(config.MQTT_USERNAME, config.MQTT_PASSWORD);
+        }
+        admin.brokerCredentials = provisioner;
+      }
       brokerClient = await startBrokerIngest(
         {
           url: config.MQTT_URL,

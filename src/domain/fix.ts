@@ -1,6 +1,6 @@
 // The normalised fix and device event every ingest adapter produces and every pipeline stage consumes.
 // Wire formats (native MQTT, OwnTracks, OsmAnd) are decoded into these in src/ingest/.
-import type { DeviceEventType, FixSource } from '../../schemas/enums.ts';
+import type { DeviceEventType, FixSource } from '../../schemas/enums.js';
 
 export type IngestProtocol = 'native' | 'owntracks' | 'osmand';
 

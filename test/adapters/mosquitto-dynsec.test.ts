@@ -76,12 +76,12 @@ describe.skipIf(!installed && !inCi)('Mosquitto dynamic-security device provisio
     return client;
   }
 
-  /** The CONNACK return code of a refused connection ([MQTT-3.2.2-3]; 5 = not authorized in 3.1.1). */
-  async function refusal(username: string, password: string): Promise<number | undefined> {
+  /** Why a connection failed: the CONNACK return code ([MQTT-3.2.2-3], 5 = not authorized) or a socket error. */
+  async function refusal(username: string, password: string): Promise<number | string | undefined> {
     try {
       await connect(username, password, { protocolVersion: 4 });
     } catch (err) {
-      return (err as { code?: number }).code;
+      return (err as { code?: number | string }).code;
     }
     throw new Error(`${username} was accepted`);
   }
@@ -273,5 +273,14 @@ describe.skipIf(!installed && !inCi)('Mosquitto dynamic-security device provisio
     expect(connack.sessionPresent).toBe(true);
     await resumedInbox.next((m) => m.payload === sent.at(-1));
     expect(resumedInbox.messages.map((m) => m.payload)).toEqual(sent);
+  });
+
+  it('comes back after kill() with the accounts it had', async () => {
+    await broker.kill();
+    expect(await refusal('dev-a', secretOf('dev-a'))).toBe('ECONNREFUSED');
+    await broker.restart();
+    const device = await connect('dev-a', secretOf('dev-a'));
+    await device.publishAsync(telemetry('dev-a'), 'after-crash', { qos: 1 });
+    expect(await refusal('dev-a', 'not-the-secret')).toBe(5);
   });
 });

@@ -62,7 +62,10 @@ const bigPolygonArb = fc
   .record({ n: fc.integer({ min: 60, max: 1500 }), seed: fc.integer(), hole: fc.boolean() })
   .map(({ n, seed, hole }): ZoneGeometry => {
     let s = seed >>> 0 || 1;
-    const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const rnd = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32;
+    };
     const radii = Array.from(
       { length: n },
       (_, i) => 5000 * (1 + 0.2 * Math.sin((7 * 2 * Math.PI * i) / n)) + 600 * rnd(),

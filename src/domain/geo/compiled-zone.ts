@@ -1,0 +1,106 @@
+// Zone geometry compiled once for fast evaluation: bounding box in degrees (for rejection and the
+// shared-zone index), a local frame at the box centre, and edges in projected metres.
+import type { ZoneKind } from '../../../schemas/enums.js';
+import { buildEdgeGrid, type EdgeGrid, gridSignedDistance } from './edge-grid.js';
+import { bruteSignedDistance } from './edges.js';
+import { type LocalFrame, localFrame, metresToDegLat, metresToDegLon } from './projection.js';
+
+/** [lon, lat] as in GeoJSON (RFC 7946 §3.1.1). */
+export type Position = readonly [number, number] | readonly number[];
+
+export type ZoneGeometry =
+  | { readonly type: 'Circle'; readonly center: Position; readonly radiusM: number }
+  | { readonly type: 'Polygon'; readonly coordinates: readonly (readonly Position[])[] }
+  | { readonly type: 'MultiPolygon'; readonly coordinates: readonly (readonly (readonly Position[])[])[] };
+
+export interface CompiledZone {
+  readonly id: string;
+  readonly kind: ZoneKind;
+  readonly minLat: number;
+  readonly minLon: number;
+  readonly maxLat: number;
+  readonly maxLon: number;
+  readonly frame: LocalFrame;
+  /** Circle radius in metres (centre = frame origin); NaN for polygons. */
+  readonly radiusM: number;
+  /** Polygon edges [ax, ay, bx, by] in metres in `frame`; empty for circles. */
+  readonly edges: Float64Array;
+  /** Present for polygons with many edges (jurisdictions). */
+  readonly grid: EdgeGrid | null;
+}
+
+/** Polygons with more edges than this get an edge grid; below it a linear scan is faster. */
+const GRID_MIN_EDGES = 48;
+
+// Both branches build the same object shape (same keys, same order) so evaluation code stays monomorphic.
+export function compileZone(id: string, kind: ZoneKind, geometry: ZoneGeometry): CompiledZone {
+  if (geometry.type === 'Circle') {
+    const [lon, lat] = geometry.center as [number, number];
+    const dLat = metresToDegLat(geometry.radiusM);
+    const dLon = metresToDegLon(geometry.radiusM, lat);
+    return {
+      id,
+      kind,
+      minLat: lat - dLat,
+      minLon: lon - dLon,
+      maxLat: lat + dLat,
+      maxLon: lon + dLon,
+      frame: localFrame(lat, lon),
+      radiusM: geometry.radiusM,
+      edges: new Float64Array(0),
+      grid: null,
+    };
+  }
+  const rings = geometry.type === 'Polygon' ? geometry.coordinates : geometry.coordinates.flat();
+  let minLat = Number.POSITIVE_INFINITY;
+  let minLon = Number.POSITIVE_INFINITY;
+  let maxLat = Number.NEGATIVE_INFINITY;
+  let maxLon = Number.NEGATIVE_INFINITY;
+  let edgeCount = 0;
+  for (const ring of rings) {
+    if (ring.length < 4)
+      throw new Error(`zone ${id}: a linear ring needs at least 4 positions (RFC 7946 §3.1.6)`);
+    edgeCount += ring.length - 1;
+    for (const p of ring) {
+      minLon = Math.min(minLon, p[0]!);
+      maxLon = Math.max(maxLon, p[0]!);
+      minLat = Math.min(minLat, p[1]!);
+      maxLat = Math.max(maxLat, p[1]!);
+    }
+  }
+  const frame = localFrame((minLat + maxLat) / 2, (minLon + maxLon) / 2);
+  const edges = new Float64Array(edgeCount * 4);
+  let k = 0;
+  for (const ring of rings) {
+    // The closing position repeats the first (RFC 7946 §3.1.6), so ring.length - 1 edges.
+    for (let i = 0; i + 1 < ring.length; i++) {
+      const a = ring[i]!;
+      const b = ring[i + 1]!;
+      edges[k++] = (a[0]! - frame.lon0) * frame.kx;
+      edges[k++] = (a[1]! - frame.lat0) * frame.ky;
+      edges[k++] = (b[0]! - frame.lon0) * frame.kx;
+      edges[k++] = (b[1]! - frame.lat0) * frame.ky;
+    }
+  }
+  const grid = edgeCount >= GRID_MIN_EDGES ? buildEdgeGrid(edges) : null;
+  return { id, kind, minLat, minLon, maxLat, maxLon, frame, radiusM: Number.NaN, edges, grid };
+}
+
+/**
+ * Signed distance in metres from the point to the zone boundary, negative inside. Exact when
+ * |d| < needM; beyond that only a lower bound with the right sign, which is all confidence needs
+ * (pass Infinity for an exact answer).
+ */
+export function signedDistanceM(zone: CompiledZone, lat: number, lon: number, needM: number): number {
+  const f = zone.frame;
+  const px = (lon - f.lon0) * f.kx;
+  const py = (lat - f.lat0) * f.ky;
+  if (zone.grid === null && zone.edges.length === 0) return Math.sqrt(px * px + py * py) - zone.radiusM;
+  // Bounding-box rejection first: most zones are far from most fixes.
+  const boxDistLat = Math.max(zone.minLat - lat, 0, lat - zone.maxLat) * f.ky;
+  const boxDistLon = Math.max(zone.minLon - lon, 0, lon - zone.maxLon) * f.kx;
+  const boxDist = Math.max(boxDistLat, boxDistLon);
+  if (boxDist >= needM) return boxDist;
+  if (zone.grid !== null) return gridSignedDistance(zone.grid, zone.edges, px, py, needM);
+  return bruteSignedDistance(zone.edges, px, py);
+}

@@ -1,0 +1,92 @@
+// Weekly curfew windows for the residence, in Asia/Shanghai local time, with dated exceptions.
+// China Standard Time is UTC+8 all year (no daylight saving since 1991), so local time is a fixed
+// +8 h offset: no tz database, no ambiguous or skipped hours, and the result is deterministic.
+
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+/** Asia/Shanghai offset from UTC. */
+export const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+
+/** Minutes after local midnight; a window with endMin ≤ startMin runs past midnight into the next day. */
+export interface DailyWindow {
+  readonly startMin: number;
+  readonly endMin: number;
+}
+
+export interface WeeklyWindow extends DailyWindow {
+  /** 0 = Sunday … 6 = Saturday, the local day the window starts on. */
+  readonly weekday: number;
+}
+
+/** On `date` (local, YYYY-MM-DD) the windows starting that day are replaced by `windows` ([] = none). */
+export interface CurfewException {
+  readonly date: string;
+  readonly windows: readonly DailyWindow[];
+}
+
+export interface CurfewSchedule {
+  readonly weekly: readonly WeeklyWindow[];
+  readonly exceptions: readonly CurfewException[];
+}
+
+export interface CompiledCurfew {
+  readonly byWeekday: readonly (readonly DailyWindow[])[];
+  readonly byLocalDay: ReadonlyMap<number, readonly DailyWindow[]>;
+}
+
+/** A concrete curfew window, in epoch ms [start, end). */
+export interface CurfewInterval {
+  readonly start: number;
+  readonly end: number;
+}
+
+function localDayOf(date: string): number {
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  if (Number.isNaN(ms)) throw new Error(`curfew exception: bad date ${date}`);
+  return ms / DAY_MS;
+}
+
+export function compileCurfew(schedule: CurfewSchedule): CompiledCurfew {
+  const byWeekday: DailyWindow[][] = [[], [], [], [], [], [], []];
+  for (const w of schedule.weekly) {
+    if (
+      w.weekday < 0 ||
+      w.weekday > 6 ||
+      w.startMin < 0 ||
+      w.startMin >= 1440 ||
+      w.endMin < 0 ||
+      w.endMin > 1440
+    ) {
+      throw new Error(`curfew window out of range: ${JSON.stringify(w)}`);
+    }
+    byWeekday[w.weekday]!.push({ startMin: w.startMin, endMin: w.endMin });
+  }
+  const byLocalDay = new Map(schedule.exceptions.map((e) => [localDayOf(e.date), e.windows] as const));
+  return { byWeekday, byLocalDay };
+}
+
+function windowsStartingOn(c: CompiledCurfew, localDay: number): readonly DailyWindow[] {
+  // 1970-01-01 was a Thursday (weekday 4).
+  return c.byLocalDay.get(localDay) ?? c.byWeekday[(localDay + 4) % 7]!;
+}
+
+function intervalOf(localDay: number, w: DailyWindow): CurfewInterval {
+  const start = localDay * DAY_MS + w.startMin * MINUTE_MS - SHANGHAI_OFFSET_MS;
+  const endDay = w.endMin > w.startMin ? localDay : localDay + 1;
+  return { start, end: endDay * DAY_MS + w.endMin * MINUTE_MS - SHANGHAI_OFFSET_MS };
+}
+
+/** The curfew window containing `ts`, or null. */
+export function curfewWindowAt(c: CompiledCurfew, ts: number): CurfewInterval | null {
+  const local = ts + SHANGHAI_OFFSET_MS;
+  const day = Math.floor(local / DAY_MS);
+  const minute = (local - day * DAY_MS) / MINUTE_MS;
+  for (const w of windowsStartingOn(c, day)) {
+    const end = w.endMin > w.startMin ? w.endMin : 1440 + w.endMin;
+    if (minute >= w.startMin && minute < end) return intervalOf(day, w);
+  }
+  for (const w of windowsStartingOn(c, day - 1)) {
+    if (w.endMin <= w.startMin && minute < w.endMin) return intervalOf(day - 1, w);
+  }
+  return null;
+}

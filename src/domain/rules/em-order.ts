@@ -1,0 +1,53 @@
+// EM orders (Community Corrections Law Art. 29): a legal ground, an approver (head of the county
+// justice bureau), and a period of at most 3 months; a renewal is a new approved period.
+import { EmGround } from '../../../schemas/enums.js';
+import { SHANGHAI_OFFSET_MS } from './curfew-schedule.js';
+
+export interface EmOrder {
+  readonly id: string;
+  readonly ground: EmGround | string;
+  /** Who approved it; Art. 29 requires the head of the county justice bureau. */
+  readonly approvedBy: string | null;
+  readonly start: number;
+  readonly end: number;
+}
+
+export type Validation = { readonly ok: true } | { readonly ok: false; readonly reasons: readonly string[] };
+
+/** `ts` plus `months` calendar months in Asia/Shanghai, clamped to the month's last day (31 Jan + 1 = 28/29 Feb). */
+export function addLocalMonths(ts: number, months: number): number {
+  const local = new Date(ts + SHANGHAI_OFFSET_MS);
+  const y = local.getUTCFullYear();
+  const m = local.getUTCMonth() + months;
+  const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  const day = Math.min(local.getUTCDate(), lastDay);
+  const msOfDay = ts + SHANGHAI_OFFSET_MS - Date.UTC(y, local.getUTCMonth(), local.getUTCDate());
+  return Date.UTC(y, m, day) + msOfDay - SHANGHAI_OFFSET_MS;
+}
+
+export function validateEmOrder(order: EmOrder): Validation {
+  const reasons: string[] = [];
+  if (!EmGround.safeParse(order.ground).success)
+    reasons.push('ground: must be one of the five grounds of Art. 29');
+  if (!order.approvedBy?.trim()) reasons.push('approvedBy: an EM order needs an approver (Art. 29)');
+  if (!Number.isFinite(order.start) || !Number.isFinite(order.end) || order.start >= order.end) {
+    reasons.push('period: start must be before end');
+  } else if (order.end > addLocalMonths(order.start, 3)) {
+    reasons.push('period: at most 3 months per EM period; renew with a new approved period (Art. 29)');
+  }
+  return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
+}
+
+/** Periods in which rules apply; telemetry outside all of them is refused (Art. 29). */
+export interface ActivePeriod {
+  readonly start: number;
+  readonly end: number;
+}
+
+export function activePeriodAt(periods: readonly ActivePeriod[], ts: number): boolean {
+  for (let i = 0; i < periods.length; i++) {
+    const p = periods[i]!;
+    if (ts >= p.start && ts < p.end) return true;
+  }
+  return false;
+}

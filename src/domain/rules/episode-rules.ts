@@ -1,0 +1,143 @@
+// Alerts that are not zone tracks but open/clear episodes: contact restored (lost contact, power
+// off), battery level carried on fixes, and protected-person "proximity unknown".
+import type { AlertChange, EvidenceFix } from './alert-change.js';
+import { alertChange } from './alert-change.js';
+import { type Episodes, withEpisode } from './person-state.js';
+import { BATTERY_CLEAR_PCT, BATTERY_LOW_PCT } from './supervision-levels.js';
+
+/** Any fix means the device is on and reporting: clear lost contact and power off. */
+export function contactRestored(
+  episodes: Episodes,
+  at: number,
+  evidence: EvidenceFix,
+  late: boolean,
+  changes: AlertChange[],
+): Episodes {
+  let next = episodes;
+  const lost = next.lost_contact;
+  if (lost !== undefined) {
+    next = withEpisode(next, 'lost_contact', null);
+    changes.push(
+      alertChange({
+        kind: 'lost_contact',
+        action: 'clear',
+        startedAt: lost.startedAt,
+        at,
+        confidence: 1,
+        evidence: [evidence],
+        late,
+        detail: { daysOffSupervision: lost.days ?? 0 },
+      }),
+    );
+  }
+  const off = next.power_off;
+  if (off !== undefined) {
+    next = withEpisode(next, 'power_off', null);
+    changes.push(
+      alertChange({
+        kind: 'power_off',
+        action: 'clear',
+        startedAt: off.startedAt,
+        at,
+        confidence: 1,
+        evidence: [evidence],
+        late,
+      }),
+    );
+  }
+  return next;
+}
+
+/** Battery reported on fixes, with hysteresis (open below LOW, clear at CLEAR or above). */
+export function batteryFromFix(
+  episodes: Episodes,
+  pct: number,
+  at: number,
+  evidence: EvidenceFix,
+  late: boolean,
+  changes: AlertChange[],
+): Episodes {
+  const open = episodes.battery_low;
+  if (open === undefined && pct < BATTERY_LOW_PCT) {
+    changes.push(
+      alertChange({
+        kind: 'battery_low',
+        action: 'open',
+        startedAt: at,
+        at,
+        confidence: 1,
+        evidence: [evidence],
+        late,
+        detail: { batteryPct: pct },
+      }),
+    );
+    return withEpisode(episodes, 'battery_low', { startedAt: at });
+  }
+  if (open !== undefined && pct >= BATTERY_CLEAR_PCT) {
+    changes.push(
+      alertChange({
+        kind: 'battery_low',
+        action: 'clear',
+        startedAt: open.startedAt,
+        at,
+        confidence: 1,
+        evidence: [evidence],
+        late,
+        detail: { batteryPct: pct },
+      }),
+    );
+    return withEpisode(episodes, 'battery_low', null);
+  }
+  return episodes;
+}
+
+/**
+ * A protected person's phone without a fresh fix means proximity cannot be known: that is shown to
+ * the officer as its own episode (zone = the protected person), never left silent (issue 4).
+ */
+export function proximityUnknown(
+  episodes: Episodes,
+  unknownIds: readonly string[],
+  at: number,
+  late: boolean,
+  changes: AlertChange[],
+): Episodes {
+  let next = episodes;
+  for (const id of unknownIds) {
+    const key = `protected_person_proximity|unknown|${id}`;
+    if (next[key] !== undefined) continue;
+    next = withEpisode(next, key, { startedAt: at, zoneId: id });
+    changes.push(
+      alertChange({
+        kind: 'protected_person_proximity',
+        action: 'open',
+        severity: 'medium',
+        startedAt: at,
+        at,
+        confidence: 0,
+        late,
+        zoneId: id,
+        detail: { proximity: 'unknown' },
+      }),
+    );
+  }
+  for (const [key, episode] of Object.entries(next)) {
+    if (!key.startsWith('protected_person_proximity|unknown|') || unknownIds.includes(episode.zoneId ?? ''))
+      continue;
+    next = withEpisode(next, key, null);
+    changes.push(
+      alertChange({
+        kind: 'protected_person_proximity',
+        action: 'clear',
+        severity: 'medium',
+        startedAt: episode.startedAt,
+        at,
+        confidence: 1,
+        late,
+        zoneId: episode.zoneId ?? null,
+        detail: { proximity: 'known' },
+      }),
+    );
+  }
+  return next;
+}

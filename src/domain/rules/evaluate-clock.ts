@@ -1,0 +1,139 @@
+// Timers, driven by an explicit `now` (the pipeline's clock; tests pass any time): lost contact and
+// days off supervision (Art. 30), leave overdue (Art. 27), and the curfew presence check at the
+// start of a window ("must be inside now", Traccar issue 3897).
+
+import { signedDistanceM } from '../geo/compiled-zone.js';
+import { needDistanceM, pOutside } from '../geo/membership.js';
+import { type AlertChange, alertChange, NO_CHANGES } from './alert-change.js';
+import { curfewWindowAt } from './curfew-schedule.js';
+import { activePeriodAt } from './em-order.js';
+import { type Evaluation, refuse } from './evaluation.js';
+import { overduePermit, permitCovers } from './leave-permit.js';
+import type { PersonRulesContext } from './person-context.js';
+import {
+  IDLE_TRACK,
+  makeTrack,
+  type PersonState,
+  patchState,
+  TrackPhase,
+  type TrackState,
+  withEpisode,
+} from './person-state.js';
+import { mustBeInside } from './zone-checks.js';
+import { trackChange, Verdict } from './zone-track.js';
+
+const DAY_MS = 86_400_000;
+
+export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: number): Evaluation {
+  if (!activePeriodAt(ctx.orders, now)) return refuse(state, 'no_active_order');
+  const changes: AlertChange[] = [];
+  let episodes = state.episodes;
+  const hasPosition = state.lastTs > 0;
+  const lastFix = { ts: state.lastTs, lat: state.lastLat, lon: state.lastLon, acc: state.lastAcc };
+
+  // Lost contact (Art. 30): open at once when the level's timeout passes; the episode starts at the
+  // last contact. Whole days off supervision (脱管) are reported as updates for escalation.
+  const silence = now - state.lastContactTs;
+  const lost = episodes.lost_contact;
+  if (silence > ctx.params.lostContactMs) {
+    const days = Math.floor(silence / DAY_MS);
+    const detail = { daysOffSupervision: days, silenceMs: silence };
+    const evidence = hasPosition ? [lastFix] : [];
+    if (lost === undefined) {
+      episodes = withEpisode(episodes, 'lost_contact', { startedAt: state.lastContactTs, days });
+      changes.push(
+        alertChange({
+          kind: 'lost_contact',
+          action: 'open',
+          startedAt: state.lastContactTs,
+          at: now,
+          confidence: 1,
+          evidence,
+          detail,
+        }),
+      );
+    } else if (days > (lost.days ?? 0)) {
+      episodes = withEpisode(episodes, 'lost_contact', { ...lost, days });
+      changes.push(
+        alertChange({
+          kind: 'lost_contact',
+          action: 'update',
+          startedAt: lost.startedAt,
+          at: now,
+          confidence: 1,
+          evidence,
+          detail,
+        }),
+      );
+    }
+  }
+
+  // Leave overdue: not confidently back inside the jurisdiction by end + grace.
+  if (ctx.permits.length > 0 && episodes.leave_overdue === undefined) {
+    const overdue = overduePermit(ctx.permits, now, state.jurInsideTs, state.jurOutsideTs);
+    if (
+      overdue !== null &&
+      !(hasPosition && permitCovers(ctx.permits, now, lastFix.lat, lastFix.lon, lastFix.acc))
+    ) {
+      const startedAt = overdue.end + overdue.graceMs;
+      episodes = withEpisode(episodes, 'leave_overdue', { startedAt, zoneId: overdue.id });
+      changes.push(
+        alertChange({
+          kind: 'leave_overdue',
+          action: 'open',
+          startedAt,
+          at: now,
+          confidence: 1,
+          evidence: hasPosition ? [lastFix] : [],
+          zoneId: overdue.id,
+          detail: { permitId: overdue.id },
+        }),
+      );
+    }
+  }
+
+  let curfew = state.curfew;
+  if (ctx.curfew !== null && ctx.residence !== null) {
+    if (curfew !== IDLE_TRACK && now >= curfew.windowEnd) {
+      const c = trackChange('curfew_breach', curfew, IDLE_TRACK, curfew.windowEnd, null, false, {
+        reason: 'window_ended',
+      });
+      if (c) changes.push(c);
+      curfew = IDLE_TRACK;
+    }
+    const window = curfewWindowAt(ctx.curfew, now);
+    const evidenceMs = ctx.params.zoneEvidence.seconds * 1000;
+    // Presence at the window start: no fix yet in this window, and the last fresh position is
+    // confidently outside the residence. Waiting the evidence time lets a fix from home arrive first.
+    if (
+      window !== null &&
+      curfew === IDLE_TRACK &&
+      hasPosition &&
+      state.lastTs < window.start &&
+      now - window.start >= evidenceMs &&
+      now - state.lastTs <= ctx.params.lostContactMs
+    ) {
+      const d = signedDistanceM(ctx.residence, lastFix.lat, lastFix.lon, needDistanceM(lastFix.acc));
+      if (mustBeInside(d, lastFix.acc) === Verdict.violating) {
+        const opened: TrackState = makeTrack({
+          ...IDLE_TRACK,
+          phase: TrackPhase.open,
+          since: window.start,
+          zoneId: ctx.residence.id,
+          evidence: [lastFix],
+          confidence: pOutside(d, lastFix.acc),
+          windowEnd: window.end,
+        });
+        const c = trackChange('curfew_breach', curfew, opened, now, null, false, {
+          check: 'window_start',
+          basis: 'last_known_position',
+        });
+        if (c) changes.push(c);
+        curfew = opened;
+      }
+    }
+  }
+
+  if (changes.length === 0) return { state, changes: NO_CHANGES };
+  return { state: patchState(state, { episodes, curfew }), changes };
+}

@@ -1,0 +1,55 @@
+// Person–device separation (人机分离, DOMAIN.md): the ankle monitor says it lies still (no_motion)
+// while the same person's phone moves away from it. A monitor left at home was once missed for
+// 7 days; this catches it from the phone's fixes, with the same evidence rules as a zone exit.
+import type { Fix } from '../fix.js';
+import { CONFIDENT_P, pOutside, sigmaOf } from '../geo/membership.js';
+import { distanceM } from '../geo/projection.js';
+import { NO_CHANGES } from './alert-change.js';
+import { type Evaluation, refuse } from './evaluation.js';
+import type { PersonRulesContext } from './person-context.js';
+import type { AnkleStill, PersonState } from './person-state.js';
+import { patchState } from './person-state.js';
+import { LATE_AFTER_MS } from './supervision-levels.js';
+import { isStrong, sample } from './zone-checks.js';
+import { stepTrack, trackChange, Verdict } from './zone-track.js';
+
+/** Phone this far from the still monitor (beyond accuracy) counts as separated. */
+export const SEPARATION_DISTANCE_M = 200;
+/** The monitor has moved once confidently this far from where it lay still. */
+export const STILL_MOVE_M = 50;
+
+export function monitorMoved(still: AnkleStill, lat: number, lon: number, acc: number): boolean {
+  return pOutside(distanceM(still.lat, still.lon, lat, lon) - STILL_MOVE_M, acc) >= CONFIDENT_P;
+}
+
+export function evaluatePhoneFix(ctx: PersonRulesContext, state: PersonState, fix: Fix): Evaluation {
+  if (fix.ts <= state.phoneLastTs) return refuse(state, fix.ts === state.phoneLastTs ? 'duplicate' : 'stale');
+  const still = state.ankleStill;
+  if (still === null || fix.ts < still.since) {
+    return { state: patchState(state, { phoneLastTs: fix.ts }), changes: NO_CHANGES };
+  }
+  const sigma = Math.hypot(sigmaOf(fix.accuracyM), sigmaOf(state.lastAcc));
+  const d = distanceM(still.lat, still.lon, fix.lat, fix.lon) - SEPARATION_DISTANCE_M;
+  const p = pOutside(d, sigma);
+  const verdict =
+    p >= CONFIDENT_P ? Verdict.violating : 1 - p >= CONFIDENT_P ? Verdict.compliant : Verdict.uncertain;
+  const params = ctx.params;
+  const next = stepTrack(
+    state.separation,
+    sample(verdict, p, isStrong(fix.source), ctx.monitorDeviceId),
+    fix.ts,
+    fix.lat,
+    fix.lon,
+    fix.accuracyM,
+    params.zoneEvidence,
+    params.clearEvidence,
+  );
+  const late = fix.receivedAt - fix.ts > LATE_AFTER_MS;
+  const change = trackChange('person_device_separation', state.separation, next, fix.ts, fix, late, {
+    monitorStillSince: still.since,
+  });
+  return {
+    state: patchState(state, { phoneLastTs: fix.ts, separation: next }),
+    changes: change ? [change] : NO_CHANGES,
+  };
+}

@@ -1,0 +1,156 @@
+// Per-person decision state: small, immutable, and mostly shared constants while nothing is going
+// on (an idle track is the one IDLE_TRACK object), so 100,000 people cost little memory.
+import type { EvidenceFix } from './alert-change.js';
+
+export const TrackPhase = { idle: 0, pending: 1, open: 2 } as const;
+export type TrackPhase = (typeof TrackPhase)[keyof typeof TrackPhase];
+
+/** Evidence and hysteresis for one zone rule (one episode at a time). */
+export interface TrackState {
+  readonly phase: TrackPhase;
+  /** Event time of the first evidence fix: the episode's true start. */
+  readonly since: number;
+  /** Consecutive confident GNSS fixes in violation while pending. */
+  readonly count: number;
+  readonly clearCount: number;
+  readonly clearSince: number;
+  readonly zoneId: string | null;
+  readonly evidence: readonly EvidenceFix[];
+  /** Lowest violation probability among the evidence fixes. */
+  readonly confidence: number;
+  /** Curfew: end of the window the episode belongs to (it ends with the window); NaN otherwise. */
+  readonly windowEnd: number;
+}
+
+/** Builds a track with one fixed field order (one hidden class for every track: monomorphic reads). */
+export function makeTrack(t: TrackState): TrackState {
+  return {
+    phase: t.phase,
+    since: t.since,
+    count: t.count,
+    clearCount: t.clearCount,
+    clearSince: t.clearSince,
+    zoneId: t.zoneId,
+    evidence: t.evidence,
+    confidence: t.confidence,
+    windowEnd: t.windowEnd,
+  };
+}
+
+/** The one idle track, shared by everybody (not frozen: frozen objects get another hidden class). */
+export const IDLE_TRACK: TrackState = makeTrack({
+  phase: TrackPhase.idle,
+  since: 0,
+  count: 0,
+  clearCount: 0,
+  clearSince: 0,
+  zoneId: null,
+  evidence: [],
+  confidence: 0,
+  windowEnd: Number.NaN,
+});
+
+/** An open alert that is not a zone track (timers and device events), keyed by kind or kind|zone. */
+export interface OpenEpisode {
+  readonly startedAt: number;
+  readonly zoneId?: string;
+  /** Lost contact: whole days off supervision already reported (脱管天数, Art. 30). */
+  readonly days?: number;
+}
+
+export type Episodes = Readonly<Record<string, OpenEpisode>>;
+export const NO_EPISODES: Episodes = Object.freeze({});
+
+export interface AnkleStill {
+  readonly since: number;
+  readonly lat: number;
+  readonly lon: number;
+}
+
+export interface PersonState {
+  /** Event time of the last evaluated monitor fix; 0 before the first. Older fixes are stale. */
+  readonly lastTs: number;
+  readonly lastLat: number;
+  readonly lastLon: number;
+  readonly lastAcc: number;
+  /** Latest event time of any fix or device event: the lost-contact timer runs from here (Art. 30). */
+  readonly lastContactTs: number;
+  /** Consecutive fixes dropped as impossible jumps. */
+  readonly jumps: number;
+  /** Last event times the monitor was confidently inside / outside the jurisdiction (leave overdue). */
+  readonly jurInsideTs: number;
+  readonly jurOutsideTs: number;
+  /** No prohibition zone lies within prohClearM of the anchor: a cached safe radius. */
+  readonly prohAnchorLat: number;
+  readonly prohAnchorLon: number;
+  readonly prohClearM: number;
+  readonly curfew: TrackState;
+  readonly jurisdiction: TrackState;
+  readonly prohibition: TrackState;
+  readonly proximity: TrackState;
+  readonly separation: TrackState;
+  readonly episodes: Episodes;
+  /** Set by an ankle-monitor no_motion event, cleared when the monitor moves. */
+  readonly ankleStill: AnkleStill | null;
+  readonly phoneLastTs: number;
+}
+
+/** State at the start of monitoring; `since` starts the lost-contact clock (usually the order start). */
+export function initialPersonState(since: number): PersonState {
+  return {
+    lastTs: 0,
+    lastLat: 0,
+    lastLon: 0,
+    lastAcc: 0,
+    lastContactTs: since,
+    jumps: 0,
+    jurInsideTs: 0,
+    jurOutsideTs: 0,
+    prohAnchorLat: 0,
+    prohAnchorLon: 0,
+    prohClearM: -1,
+    curfew: IDLE_TRACK,
+    jurisdiction: IDLE_TRACK,
+    prohibition: IDLE_TRACK,
+    proximity: IDLE_TRACK,
+    separation: IDLE_TRACK,
+    episodes: NO_EPISODES,
+    ankleStill: null,
+    phoneLastTs: 0,
+  };
+}
+
+export function withEpisode(episodes: Episodes, key: string, episode: OpenEpisode | null): Episodes {
+  if (episode !== null) return { ...episodes, [key]: episode };
+  const { [key]: _removed, ...rest } = episodes;
+  return Object.keys(rest).length === 0 ? NO_EPISODES : rest;
+}
+
+/**
+ * A copy of `s` with `patch` applied, built field by field: every state object then has one hidden
+ * class, which keeps the per-fix code monomorphic (object spread would not guarantee that).
+ */
+export function patchState(s: PersonState, patch: Partial<PersonState>): PersonState {
+  const p = { ...s, ...patch };
+  return {
+    lastTs: p.lastTs,
+    lastLat: p.lastLat,
+    lastLon: p.lastLon,
+    lastAcc: p.lastAcc,
+    lastContactTs: p.lastContactTs,
+    jumps: p.jumps,
+    jurInsideTs: p.jurInsideTs,
+    jurOutsideTs: p.jurOutsideTs,
+    prohAnchorLat: p.prohAnchorLat,
+    prohAnchorLon: p.prohAnchorLon,
+    prohClearM: p.prohClearM,
+    curfew: p.curfew,
+    jurisdiction: p.jurisdiction,
+    prohibition: p.prohibition,
+    proximity: p.proximity,
+    separation: p.separation,
+    episodes: p.episodes,
+    ankleStill: p.ankleStill,
+    phoneLastTs: p.phoneLastTs,
+  };
+}

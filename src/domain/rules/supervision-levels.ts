@@ -1,0 +1,84 @@
+// Parameters per supervision category (分类管理, DOMAIN.md): expected reporting interval,
+// lost-contact timeout (Art. 30), the evidence needed before a violation is called, hysteresis
+// before it is cleared, escalation delays (used by the incidents layer), and the speed above which
+// a fix is an outlier.
+import type { SupervisionLevel } from '../../../schemas/enums.js';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+/**
+ * Evidence to open a zone violation: `fixes` consecutive confident GNSS fixes AND at least
+ * `seconds` between the first and the last (DOMAIN.md: more than one fix, always).
+ */
+export interface EvidenceRule {
+  readonly fixes: number;
+  readonly seconds: number;
+}
+
+export interface LevelParameters {
+  readonly reportIntervalMs: number;
+  /** Interval devices are told to use while a violation is pending or open (commercial monitors: 15 s). */
+  readonly fastReportIntervalMs: number;
+  /** No fix or event for longer than this opens lost contact (issue 4 defaults). */
+  readonly lostContactMs: number;
+  /** Curfew, jurisdiction, protected-person proximity and person–device separation. */
+  readonly zoneEvidence: EvidenceRule;
+  /** Prohibition entry (Art. 31) must be stopped at once: less evidence than curfew. */
+  readonly prohibitionEvidence: EvidenceRule;
+  /** Consecutive confident fixes on the right side (and seconds) before a violation clears. */
+  readonly clearEvidence: EvidenceRule;
+  /** Unacknowledged alert escalation delays: office → county → city (for the incidents layer). */
+  readonly escalationMs: readonly [number, number];
+  /** A fix implying a faster move from the last good fix is an outlier (accuracy is allowed for). */
+  readonly maxSpeedMps: number;
+}
+
+export const LEVEL_PARAMETERS: Readonly<Record<SupervisionLevel, LevelParameters>> = {
+  strict: {
+    reportIntervalMs: 60 * SECOND,
+    fastReportIntervalMs: 15 * SECOND,
+    lostContactMs: 5 * MINUTE,
+    zoneEvidence: { fixes: 3, seconds: 30 },
+    prohibitionEvidence: { fixes: 2, seconds: 0 },
+    clearEvidence: { fixes: 3, seconds: 60 },
+    escalationMs: [5 * MINUTE, 15 * MINUTE],
+    maxSpeedMps: 70,
+  },
+  normal: {
+    reportIntervalMs: 120 * SECOND,
+    fastReportIntervalMs: 15 * SECOND,
+    lostContactMs: 15 * MINUTE,
+    zoneEvidence: { fixes: 3, seconds: 60 },
+    prohibitionEvidence: { fixes: 2, seconds: 0 },
+    clearEvidence: { fixes: 3, seconds: 90 },
+    escalationMs: [10 * MINUTE, 30 * MINUTE],
+    maxSpeedMps: 70,
+  },
+  lenient: {
+    reportIntervalMs: 300 * SECOND,
+    fastReportIntervalMs: 15 * SECOND,
+    lostContactMs: 60 * MINUTE,
+    zoneEvidence: { fixes: 4, seconds: 120 },
+    prohibitionEvidence: { fixes: 2, seconds: 0 },
+    clearEvidence: { fixes: 3, seconds: 120 },
+    escalationMs: [30 * MINUTE, 2 * 60 * MINUTE],
+    maxSpeedMps: 70,
+  },
+};
+
+/**
+ * A single fix may open a prohibition entry only when it is at least this deep inside and at
+ * ≥ SATURATION confidence (4.5 σ): a lone GNSS outlier that deep also has to pass the speed filter.
+ */
+export const PROHIBITION_SINGLE_FIX_DEPTH_M = 40;
+
+/** Battery thresholds for fix-reported battery (%): open below LOW, clear at or above CLEAR. */
+export const BATTERY_LOW_PCT = 15;
+export const BATTERY_CLEAR_PCT = 25;
+
+/** A decision made from a fix that arrived more than this after its own time is marked late. */
+export const LATE_AFTER_MS = 2 * MINUTE;
+
+/** Consecutive outlier rejections after which the track re-anchors on the new position. */
+export const MAX_CONSECUTIVE_JUMPS = 3;

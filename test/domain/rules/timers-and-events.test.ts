@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateClock } from '../../../src/domain/rules/evaluate-clock.js';
+import { evaluateEvent } from '../../../src/domain/rules/evaluate-event.js';
+import { evaluateFix } from '../../../src/domain/rules/evaluate-fix.js';
+import { evaluateGathering, NO_GATHERING } from '../../../src/domain/rules/gathering.js';
+import { initialPersonState } from '../../../src/domain/rules/person-state.js';
+import { at, context, DAY, event, fix, HOUR, MIN, MONDAY, run, series, summary } from './fixture.js';
+
+const NOON = MONDAY + 12 * HOUR;
+
+describe('lost contact (Art. 30)', () => {
+  it('opens when the level timeout passes, starting at the last contact, counts days, clears on contact', () => {
+    const ctx = context();
+    const { state } = run(ctx, [fix({ ts: NOON, east: 0, north: 0 })]);
+    expect(evaluateClock(ctx, state, NOON + 15 * MIN).changes).toEqual([]);
+    const opened = evaluateClock(ctx, state, NOON + 15 * MIN + 1);
+    expect(opened.changes[0]).toMatchObject({
+      kind: 'lost_contact',
+      action: 'open',
+      startedAt: NOON,
+      severity: 'high',
+    });
+    expect(evaluateClock(ctx, opened.state, NOON + HOUR).changes).toEqual([]);
+    const day = evaluateClock(ctx, opened.state, NOON + DAY + MIN);
+    expect(day.changes[0]).toMatchObject({
+      kind: 'lost_contact',
+      action: 'update',
+      detail: { daysOffSupervision: 1 },
+    });
+    const back = evaluateFix(ctx, day.state, fix({ ts: NOON + DAY + 2 * MIN, east: 0, north: 0 }));
+    expect(back.changes[0]).toMatchObject({ kind: 'lost_contact', action: 'clear', startedAt: NOON });
+  });
+  it('uses the level: strict times out at 5 min, lenient at 60 min', () => {
+    for (const [level, quiet, loud] of [
+      ['strict', 5 * MIN, 6 * MIN],
+      ['lenient', 60 * MIN, 61 * MIN],
+    ] as const) {
+      const ctx = context({ level });
+      const { state } = run(ctx, [fix({ ts: NOON, east: 0, north: 0 })]);
+      expect(evaluateClock(ctx, state, NOON + quiet).changes).toEqual([]);
+      expect(summary(evaluateClock(ctx, state, NOON + loud).changes)).toEqual(['open lost_contact']);
+    }
+  });
+  it('a device event is contact too', () => {
+    const ctx = context();
+    const s = evaluateEvent(ctx, initialPersonState(NOON), event(NOON + 10 * MIN, 'heartbeat')).state;
+    expect(evaluateClock(ctx, s, NOON + 20 * MIN).changes).toEqual([]);
+  });
+  it('refuses the clock outside an EM period', () => {
+    expect(evaluateClock(context(), initialPersonState(0), MONDAY + 90 * DAY).dropped).toBe(
+      'no_active_order',
+    );
+  });
+});
+
+describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
+  const night = MONDAY + 22 * HOUR;
+  it('a fix outside home in the window opens a breach after the evidence; the window end clears it', () => {
+    const ctx = context();
+    const { changes, state } = run(ctx, series(3, night + 30 * MIN, MIN, { east: 500, north: 0 }));
+    expect(changes[0]).toMatchObject({
+      kind: 'curfew_breach',
+      action: 'open',
+      startedAt: night + 30 * MIN,
+      zoneId: 'home',
+    });
+    const morning = evaluateClock(ctx, state, night + 8 * HOUR + 1);
+    expect(morning.changes.find((c) => c.kind === 'curfew_breach')).toMatchObject({
+      action: 'clear',
+      at: night + 8 * HOUR,
+      detail: { reason: 'window_ended' },
+    });
+  });
+  it('must be inside now: already outside when the window starts is a breach from the window start', () => {
+    const ctx = context();
+    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 500, north: 0 })]);
+    expect(evaluateClock(ctx, state, night + 30_000).changes).toEqual([]);
+    const r = evaluateClock(ctx, state, night + 61_000);
+    expect(r.changes[0]).toMatchObject({
+      kind: 'curfew_breach',
+      action: 'open',
+      startedAt: night,
+      detail: { check: 'window_start' },
+    });
+    expect(evaluateClock(ctx, r.state, night + 5 * MIN).changes).toEqual([]);
+    const home = run(ctx, series(3, night + 6 * MIN, MIN, { east: 0, north: 0 }), r.state);
+    expect(summary(home.changes)).toEqual(['clear curfew_breach@home']);
+  });
+  it('at home at the window start: nothing', () => {
+    const ctx = context();
+    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 10, north: 0 })]);
+    expect(evaluateClock(ctx, state, night + 5 * MIN).changes).toEqual([]);
+  });
+  it('outside home in the day is not a curfew matter', () => {
+    expect(run(context(), series(10, NOON, MIN, { east: 500, north: 0 })).changes).toEqual([]);
+  });
+});
+
+describe('device events', () => {
+  const ctx = context();
+  const s0 = run(ctx, [fix({ ts: NOON, east: 0, north: 0 })]).state;
+  it('strap tamper is an immediate critical; a repeat updates the same episode', () => {
+    const a = evaluateEvent(ctx, s0, event(NOON + MIN, 'strap_tamper'));
+    expect(a.changes[0]).toMatchObject({
+      kind: 'strap_tamper',
+      action: 'open',
+      severity: 'critical',
+      startedAt: NOON + MIN,
+      confidence: 1,
+    });
+    const b = evaluateEvent(ctx, a.state, event(NOON + 2 * MIN, 'case_open'));
+    expect(b.changes[0]).toMatchObject({ kind: 'strap_tamper', action: 'update', startedAt: NOON + MIN });
+  });
+  it('battery low opens and charging clears; battery on fixes has hysteresis', () => {
+    const a = evaluateEvent(ctx, s0, event(NOON + MIN, 'battery_low'));
+    expect(summary(a.changes)).toEqual(['open battery_low']);
+    expect(summary(evaluateEvent(ctx, a.state, event(NOON + 2 * MIN, 'charging_start')).changes)).toEqual([
+      'clear battery_low',
+    ]);
+    const fixes = [10, 18, 24, 30].map((batteryPct, i) =>
+      fix({ ts: NOON + (i + 1) * MIN, east: 0, north: 0, batteryPct }),
+    );
+    expect(summary(run(ctx, fixes, s0).changes)).toEqual(['open battery_low', 'clear battery_low']);
+  });
+  it('power off opens, power on (or any fix) clears', () => {
+    const a = evaluateEvent(ctx, s0, event(NOON + MIN, 'power_off'));
+    expect(a.changes[0]).toMatchObject({ kind: 'power_off', action: 'open', severity: 'medium' });
+    expect(summary(evaluateEvent(ctx, a.state, event(NOON + 2 * MIN, 'power_on')).changes)).toEqual([
+      'clear power_off',
+    ]);
+    expect(
+      summary(evaluateFix(ctx, a.state, fix({ ts: NOON + 3 * MIN, east: 0, north: 0 })).changes),
+    ).toEqual(['clear power_off']);
+  });
+});
+
+describe('person–device separation (人机分离)', () => {
+  it('monitor lying still while the phone moves away opens; the monitor moving clears', () => {
+    const ctx = context();
+    const s0 = run(ctx, [fix({ ts: NOON, east: 0, north: 0 })]).state;
+    const still = evaluateEvent(ctx, s0, event(NOON + MIN, 'no_motion')).state;
+    const phone = series(4, NOON + 5 * MIN, MIN, { east: 1500, north: 0, deviceId: 'phone-1' });
+    const away = run(ctx, phone, still);
+    expect(away.changes[0]).toMatchObject({
+      kind: 'person_device_separation',
+      action: 'open',
+      startedAt: NOON + 5 * MIN,
+    });
+    const near = run(
+      ctx,
+      series(3, NOON + 10 * MIN, MIN, { east: 50, north: 0, deviceId: 'phone-1' }),
+      still,
+    );
+    expect(near.changes).toEqual([]);
+    const moved = evaluateFix(ctx, away.state, fix({ ts: NOON + 20 * MIN, east: 400, north: 0 }));
+    expect(summary(moved.changes)).toEqual(['clear person_device_separation@ankle-1']);
+  });
+});
+
+describe('protected person proximity', () => {
+  const ctx = context({ protectedPersons: [{ id: 'victim-1', radiusM: 300, freshMs: 10 * MIN }] });
+  it('opens near a fresh victim position; a stale one is reported as proximity unknown, never silence', () => {
+    const victim = { ts: NOON, ...at(1000, 0), acc: 10 };
+    const peers = { protectedFixes: new Map([['victim-1', victim]]) };
+    const near = run(ctx, series(3, NOON + MIN, MIN, { east: 1050, north: 0 }), undefined, peers);
+    expect(near.changes.find((c) => c.kind === 'protected_person_proximity')).toMatchObject({
+      action: 'open',
+      severity: 'critical',
+      zoneId: 'victim-1',
+    });
+    const stale = run(ctx, [fix({ ts: NOON + HOUR, east: 0, north: 0 })], undefined, peers);
+    expect(stale.changes[0]).toMatchObject({
+      kind: 'protected_person_proximity',
+      action: 'open',
+      confidence: 0,
+      detail: { proximity: 'unknown' },
+    });
+    const fresh = { protectedFixes: new Map([['victim-1', { ...victim, ts: NOON + HOUR }]]) };
+    const known = run(ctx, [fix({ ts: NOON + HOUR + MIN, east: 0, north: 0 })], stale.state, fresh);
+    expect(known.changes[0]).toMatchObject({ action: 'clear', detail: { proximity: 'known' } });
+  });
+});
+
+describe('gathering (同案犯聚集)', () => {
+  const params = { radiusM: 100, minDurationMs: 30 * MIN, freshMs: 10 * MIN };
+  const pos = (personId: string, ts: number, east: number) => ({ personId, ts, ...at(east, 0), acc: 10 });
+  it('opens after linked persons stay within R for T, clears when confidently apart', () => {
+    let state = NO_GATHERING;
+    const kinds: string[] = [];
+    for (let m = 0; m <= 40; m += 5) {
+      const r = evaluateGathering(
+        params,
+        state,
+        [pos('a', NOON + m * MIN, 0), pos('b', NOON + m * MIN, 20)],
+        NOON + m * MIN,
+      );
+      state = r.state;
+      kinds.push(...summary(r.changes));
+    }
+    expect(kinds).toEqual(['open gathering@a+b']);
+    const apart = evaluateGathering(
+      params,
+      state,
+      [pos('a', NOON + HOUR, 0), pos('b', NOON + HOUR, 2000)],
+      NOON + HOUR,
+    );
+    expect(summary(apart.changes)).toEqual(['clear gathering@a+b']);
+    expect(apart.changes[0]!.startedAt).toBe(NOON);
+  });
+});

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateClock } from '../../../src/domain/rules/evaluate-clock.js';
+import { evaluateFix } from '../../../src/domain/rules/evaluate-fix.js';
+import { initialPersonState } from '../../../src/domain/rules/person-state.js';
+import { context, DAY, fix, HOUR, leave, MIN, MONDAY, run, series, summary } from './fixture.js';
+
+const NOON = MONDAY + 12 * HOUR;
+const OUT_OF_COUNTY = { east: 15_000, north: 0 };
+
+describe('EM order and input filtering', () => {
+  it('refuses a fix outside every active EM period (Art. 29)', () => {
+    const r = evaluateFix(
+      context(),
+      initialPersonState(0),
+      fix({ ts: MONDAY - 20 * DAY, east: 0, north: 0 }),
+    );
+    expect(r.dropped).toBe('no_active_order');
+    expect(r.changes).toEqual([]);
+  });
+  it('marks a fix older than the last evaluated one stale and a repeat duplicate, without transitions', () => {
+    const { results } = run(context(), [
+      fix({ ts: NOON, east: 0, north: 0 }),
+      fix({ ts: NOON - MIN, east: 15_000, north: 0 }),
+      fix({ ts: NOON, east: 0, north: 0 }),
+    ]);
+    expect(results.map((r) => r.dropped)).toEqual([undefined, 'stale', 'duplicate']);
+  });
+  it('drops an impossible jump as an outlier', () => {
+    const { results, changes } = run(context(), [
+      fix({ ts: NOON, east: 0, north: 0 }),
+      fix({ ts: NOON + MIN, east: 0, north: 50_000 }),
+      fix({ ts: NOON + 2 * MIN, east: 10, north: 0 }),
+    ]);
+    expect(results.map((r) => r.dropped)).toEqual([undefined, 'outlier_jump', undefined]);
+    expect(changes).toEqual([]);
+  });
+  it('refuses fixes from a device that is not the person’s', () => {
+    expect(
+      evaluateFix(context(), initialPersonState(0), fix({ ts: NOON, east: 0, north: 0, deviceId: 'other' }))
+        .dropped,
+    ).toBe('unknown_device');
+  });
+});
+
+describe('jurisdiction exit (Art. 27)', () => {
+  it('opens after 3 confident GNSS fixes over ≥ 60 s with the true start, and clears with hysteresis', () => {
+    const out = series(4, NOON, MIN, OUT_OF_COUNTY);
+    const back = series(4, NOON + 10 * MIN, MIN, { east: 0, north: 0 });
+    const { results, changes } = run(context(), [...out, ...back]);
+    expect(summary(changes)).toEqual(['open jurisdiction_exit@county', 'clear jurisdiction_exit@county']);
+    expect(results[2]!.changes[0]).toMatchObject({
+      severity: 'high',
+      startedAt: NOON,
+      at: NOON + 2 * MIN,
+      late: false,
+    });
+    expect(results[2]!.changes[0]!.evidence).toHaveLength(3);
+    expect(results[2]!.changes[0]!.confidence).toBeGreaterThan(0.99);
+    // Hysteresis: 3 consecutive fixes spanning ≥ 90 s inside before clearing (normal level).
+    expect(changes[1]!.at).toBe(NOON + 12 * MIN);
+    expect(changes[1]!.episodeKey).toBe(changes[0]!.episodeKey);
+  });
+  it('cell or Wi-Fi fixes alone never open a violation, but keep an open one open', () => {
+    const cells = series(10, NOON, MIN, { ...OUT_OF_COUNTY, acc: 400, source: 'cell' });
+    expect(run(context(), cells).changes).toEqual([]);
+    const opened = run(context(), series(3, NOON, MIN, OUT_OF_COUNTY));
+    const kept = run(
+      context(),
+      series(5, NOON + 5 * MIN, MIN, { ...OUT_OF_COUNTY, acc: 60, source: 'wifi' }),
+      opened.state,
+    );
+    expect(kept.changes).toEqual([]);
+    expect(kept.state.jurisdiction.phase).toBe(2);
+  });
+  it('is not a violation while a leave permit covers the time: anywhere on the way (Art. 27)', () => {
+    const ctx = context({ permits: [leave(NOON - HOUR, NOON + DAY)] });
+    expect(run(ctx, series(10, NOON, MIN, OUT_OF_COUNTY)).changes).toEqual([]);
+  });
+  it('a standing area approval covers only positions inside its area', () => {
+    const ctx = context({ permits: [leave(NOON - HOUR, NOON + DAY, { standing: true })] });
+    expect(summary(run(ctx, series(3, NOON, MIN, OUT_OF_COUNTY)).changes)).toEqual([
+      'open jurisdiction_exit@county',
+    ]);
+    expect(run(ctx, series(5, NOON, MIN, { east: -80_000, north: 60_000 })).changes).toEqual([]);
+  });
+});
+
+describe('leave overdue', () => {
+  const end = NOON + 2 * HOUR;
+  const ctx = context({ permits: [leave(NOON - HOUR, end)] });
+  const deadline = end + 2 * HOUR;
+  it('opens from the clock when not back inside by end + grace, with the deadline as its start', () => {
+    const { state } = run(ctx, series(3, NOON, MIN, OUT_OF_COUNTY));
+    expect(evaluateClock(ctx, state, deadline - 1).changes.filter((c) => c.kind === 'leave_overdue')).toEqual(
+      [],
+    );
+    const r = evaluateClock(ctx, state, deadline + MIN);
+    const overdue = r.changes.find((c) => c.kind === 'leave_overdue');
+    expect(overdue).toMatchObject({
+      action: 'open',
+      startedAt: deadline,
+      severity: 'high',
+      zoneId: 'leave-1',
+    });
+  });
+  it('a fix outside after the deadline raises leave overdue, not a second jurisdiction alert; back inside clears it', () => {
+    const before = run(ctx, series(3, NOON, MIN, OUT_OF_COUNTY));
+    const after = run(
+      ctx,
+      [
+        ...series(5, deadline + MIN, MIN, OUT_OF_COUNTY),
+        ...series(2, deadline + HOUR, MIN, { east: 0, north: 0 }),
+      ],
+      before.state,
+    );
+    expect(summary(after.changes)).toEqual(['open leave_overdue@leave-1', 'clear leave_overdue@leave-1']);
+  });
+  it('no overdue when the person came back in time', () => {
+    const { state } = run(ctx, [
+      ...series(3, NOON, MIN, OUT_OF_COUNTY),
+      ...series(3, end, MIN, { east: 0, north: 0 }),
+    ]);
+    expect(
+      evaluateClock(ctx, state, deadline + HOUR).changes.filter((c) => c.kind === 'leave_overdue'),
+    ).toEqual([]);
+  });
+});
+
+describe('prohibition entry (Art. 31)', () => {
+  it('is critical and needs 2 fixes near the edge', () => {
+    const { results, changes } = run(context(), series(3, NOON, MIN, { east: 3000 - 100 + 30, north: 0 }));
+    expect(results[0]!.changes).toEqual([]);
+    expect(changes[0]).toMatchObject({
+      kind: 'prohibition_entry',
+      action: 'open',
+      severity: 'critical',
+      zoneId: 'school',
+      startedAt: NOON,
+      at: NOON + MIN,
+    });
+  });
+  it('opens on one fix only when it is deep inside at saturated confidence', () => {
+    const { results } = run(context(), [fix({ ts: NOON, east: 3000, north: 0, acc: 8 })]);
+    expect(summary(results[0]!.changes)).toEqual(['open prohibition_entry@school']);
+    const vague = run(context(), [fix({ ts: NOON, east: 3000, north: 0, acc: 30 })]);
+    expect(vague.changes).toEqual([]);
+  });
+  it('walking past outside the zone raises nothing', () => {
+    const walk = Array.from({ length: 30 }, (_, i) =>
+      fix({ ts: NOON + i * MIN, east: 2500 + i * 40, north: 150 }),
+    );
+    expect(run(context(), walk).changes).toEqual([]);
+  });
+});
+
+describe('late data (store-and-forward)', () => {
+  it('raises a violation found late with its true start and late: true', () => {
+    const late = series(3, NOON, MIN, { ...OUT_OF_COUNTY, receivedAt: NOON + 3 * HOUR });
+    const { changes } = run(context(), late);
+    expect(changes[0]).toMatchObject({
+      kind: 'jurisdiction_exit',
+      action: 'open',
+      startedAt: NOON,
+      at: NOON + 2 * MIN,
+      late: true,
+    });
+  });
+});
