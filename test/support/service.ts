@@ -9,7 +9,7 @@ import { createEmOrder } from '../../src/admin/em-orders.js';
 import { createSupervisee } from '../../src/admin/supervisees.js';
 import { createZone, type NewZone } from '../../src/admin/zones.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { type RunningService, startService } from '../../src/service.js';
+import { type RunningService, type ServiceOptions, startService } from '../../src/service.js';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
 export const ZIYANG = { lat: 30.12, lon: 104.63 };
@@ -18,7 +18,10 @@ export interface TestService extends RunningService {
   cleanup(): Promise<void>;
 }
 
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(
+  env: Record<string, string> = {},
+  options: ServiceOptions = {},
+): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'em-svc-'));
   const config: Config = loadConfig({
     NODE_ENV: 'test',
@@ -32,7 +35,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     ...env,
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const service = await startService(config, log);
+  const service = await startService(config, log, options);
   return Object.assign(service, {
     async cleanup() {
       await service.stop();
