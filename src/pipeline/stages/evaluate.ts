@@ -7,6 +7,13 @@ import { evaluateClock } from '../../domain/rules/evaluate-clock.js';
 import { evaluateEvent } from '../../domain/rules/evaluate-event.js';
 import { evaluateFix } from '../../domain/rules/evaluate-fix.js';
 import type { Evaluation } from '../../domain/rules/evaluation.js';
+import {
+  DEFAULT_GATHERING,
+  evaluateGathering,
+  type GatheringState,
+  type LinkedPosition,
+  NO_GATHERING,
+} from '../../domain/rules/gathering.js';
 import type { PeerFix, PeerPositions } from '../../domain/rules/person-context.js';
 import { initialPersonState, type PersonState } from '../../domain/rules/person-state.js';
 import { LATE_AFTER_MS } from '../../domain/rules/supervision-levels.js';
@@ -77,6 +84,39 @@ export function evaluateStage(
     }
   }
 
+  // Gathering of linked supervisees (同案犯聚集): judged at each tick from their latest positions.
+  const gatherings = new Map<string, GatheringState>();
+  function evaluateGatherings(batch: Batch, now: number): void {
+    const done = new Set<string>();
+    for (const person of directory.current.persons.values()) {
+      const linked = person.context.linkedPersonIds;
+      if (linked.length === 0) continue;
+      const ids = [person.id, ...linked].sort();
+      const key = ids.join('+');
+      if (done.has(key)) continue;
+      done.add(key);
+      const positions: LinkedPosition[] = [];
+      for (const id of ids) {
+        const p = directory.person(id);
+        const s = p ? stateOf(batch, p) : undefined;
+        if (s && s.lastTs > 0)
+          positions.push({ personId: id, ts: s.lastTs, lat: s.lastLat, lon: s.lastLon, acc: s.lastAcc });
+      }
+      const result = evaluateGathering(
+        DEFAULT_GATHERING,
+        gatherings.get(key) ?? NO_GATHERING,
+        positions,
+        now,
+      );
+      gatherings.set(key, result.state);
+      for (const change of result.changes) {
+        for (const id of String(change.detail?.persons ?? '').split('+')) {
+          if (directory.person(id)) batch.alertChanges.push({ superviseeId: id, change });
+        }
+      }
+    }
+  }
+
   return {
     name: 'evaluate',
     run(batch) {
@@ -100,6 +140,7 @@ export function evaluateStage(
       }
       for (const submission of batch.submissions) {
         if (submission.tick === undefined) continue;
+        evaluateGatherings(batch, submission.tick);
         for (const person of directory.current.persons.values()) {
           try {
             const before = stateOf(batch, person);
