@@ -24,7 +24,14 @@ export async function registerDevice(ctx: AdminContext, input: NewDevice): Promi
   await ctx.pool.query(
     `insert into devices (id, supervisee_id, kind, secret_hash, owntracks_user, owntracks_device)
      values ($1, $2, $3, $4, $5, $6)`,
-    [id, input.superviseeId, input.kind, hashDeviceSecret(secret), input.owntracks?.user ?? null, input.owntracks?.device ?? null],
+    [
+      id,
+      input.superviseeId,
+      input.kind,
+      hashDeviceSecret(secret),
+      input.owntracks?.user ?? null,
+      input.owntracks?.device ?? null,
+    ],
   );
   await ctx.brokerCredentials?.provisionDevice(id, secret, owntracksTopic(input.owntracks));
   await ctx.directoryChanged();
@@ -40,7 +47,10 @@ export async function rotateDeviceSecret(ctx: AdminContext, deviceId: string): P
   );
   const row = res.rows[0];
   if (!row) throw new Error(`no device ${deviceId}`);
-  const ot = row.owntracks_user && row.owntracks_device ? { user: row.owntracks_user, device: row.owntracks_device } : undefined;
+  const ot =
+    row.owntracks_user && row.owntracks_device
+      ? { user: row.owntracks_user, device: row.owntracks_device }
+      : undefined;
   await ctx.brokerCredentials?.provisionDevice(deviceId, secret, owntracksTopic(ot));
   await ctx.directoryChanged();
   return { id: deviceId, secret };

@@ -27,8 +27,16 @@ export async function createEmOrder(ctx: AdminContext, input: NewEmOrder): Promi
   await ctx.pool.query(
     `insert into em_orders (id, supervisee_id, ground, approver, approved_by_user_id, approved_at, starts_at, ends_at,
        renews_order_id) values ($1, $2, $3, $4, $5, now(), $6, $7, $8)`,
-    [id, input.superviseeId, input.ground, input.approver, input.approvedByUserId ?? null, new Date(input.startsAt),
-      new Date(input.endsAt), input.renewsOrderId ?? null],
+    [
+      id,
+      input.superviseeId,
+      input.ground,
+      input.approver,
+      input.approvedByUserId ?? null,
+      new Date(input.startsAt),
+      new Date(input.endsAt),
+      input.renewsOrderId ?? null,
+    ],
   );
   await ctx.directoryChanged();
   return id;

@@ -12,13 +12,10 @@ export interface NewSupervisee {
 
 export async function createSupervisee(ctx: AdminContext, input: NewSupervisee): Promise<string> {
   const id = input.id ?? randomUUID();
-  await ctx.pool.query('insert into supervisees (id, org_unit_id, name, level, officer_id) values ($1, $2, $3, $4, $5)', [
-    id,
-    input.orgUnitId,
-    input.name,
-    input.level,
-    input.officerId ?? null,
-  ]);
+  await ctx.pool.query(
+    'insert into supervisees (id, org_unit_id, name, level, officer_id) values ($1, $2, $3, $4, $5)',
+    [id, input.orgUnitId, input.name, input.level, input.officerId ?? null],
+  );
   await ctx.directoryChanged();
   return id;
 }

@@ -1,8 +1,8 @@
 // Zones: GeoJSON Polygon / MultiPolygon (with holes) or a circle, validated before storage.
 import { randomUUID } from 'node:crypto';
 import type { ZoneKind } from '../../schemas/enums.js';
-import type { CurfewSchedule } from '../domain/rules/curfew-schedule.js';
 import type { ZoneGeometry } from '../domain/geo/compiled-zone.js';
+import type { CurfewSchedule } from '../domain/rules/curfew-schedule.js';
 import { type AdminContext, ValidationError } from './admin-context.js';
 
 export interface NewZone {
@@ -64,7 +64,10 @@ export async function createZone(ctx: AdminContext, input: NewZone): Promise<str
     ],
   );
   for (const personId of input.assignTo ?? []) {
-    await ctx.pool.query('insert into zone_assignments (zone_id, supervisee_id) values ($1, $2)', [id, personId]);
+    await ctx.pool.query('insert into zone_assignments (zone_id, supervisee_id) values ($1, $2)', [
+      id,
+      personId,
+    ]);
   }
   await ctx.directoryChanged();
   return id;

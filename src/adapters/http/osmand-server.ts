@@ -29,7 +29,9 @@ export async function buildOsmAndServer(ingest: IngestService, log: Logger): Pro
     bodyLimit: MAX_BODY,
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY }, (_req, body, done) =>
+    done(null, body),
+  );
 
   const handler = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const queryText = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';

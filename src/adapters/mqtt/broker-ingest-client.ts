@@ -87,7 +87,10 @@ export async function startBrokerIngest(
   client.on('error', (err) => log.warn({ err: err.message }, 'MQTT client error'));
   client.on('offline', () => log.warn({ url: options.url }, 'MQTT broker unreachable; reconnecting'));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no connection to MQTT broker ${options.url} within 15 s`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no connection to MQTT broker ${options.url} within 15 s`)),
+      15_000,
+    );
     client.once('connect', () => {
       clearTimeout(timer);
       resolve();

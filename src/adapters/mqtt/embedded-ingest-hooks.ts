@@ -20,7 +20,9 @@ export function embeddedIngestHooks(ingest: IngestService, metrics: Metrics, log
         return done(null, true);
       }
       metrics.refusals.inc({ reason: username ? 'unauthenticated' : 'unknown_device', protocol: 'mqtt' });
-      const err = Object.assign(new Error('bad device id or secret'), { returnCode: BAD_USERNAME_OR_PASSWORD });
+      const err = Object.assign(new Error('bad device id or secret'), {
+        returnCode: BAD_USERNAME_OR_PASSWORD,
+      });
       done(err, false);
     },
     authorizePublish(client, packet, callback) {
