@@ -4,7 +4,6 @@
 import { nativeTopic, parseNativeTopic, parseOwnTracksTopic } from '../../schemas/wire/topics.js';
 import { deviceSecretMatches } from '../auth/device-secrets.js';
 import type { Directory } from '../directory/directory.js';
-import { FloodGuard } from './flood-guard.js';
 import type { IngestProtocol } from '../domain/fix.js';
 import type { Batcher } from '../pipeline/batcher.js';
 import type { Submission, SubmissionOutcome } from '../pipeline/types.js';
@@ -18,6 +17,7 @@ import {
   type OsmAndRequest,
   type RefusalReason,
 } from './decode/index.js';
+import { FloodGuard } from './flood-guard.js';
 
 const RAW_KEEP = 4096;
 
@@ -147,12 +147,25 @@ export class IngestService {
       // Keep the decoder's own reason (malformed_json, forged_device_id...) when it has one.
       const o =
         decoded.refusals.length > 0
-          ? await this.submit('osmand', null, null, raw, receivedAt, { fixes: [], events: [], refusals: decoded.refusals })
-          : await this.refuse('osmand', null, null, raw, 'schema_invalid', 'no device id (id, deviceid or device_id)');
-      const message = decoded.refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ') || 'missing device id';
+          ? await this.submit('osmand', null, null, raw, receivedAt, {
+              fixes: [],
+              events: [],
+              refusals: decoded.refusals,
+            })
+          : await this.refuse(
+              'osmand',
+              null,
+              null,
+              raw,
+              'schema_invalid',
+              'no device id (id, deviceid or device_id)',
+            );
+      const message =
+        decoded.refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ') || 'missing device id';
       return { ...o, status: 400, message };
     }
-    if (!this.admit(id)) return { accepted: 0, refused: 1, duplicates: 0, status: 429, message: 'rate limited' };
+    if (!this.admit(id))
+      return { accepted: 0, refused: 1, duplicates: 0, status: 429, message: 'rate limited' };
     if (!key || !this.authenticate(id, key)) {
       const known = !!this.directory.device(id);
       const reason: RefusalReason = known ? 'unauthenticated' : 'unknown_device';

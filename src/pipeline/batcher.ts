@@ -96,7 +96,7 @@ export class Batcher {
         const released = taken.reduce((n, p) => n + weight(p.submission), 0);
         this.queuedFixes -= released;
         this.options.onQueueDepth?.(this.queuedFixes);
-        taken.forEach((p, i) => p.resolve(outcomes[i]!));
+        for (const [i, p] of taken.entries()) p.resolve(outcomes[i]!);
         for (const wake of this.spaceWaiters.splice(0)) wake();
       }
     } finally {

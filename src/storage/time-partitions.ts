@@ -104,6 +104,9 @@ export async function refreshHourlySummary(
 
 /** Dead letters are kept for inspection, bounded: the newest `keep` rows stay. */
 export async function trimDeadLetters(pool: pg.Pool, keep = 100_000): Promise<number> {
-  const res = await pool.query('delete from dead_letters where id < (select max(id) - $1 from dead_letters)', [keep]);
+  const res = await pool.query(
+    'delete from dead_letters where id < (select max(id) - $1 from dead_letters)',
+    [keep],
+  );
   return res.rowCount ?? 0;
 }
