@@ -1,0 +1,87 @@
+// The batcher's guarantees without a database: batches run one at a time in arrival order, a failed
+// commit is retried (never dropped), and past its bound submit() waits instead of buffering.
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Batcher, type BatchRunner } from '../../src/pipeline/batcher.js';
+import type { Submission } from '../../src/pipeline/types.js';
+
+const log = pino({ level: 'silent' });
+const sub = (n: number): Submission => ({
+  protocol: 'native',
+  deviceId: 'd',
+  raw: String(n),
+  receivedAt: n,
+  fixes: [],
+  events: [],
+  refusals: [],
+});
+const ok = (subs: readonly Submission[]) => subs.map(() => ({ accepted: 1, refused: 0, duplicates: 0 }));
+
+describe('Batcher', () => {
+  it('runs batches one at a time, in arrival order', async () => {
+    const seen: string[] = [];
+    let concurrent = 0;
+    const runner: BatchRunner = {
+      async runBatch(subs) {
+        concurrent++;
+        expect(concurrent).toBe(1);
+        await new Promise((r) => setTimeout(r, 5));
+        seen.push(...subs.map((s) => s.raw));
+        concurrent--;
+        return ok(subs);
+      },
+    };
+    const b = new Batcher(runner, log, { maxBatchFixes: 3, maxQueuedFixes: 100, retryDelaysMs: [1] });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => b.submit(sub(i))));
+    expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
+  });
+
+  it('retries a failed commit until it succeeds, resolving only then', async () => {
+    let attempts = 0;
+    const runner: BatchRunner = {
+      async runBatch(subs) {
+        attempts++;
+        if (attempts < 4) throw new Error('database unreachable');
+        return ok(subs);
+      },
+    };
+    const b = new Batcher(runner, log, { maxBatchFixes: 10, maxQueuedFixes: 100, retryDelaysMs: [1, 2] });
+    await expect(b.submit(sub(1))).resolves.toEqual({ accepted: 1, refused: 0, duplicates: 0 });
+    expect(attempts).toBe(4);
+  });
+
+  it('holds submitters back past its bound instead of buffering without limit', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const runner: BatchRunner = {
+      async runBatch(subs) {
+        await gate;
+        return ok(subs);
+      },
+    };
+    const b = new Batcher(runner, log, { maxBatchFixes: 1, maxQueuedFixes: 3, retryDelaysMs: [1] });
+    const all = Array.from({ length: 6 }, (_, i) => b.submit(sub(i)));
+    await new Promise((r) => setTimeout(r, 20));
+    // Six submitted, three queued: the other three wait in submit() for room.
+    expect(b.depth).toBe(3);
+    release();
+    await expect(Promise.all(all)).resolves.toHaveLength(6);
+    expect(b.depth).toBe(0);
+  });
+
+  it('drains queued work on close and refuses new work', async () => {
+    const runner: BatchRunner = {
+      async runBatch(subs) {
+        await new Promise((r) => setTimeout(r, 5));
+        return ok(subs);
+      },
+    };
+    const b = new Batcher(runner, log, { maxBatchFixes: 1, maxQueuedFixes: 100, retryDelaysMs: [1] });
+    const pending = [b.submit(sub(1)), b.submit(sub(2))];
+    await b.close();
+    await expect(Promise.all(pending)).resolves.toHaveLength(2);
+    await expect(b.submit(sub(3))).rejects.toThrow(/shutting down/);
+  });
+});
