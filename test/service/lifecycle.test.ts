@@ -19,7 +19,10 @@ describe('service lifecycle on embedded defaults', () => {
       OSMAND_PORT: String(await freePort()),
     };
     const first = await spawnService(env, await freePort());
-    const ready = await (await fetch(`${first.httpUrl}/readyz`)).json();
+    const ready = (await (await fetch(`${first.httpUrl}/readyz`)).json()) as {
+      ready: boolean;
+      checks: { database: { storageMode: string } };
+    };
     expect(ready.ready).toBe(true);
     expect(ready.checks.database.storageMode).toBe('postgres');
     // JSON logs escape the quotes around the user name and the password.

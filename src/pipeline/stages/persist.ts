@@ -9,30 +9,23 @@ import type { Batch, DeadLetter, Stage } from '../types.js';
 
 const RAW_LIMIT = 4096;
 
+/** Items refused by a stage become dead letters (duplicates are only counted: they lost nothing). */
 export function deadLettersOf(batch: Batch): DeadLetter[] {
   const letters = [...batch.deadLetters];
-  for (const item of batch.fixes) {
+  const refused = [
+    ...batch.fixes.map((i) => ({ item: i, data: i.fix })),
+    ...batch.events.map((i) => ({ item: i, data: i.event })),
+  ];
+  for (const { item, data } of refused) {
     if (!item.refusal || item.refusal.reason === 'duplicate') continue;
     const s = batch.submissions[item.submission]!;
     letters.push({
       protocol: s.protocol,
-      deviceId: item.fix.deviceId,
+      deviceId: data.deviceId,
       topic: s.topic ?? null,
       reason: item.refusal.reason,
       detail: item.refusal.detail,
-      raw: JSON.stringify(item.fix).slice(0, RAW_LIMIT),
-    });
-  }
-  for (const item of batch.events) {
-    if (!item.refusal || item.refusal.reason === 'duplicate') continue;
-    const s = batch.submissions[item.submission]!;
-    letters.push({
-      protocol: s.protocol,
-      deviceId: item.event.deviceId,
-      topic: s.topic ?? null,
-      reason: item.refusal.reason,
-      detail: item.refusal.detail,
-      raw: JSON.stringify(item.event).slice(0, RAW_LIMIT),
+      raw: JSON.stringify(data).slice(0, RAW_LIMIT),
     });
   }
   return letters;
