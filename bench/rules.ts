@@ -3,6 +3,7 @@
 // of 500–2,000 vertices) and a leave permit, plus 10,000 shared prohibition polygons around Ziyang,
 // Sichuan; and the resident decision state per person. Seeded: every run sees the same world.
 
+import os from 'node:os';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Fix } from '../src/domain/fix.js';
@@ -170,8 +171,12 @@ export default async function rules(args: Record<string, string>): Promise<Bench
   const gc = getGc();
   const states: PersonState[] = [];
   gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
+  const heapNoStates = process.memoryUsage().heapUsed;
   for (let p = 0; p < persons; p++) states.push(initialPersonState(T0));
+  gc?.();
+  const idleStateBytes = gc
+    ? Math.round((process.memoryUsage().heapUsed - heapNoStates) / persons)
+    : Number.NaN;
   const rounds = Math.max(1, Math.ceil(totalFixes / persons));
 
   const sources = ['gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'wifi', 'cell'] as const;
@@ -224,14 +229,20 @@ export default async function rules(args: Record<string, string>): Promise<Bench
     evaluated += count;
     perRun.push(count / (Number(elapsedNs) / 1e9));
   }
+  // Resident state: heap held by the states alone (drop them, collect, compare).
   gc?.();
-  const heapAfter = process.memoryUsage().heapUsed;
+  const heapWithStates = process.memoryUsage().heapUsed;
+  const held = states.length;
+  states.length = 0;
+  gc?.();
+  const heapWithout = process.memoryUsage().heapUsed;
   perRun.sort((a, b) => a - b);
   const median = perRun[Math.floor(perRun.length / 2)]!;
-  const stateBytes = gc ? Math.round((heapAfter - heapBefore) / persons) : Number.NaN;
+  const stateBytes = gc ? Math.round((heapWithStates - heapWithout) / held) : Number.NaN;
 
   return {
     config: {
+      load_avg_1m_at_end: Math.round(os.loadavg()[0]! * 100) / 100,
       persons,
       fixes_per_run: rounds * persons,
       runs,
@@ -243,13 +254,14 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       evaluations_per_s_per_core: Math.round(median),
       evaluations_per_s_runs: perRun.map(Math.round),
       state_bytes_per_person: stateBytes,
+      state_bytes_per_person_idle: idleStateBytes,
       evaluated,
       alerts_opened: opened,
       dropped,
     },
     notes: [
       'Single thread; timing covers evaluateFix only (fix generation is outside the timed loop); median of runs.',
-      'state_bytes_per_person: heap delta (gc forced via v8.setFlagsFromString("--expose-gc")) between before the states were created and after all runs, divided by persons; zone geometry, contexts and fixes are allocated before the baseline or collected before the end, so it is the resident decision state.',
+      'state_bytes_per_person: measured, not estimated: after all runs, heapUsed with the final states minus heapUsed once they are dropped (gc forced, exposed via v8.setFlagsFromString("--expose-gc")), divided by persons. Counts everything only the states hold (open episodes, evidence fixes); excludes shared constants (IDLE_TRACK) and zone geometry.',
     ],
   };
 }

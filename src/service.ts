@@ -7,14 +7,20 @@ import { type EmbeddedBroker, startEmbeddedBroker } from './adapters/mqtt/embedd
 import { embeddedIngestHooks } from './adapters/mqtt/embedded-ingest-hooks.js';
 import { createMosquittoDynsecProvisioner } from './adapters/mqtt/mosquitto-dynsec.js';
 import type { AdminContext } from './admin/admin-context.js';
+import { apiPlugin } from './api/plugin.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { loadTokenSecret, TokenSigner } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { coalescedReload } from './directory/coalesced-reload.js';
 import { Directory } from './directory/directory.js';
 import { loadDirectory } from './directory/load-directory.js';
 import { buildApp } from './http/app.js';
+import { consolePlugin } from './http/console-plugin.js';
+import { runEscalations } from './incidents/escalation.js';
 import { DEFAULT_DECODE_LIMITS } from './ingest/decode/index.js';
 import { FloodGuard } from './ingest/flood-guard.js';
 import { IngestService } from './ingest/ingest-service.js';
+import { attachLiveGateway, type LiveGateway } from './live/gateway.js';
 import { IncidentFeed } from './live/incident-feed.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -39,12 +45,19 @@ export interface RunningService {
   readonly batcher: Batcher;
   readonly feed: IncidentFeed;
   readonly admin: AdminContext;
+  /** Signs and verifies console/API bearer tokens. */
+  readonly tokens: TokenSigner;
+  /** WebSocket consoles on `/live`. */
+  readonly live: LiveGateway;
   readonly configPublisher: DeviceConfigPublisher;
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly osmandUrl: string;
   readonly seed: SeedResult;
-  /** Evaluates timers (lost contact, leave overdue, curfew start) at `now`, through the pipeline. */
+  /**
+   * Evaluates timers (lost contact, leave overdue, curfew start) at `now`, through the pipeline, then
+   * escalates unacknowledged incidents due at `now`.
+   */
   tick(now?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -224,6 +237,7 @@ export async function startService(
         refusals: [],
         tick: now,
       });
+      await runEscalations({ pool: db.pool, publish: (rows) => feed.publish(rows) }, now);
     };
     const ticker = setInterval(() => {
       tick().catch((err) => log.debug({ err }, 'timer tick skipped'));
@@ -273,9 +287,25 @@ export async function startService(
       },
     ];
 
-    const app = await buildApp({ log, metrics, readiness });
+    const tokens = new TokenSigner(
+      await loadTokenSecret(db.pool, config.TOKEN_SECRET),
+      config.TOKEN_TTL_S,
+      clock,
+    );
+    const api = apiPlugin({
+      pool: db.pool,
+      admin,
+      tokens,
+      throttle: new LoginThrottle(undefined, clock),
+      publish: (rows) => feed.publish(rows),
+      clock,
+    });
+    const webConsole = consolePlugin({ mapTileUrl: config.MAP_TILE_URL });
+    const app = await buildApp({ log, metrics, readiness, plugins: [api, webConsole] });
     closers.push(['http', () => app.close()]);
     await app.listen({ host: config.HOST, port: config.PORT });
+    const live = attachLiveGateway(app.server, { pool: db.pool, feed, tokens, log, clock });
+    closers.push(['live gateway', () => live.close()]);
     const address = app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.PORT;
     const httpUrl = `http://${config.HOST}:${httpPort}`;
@@ -291,6 +321,8 @@ export async function startService(
       batcher,
       feed,
       admin,
+      tokens,
+      live,
       configPublisher: publisher,
       httpUrl,
       mqttUrl,

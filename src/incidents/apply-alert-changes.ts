@@ -70,8 +70,19 @@ export async function applyAlertChange(
       `insert into incidents (supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state, started_at,
          opened_at, updated_at, announced_at, confidence, late, evidence)
        values ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8, $8, $9, $10, $11) returning ${INCIDENT_COLUMNS}`,
-      [superviseeId, scope.orgUnitId, scope.orgPath, change.kind, change.zoneId ?? null, change.severity,
-        new Date(change.startedAt), new Date(now), change.confidence, change.late, evidence],
+      [
+        superviseeId,
+        scope.orgUnitId,
+        scope.orgPath,
+        change.kind,
+        change.zoneId ?? null,
+        change.severity,
+        new Date(change.startedAt),
+        new Date(now),
+        change.confidence,
+        change.late,
+        evidence,
+      ],
     );
     return recordIncidentEvent(client, { ...res.rows[0]!, detail }, 'rules', 'opened');
   }
@@ -86,7 +97,12 @@ export async function applyAlertChange(
        where id = $1 returning ${INCIDENT_COLUMNS}`,
       [existing.id, new Date(now), autoResolve],
     );
-    return recordIncidentEvent(client, { ...res.rows[0]!, detail }, 'rules', autoResolve ? 'auto_resolved' : 'cleared');
+    return recordIncidentEvent(
+      client,
+      { ...res.rows[0]!, detail },
+      'rules',
+      autoResolve ? 'auto_resolved' : 'cleared',
+    );
   }
   // open (again) or update of a running episode: refresh evidence; announce at most once a minute.
   const lastAnnounced = existing.announced_at?.getTime() ?? 0;

@@ -183,6 +183,7 @@ export function evaluateFix(
   let prohAnchorLat = state.prohAnchorLat;
   let prohAnchorLon = state.prohAnchorLon;
   let prohClearM = state.prohClearM;
+  let prohNear = state.prohNear;
   // A cell or Wi-Fi fix cannot start a violation, so with nothing pending it need not be placed at all.
   if (ctx.prohibition !== null && (strong || prohibition !== IDLE_TRACK)) {
     const r = checkProhibition(ctx.prohibition, state, lat, lon, acc, strong);
@@ -190,6 +191,7 @@ export function evaluateFix(
       prohAnchorLat = lat;
       prohAnchorLon = lon;
       prohClearM = r.clearM;
+      prohNear = r.near;
     }
     const s = r.sample ?? (prohibition === IDLE_TRACK ? null : sample(Verdict.compliant, 0, strong, null));
     if (s !== null && (s.verdict !== Verdict.compliant || prohibition !== IDLE_TRACK)) {
@@ -239,6 +241,7 @@ export function evaluateFix(
     prohAnchorLat,
     prohAnchorLon,
     prohClearM,
+    prohNear,
     curfew,
     jurisdiction,
     prohibition,

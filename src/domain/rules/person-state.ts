@@ -1,5 +1,6 @@
 // Per-person decision state: small, immutable, and mostly shared constants while nothing is going
 // on (an idle track is the one IDLE_TRACK object), so 100,000 people cost little memory.
+import type { CompiledZone } from '../geo/compiled-zone.js';
 import type { EvidenceFix } from './alert-change.js';
 
 export const TrackPhase = { idle: 0, pending: 1, open: 2 } as const;
@@ -80,10 +81,14 @@ export interface PersonState {
   /** Last event times the monitor was confidently inside / outside the jurisdiction (leave overdue). */
   readonly jurInsideTs: number;
   readonly jurOutsideTs: number;
-  /** No prohibition zone lies within prohClearM of the anchor: a cached safe radius. */
+  /**
+   * Cached safe radius: no prohibition zone other than prohNear lies within prohClearM of the
+   * anchor, so until the person moves that far only prohNear (shared geometry, by reference) is tested.
+   */
   readonly prohAnchorLat: number;
   readonly prohAnchorLon: number;
   readonly prohClearM: number;
+  readonly prohNear: CompiledZone | null;
   readonly curfew: TrackState;
   readonly jurisdiction: TrackState;
   readonly prohibition: TrackState;
@@ -109,6 +114,7 @@ export function initialPersonState(since: number): PersonState {
     prohAnchorLat: 0,
     prohAnchorLon: 0,
     prohClearM: -1,
+    prohNear: null,
     curfew: IDLE_TRACK,
     jurisdiction: IDLE_TRACK,
     prohibition: IDLE_TRACK,
@@ -144,6 +150,7 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     prohAnchorLat: p.prohAnchorLat,
     prohAnchorLon: p.prohAnchorLon,
     prohClearM: p.prohClearM,
+    prohNear: p.prohNear,
     curfew: p.curfew,
     jurisdiction: p.jurisdiction,
     prohibition: p.prohibition,

@@ -1,7 +1,7 @@
 // Membership of one fix in each kind of zone, turned into a verdict for the zone tracks.
 // Pure and allocation-light: these run for every fix (bench target ≥ 1M fixes/s/core).
 import type { FixSource } from '../../../schemas/enums.js';
-import { signedDistanceM } from '../geo/compiled-zone.js';
+import { type CompiledZone, signedDistanceM } from '../geo/compiled-zone.js';
 import { needDistanceM, pOutside, SATURATION_SIGMAS, Side, sideOf, sigmaOf } from '../geo/membership.js';
 import { distanceM } from '../geo/projection.js';
 import type { PeerFix, ProhibitionRefs, ProtectedPerson } from './person-context.js';
@@ -39,15 +39,26 @@ export function mustBeInside(d: number, acc: number): Verdict {
 
 export interface ProhibitionResult {
   readonly sample: TrackSample | null;
-  /** New cached safe radius, anchored at the fix; -1 to keep the old one. */
+  /** New cached safe radius (beyond `near`), anchored at the fix; -1 to keep the old cache. */
   readonly clearM: number;
+  readonly near: CompiledZone | null;
 }
 
-const UNCHANGED: ProhibitionResult = { sample: null, clearM: -1 };
+const UNCHANGED: ProhibitionResult = { sample: null, clearM: -1, near: null };
+
+function prohibitionSample(zone: CompiledZone, d: number, acc: number, strong: boolean): TrackSample | null {
+  if (d >= needDistanceM(acc)) return null;
+  const side = sideOf(d, acc);
+  const immediate = -d >= Math.max(SATURATION_SIGMAS * sigmaOf(acc), PROHIBITION_SINGLE_FIX_DEPTH_M);
+  const verdict =
+    side === Side.inside ? Verdict.violating : side === Side.outside ? Verdict.compliant : Verdict.uncertain;
+  return sample(verdict, 1 - pOutside(d, acc), strong, zone.id, immediate);
+}
 
 /**
- * Prohibition zones (Art. 31): must not enter. While the fix is farther from the cached anchor than
- * the safe radius allows, no zone can be near and the index is not touched at all.
+ * Prohibition zones (Art. 31): must not enter. The state caches the nearest zone and a safe radius
+ * for all the others; while the fix stays inside that radius only the nearest zone is tested and the
+ * index is not touched (most people stand still most of the time).
  */
 export function checkProhibition(
   refs: ProhibitionRefs,
@@ -60,29 +71,35 @@ export function checkProhibition(
   const need = needDistanceM(acc);
   if (state.prohClearM >= 0) {
     const fromAnchor = distanceM(state.prohAnchorLat, state.prohAnchorLon, lat, lon);
-    if (state.prohClearM - fromAnchor >= need) return UNCHANGED;
+    if (state.prohClearM - fromAnchor >= need) {
+      const near = state.prohNear;
+      if (near === null) return UNCHANGED;
+      const s = prohibitionSample(near, signedDistanceM(near, lat, lon, need), acc, strong);
+      return s === null ? UNCHANGED : { sample: s, clearM: -1, near: null };
+    }
   }
   const queryM = Math.max(need, PROHIBITION_QUERY_M);
   const candidates = refs.index.candidates(lat, lon, queryM);
   let bestD = queryM;
-  let best: string | null = null;
+  let secondD = queryM;
+  let best: CompiledZone | null = null;
   for (let i = 0; i < candidates.length; i++) {
     const zone = candidates[i]!;
     if (refs.ids !== null && !refs.ids.has(zone.id)) continue;
     const d = signedDistanceM(zone, lat, lon, queryM);
     if (d < bestD) {
+      secondD = bestD;
       bestD = d;
-      best = zone.id;
-    }
+      best = zone;
+    } else if (d < secondD) secondD = d;
   }
-  const clearM = Math.max(bestD, 0);
-  if (best === null || bestD >= need) return { sample: sample(Verdict.compliant, 0, strong, null), clearM };
-  const side = sideOf(bestD, acc);
-  const p = 1 - pOutside(bestD, acc);
-  const immediate = -bestD >= Math.max(SATURATION_SIGMAS * sigmaOf(acc), PROHIBITION_SINGLE_FIX_DEPTH_M);
-  const verdict =
-    side === Side.inside ? Verdict.violating : side === Side.outside ? Verdict.compliant : Verdict.uncertain;
-  return { sample: sample(verdict, p, strong, best, immediate), clearM };
+  const clearM = Math.max(secondD, 0);
+  if (best === null) return { sample: sample(Verdict.compliant, 0, strong, null), clearM, near: null };
+  return {
+    sample: prohibitionSample(best, bestD, acc, strong) ?? sample(Verdict.compliant, 0, strong, null),
+    clearM,
+    near: best,
+  };
 }
 
 export interface ProximityResult {

@@ -1,0 +1,183 @@
+// Officers work an incident to a close (issue 5): acknowledge, comment, resolve with a disposition
+// and a note. Each action is one transaction holding the incident update, its incident_events row
+// (actor = the user) and its audit entry; the event is published only after commit.
+//
+// Cursor order = commit order: the exclusive lock on incident_events (taken after the incident row
+// lock, in the order the pipeline takes them) waits for every open writer that already holds a
+// cursor and holds back every later one until this commit, so a console resuming from a cursor never
+// later sees a smaller one commit. A lock cycle with a concurrent batch is broken by PostgreSQL
+// (40P01) and retried here.
+import type pg from 'pg';
+import { z } from 'zod';
+import { appendAudit } from '../audit/audit-log.js';
+import { type Caller, canWrite, inScope } from '../auth/access.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../auth/access-errors.js';
+import { type IncidentEventRow, recordIncidentEvent } from './apply-alert-changes.js';
+
+/** How an incident was closed; required to resolve (issue 5). */
+export const Disposition = z.enum([
+  'false_alarm',
+  'device_fault',
+  'contacted',
+  'warned',
+  'police_notified',
+  'returned',
+  'other',
+]);
+export type Disposition = z.infer<typeof Disposition>;
+
+export const INCIDENT_COLUMNS = `id, supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state,
+  condition_active, started_at, opened_at, updated_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by,
+  disposition, note, escalation_level, confidence, late, evidence`;
+
+export interface IncidentActionContext {
+  readonly pool: pg.Pool;
+  publish(rows: readonly IncidentEventRow[]): void;
+  readonly clock: () => number;
+}
+
+type IncidentRow = Record<string, unknown> & {
+  id: number;
+  org_path: string;
+  state: string;
+  supervisee_id: string;
+};
+
+const RETRYABLE = new Set(['40P01', '40001']);
+const ATTEMPTS = 4;
+
+/** Runs `work` in a transaction (retrying lock cycles), then publishes what it recorded. */
+export async function incidentTransaction(
+  ctx: Pick<IncidentActionContext, 'pool' | 'publish'>,
+  work: (client: pg.PoolClient) => Promise<IncidentEventRow[]>,
+): Promise<IncidentEventRow[]> {
+  for (let attempt = 1; ; attempt++) {
+    const client = await ctx.pool.connect();
+    let rows: IncidentEventRow[];
+    try {
+      await client.query('begin');
+      rows = await work(client);
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback').catch(() => {});
+      client.release();
+      const code = (err as { code?: string }).code;
+      if (code && RETRYABLE.has(code) && attempt < ATTEMPTS) continue;
+      throw err;
+    }
+    client.release();
+    ctx.publish(rows);
+    return rows;
+  }
+}
+
+export async function lockIncidentEvents(client: Pick<pg.PoolClient, 'query'>): Promise<void> {
+  await client.query('lock table incident_events in exclusive mode');
+}
+
+async function actOn(
+  ctx: IncidentActionContext,
+  caller: Caller,
+  incidentId: number,
+  action: string,
+  change: (client: pg.PoolClient, incident: IncidentRow, now: Date) => Promise<Record<string, unknown>>,
+  detail: Record<string, unknown>,
+): Promise<IncidentEventRow> {
+  if (!canWrite(caller.role)) throw new ForbiddenError('read-only role');
+  const [row] = await incidentTransaction(ctx, async (client) => {
+    const res = await client.query<IncidentRow>(
+      `select ${INCIDENT_COLUMNS} from incidents where id = $1 for update`,
+      [incidentId],
+    );
+    const incident = res.rows[0];
+    if (!incident || !inScope(caller, incident.org_path)) throw new NotFoundError('incident');
+    await lockIncidentEvents(client);
+    const now = new Date(ctx.clock());
+    const updated = await change(client, incident, now);
+    const event = await recordIncidentEvent(client, { ...updated, ...detail }, caller.userId, action);
+    await appendAudit(
+      client,
+      {
+        actorUserId: caller.userId,
+        actorRole: caller.role,
+        action: `incident.${action}`,
+        subjectSuperviseeId: incident.supervisee_id,
+        detail: { incidentId, cursor: event.cursor, ...detail },
+      },
+      now.getTime(),
+    );
+    return [event];
+  });
+  return row!;
+}
+
+export function acknowledgeIncident(
+  ctx: IncidentActionContext,
+  caller: Caller,
+  incidentId: number,
+): Promise<IncidentEventRow> {
+  return actOn(
+    ctx,
+    caller,
+    incidentId,
+    'acknowledged',
+    async (client, incident, now) => {
+      if (incident.state !== 'open') throw new ConflictError(`incident is ${incident.state}, not open`);
+      const res = await client.query(
+        `update incidents set state = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3, updated_at = $2
+         where id = $1 returning ${INCIDENT_COLUMNS}`,
+        [incident.id, now, caller.userId],
+      );
+      return res.rows[0];
+    },
+    {},
+  );
+}
+
+export function resolveIncident(
+  ctx: IncidentActionContext,
+  caller: Caller,
+  incidentId: number,
+  input: { disposition: Disposition; note: string },
+): Promise<IncidentEventRow> {
+  return actOn(
+    ctx,
+    caller,
+    incidentId,
+    'resolved',
+    async (client, incident, now) => {
+      if (incident.state === 'resolved') throw new ConflictError('incident is already resolved');
+      const res = await client.query(
+        `update incidents set state = 'resolved', resolved_at = $2, resolved_by = $3, disposition = $4, note = $5,
+           updated_at = $2, acknowledged_at = coalesce(acknowledged_at, $2),
+           acknowledged_by = coalesce(acknowledged_by, $3)
+         where id = $1 returning ${INCIDENT_COLUMNS}`,
+        [incident.id, now, caller.userId, input.disposition, input.note],
+      );
+      return res.rows[0];
+    },
+    { disposition: input.disposition, note: input.note },
+  );
+}
+
+export function commentOnIncident(
+  ctx: IncidentActionContext,
+  caller: Caller,
+  incidentId: number,
+  comment: string,
+): Promise<IncidentEventRow> {
+  return actOn(
+    ctx,
+    caller,
+    incidentId,
+    'commented',
+    async (client, incident, now) => {
+      const res = await client.query(
+        `update incidents set updated_at = $2 where id = $1 returning ${INCIDENT_COLUMNS}`,
+        [incident.id, now],
+      );
+      return res.rows[0];
+    },
+    { comment },
+  );
+}

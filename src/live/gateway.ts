@@ -1,0 +1,160 @@
+// The live gateway (issue 5): WebSocket consoles on the HTTP server's `/live` path.
+//
+// Authentication, checked before the upgrade is accepted (401 otherwise): the bearer token from
+// POST /api/v1/auth/login, offered as a subprotocol `bearer.<token>` next to `em.live.v1` (the one
+// the server selects; browsers cannot set headers on a WebSocket), or as `?token=` for clients that
+// cannot set subprotocols. `?since=<cursor>` resumes after that cursor; without it the stream starts
+// at the newest cursor. Every message is JSON with a `cursor`: hello, incident (one per
+// incident_events row, cursor strictly increasing), progress, caught_up. Heartbeat: a ping every
+// `pingIntervalMs`; a peer that has not answered the previous ping is terminated.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type pg from 'pg';
+import { WebSocketServer } from 'ws';
+import { appendAuditNow } from '../audit/audit-log.js';
+import { type Caller, loadCaller } from '../auth/access.js';
+import type { TokenSigner } from '../auth/tokens.js';
+import type { Logger } from '../logger.js';
+import { CLOSE, LiveSession, type SessionOptions } from './gateway-session.js';
+import type { IncidentFeed } from './incident-feed.js';
+
+export const LIVE_PATH = '/live';
+export const LIVE_SUBPROTOCOL = 'em.live.v1';
+const BEARER_PREFIX = 'bearer.';
+
+export interface LiveGatewayOptions extends SessionOptions {
+  readonly pingIntervalMs: number;
+}
+
+export const DEFAULT_LIVE_OPTIONS: LiveGatewayOptions = {
+  pingIntervalMs: 15_000,
+  maxBufferedBytes: 1 << 20,
+  catchUpPageSize: 500,
+};
+
+export interface LiveGatewayDeps {
+  readonly pool: pg.Pool;
+  readonly feed: IncidentFeed;
+  readonly tokens: TokenSigner;
+  readonly log: Logger;
+  readonly clock: () => number;
+}
+
+export interface LiveGateway {
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+function reject(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function tokenOf(req: IncomingMessage, url: URL): string | null {
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const fromProtocol = offered.find((p) => p.startsWith(BEARER_PREFIX));
+  return fromProtocol ? fromProtocol.slice(BEARER_PREFIX.length) : url.searchParams.get('token');
+}
+
+export function attachLiveGateway(
+  server: Server,
+  deps: LiveGatewayDeps,
+  options: LiveGatewayOptions = DEFAULT_LIVE_OPTIONS,
+): LiveGateway {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    // Never echo the token; select our protocol when offered (RFC 6455 §4.2.2).
+    handleProtocols: (protocols) => (protocols.has(LIVE_SUBPROTOCOL) ? LIVE_SUBPROTOCOL : false),
+  });
+  const alive = new WeakMap<object, boolean>();
+  const sessions = new Set<LiveSession>();
+
+  const start = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
+    const sinceParam = url.searchParams.get('since');
+    if (sinceParam !== null && !/^\d{1,18}$/.test(sinceParam)) return reject(socket, 400, 'Bad Request');
+    const token = tokenOf(req, url);
+    const claims = token ? deps.tokens.verify(token) : null;
+    const caller: Caller | null = claims ? await loadCaller(deps.pool, claims.sub) : null;
+    if (!claims || !caller) return reject(socket, 401, 'Unauthorized');
+    const since =
+      sinceParam !== null
+        ? Number(sinceParam)
+        : ((
+            await deps.pool.query<{ head: number }>(
+              'select coalesce(max(cursor), 0)::bigint as head from incident_events',
+            )
+          ).rows[0]?.head ?? 0);
+    await appendAuditNow(
+      deps.pool,
+      { actorUserId: caller.userId, actorRole: caller.role, action: 'live.subscribe', detail: { since } },
+      deps.clock(),
+    );
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new LiveSession(ws, caller, since, deps.pool, options);
+      sessions.add(session);
+      alive.set(ws, true);
+      const unsubscribe = deps.feed.subscribe((row) => session.onLive(row));
+      const expiry = setTimeout(
+        () => session.close(CLOSE.TOKEN_EXPIRED, 'token expired; log in and resume'),
+        Math.max(0, claims.exp * 1000 - deps.clock()),
+      );
+      ws.on('pong', () => alive.set(ws, true));
+      ws.on('close', () => {
+        session.markClosed();
+        unsubscribe();
+        clearTimeout(expiry);
+        sessions.delete(session);
+      });
+      ws.on('error', () => ws.terminate());
+      ws.on('message', () => {}); // consoles do not send; anything sent is ignored
+      session.send({
+        type: 'hello',
+        cursor: since,
+        user: { id: caller.userId, role: caller.role, orgUnitId: caller.orgUnitId },
+        heartbeatMs: options.pingIntervalMs,
+      });
+      session.catchUp().catch((err) => {
+        deps.log.error({ err }, 'live catch-up failed');
+        session.close(CLOSE.INTERNAL_ERROR, 'catch-up failed; resume later');
+      });
+    });
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== LIVE_PATH) {
+      if (server.listenerCount('upgrade') === 1) socket.destroy();
+      return;
+    }
+    start(req, socket, head, url).catch((err) => {
+      deps.log.error({ err }, 'live upgrade failed');
+      reject(socket, 500, 'Internal Server Error');
+    });
+  };
+  server.on('upgrade', onUpgrade);
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, options.pingIntervalMs);
+  heartbeat.unref();
+
+  return {
+    get connections() {
+      return sessions.size;
+    },
+    async close() {
+      clearInterval(heartbeat);
+      server.off('upgrade', onUpgrade);
+      for (const s of sessions) s.close(CLOSE.GOING_AWAY, 'server shutting down; resume elsewhere');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      for (const ws of wss.clients) ws.terminate();
+    },
+  };
+}

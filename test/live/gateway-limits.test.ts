@@ -1,0 +1,94 @@
+// The gateway's own limits, on a gateway of its own with small settings: a console that stops
+// reading is disconnected with SLOW_CONSUMER (so it resumes) instead of buffering without bound, and
+// a peer that stops answering pings is terminated.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncidentEventRow } from '../../src/incidents/apply-alert-changes.js';
+import { attachLiveGateway, type LiveGateway } from '../../src/live/gateway.js';
+import { CLOSE } from '../../src/live/gateway-session.js';
+import { IncidentFeed } from '../../src/live/incident-feed.js';
+import { createUser, login, startApiTestService } from '../api/support.js';
+import type { TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
+import { openConsole } from './console.js';
+
+describe('live gateway limits', () => {
+  let svc: TestService;
+  let token: string;
+  const feed = new IncidentFeed();
+  const running: Array<{ server: Server; gateway: LiveGateway }> = [];
+
+  /** A gateway on a server of its own; returns its base URL. */
+  const start = async (pingIntervalMs: number) => {
+    const server = createServer();
+    const gateway = attachLiveGateway(
+      server,
+      { pool: svc.db.pool, feed, tokens: svc.tokens, log: pino({ level: 'silent' }), clock: Date.now },
+      { pingIntervalMs, maxBufferedBytes: 64 * 1024, catchUpPageSize: 100 },
+    );
+    running.push({ server, gateway });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, gateway };
+  };
+
+  beforeAll(async () => {
+    svc = await startApiTestService();
+    token = (await login(svc, await createUser(svc, 'officer', 'lianhua'))).token;
+  }, 120_000);
+  afterAll(async () => {
+    for (const { server, gateway } of running) {
+      await gateway.close();
+      server.close();
+    }
+    await svc?.cleanup();
+  });
+
+  const row = (cursor: number, orgPath = '/ziyang/yanjiang/lianhua/'): IncidentEventRow => ({
+    cursor,
+    incidentId: 1,
+    orgPath,
+    at: new Date().toISOString(),
+    actor: 'rules',
+    action: 'updated',
+    data: { padding: 'x'.repeat(16 * 1024) },
+  });
+
+  it('disconnects a console that stops reading, telling it to resume from its cursor', async () => {
+    const { url } = await start(60_000);
+    const c = await openConsole(url, token, { since: 1_000_000 });
+    await c.until((m) => m.some((x) => x.type === 'caught_up'));
+    c.ws.pause();
+    let cursor = 1_000_000;
+    for (let round = 0; round < 30; round++) {
+      for (let i = 0; i < 100; i++) feed.publish([row(++cursor)]);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    c.ws.resume();
+    const closed = await c.closed;
+    expect(closed.code).toBe(CLOSE.SLOW_CONSUMER);
+    expect(closed.reason).toMatch(/resume with since=\d+/);
+    const received = c.incidents().map((m) => m.cursor);
+    // What it did receive is a gap-free prefix, so resuming from its last cursor loses nothing.
+    expect(received).toEqual(received.map((_, i) => 1_000_001 + i));
+  });
+
+  it('never sends another unit’s events', async () => {
+    const { url } = await start(60_000);
+    const c = await openConsole(url, token, { since: 2_000_000 });
+    await c.until((m) => m.some((x) => x.type === 'caught_up'));
+    feed.publish([row(2_000_001, '/ziyang/yanjiang/baotai/'), row(2_000_002, '/ziyang/'), row(2_000_003)]);
+    await c.until((m) => m.some((x) => x.cursor === 2_000_003));
+    expect(c.incidents().map((m) => m.cursor)).toEqual([2_000_003]);
+    await c.close();
+  });
+
+  it('terminates a peer that stops answering pings', async () => {
+    const { url, gateway } = await start(100);
+    const c = await openConsole(url, token, { autoPong: false });
+    const closed = await c.closed;
+    expect(closed.code).toBe(1006);
+    await waitFor(() => gateway.connections === 0);
+  });
+});
