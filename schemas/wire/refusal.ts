@@ -24,6 +24,7 @@ export const RefusalReason = z.enum([
   'no_active_order', // outside every approved EM period (Art. 29): collection stops
   'duplicate',
   'rate_limited',
+  'storage_rejected', // the database refused the message's data even alone: quarantined, not retried forever
 ]);
 export type RefusalReason = z.infer<typeof RefusalReason>;
 

@@ -33,7 +33,7 @@ export function createMetrics() {
     ingestLagSeconds: new client.Histogram({
       name: 'em_ingest_lag_seconds',
       help: 'Commit time minus fix time',
-      buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 3600],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 3600],
       registers: [registry],
     }),
     dependencyUp: new client.Gauge({

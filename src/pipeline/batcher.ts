@@ -9,6 +9,18 @@ import type { Submission, SubmissionOutcome } from './types.js';
 export interface BatchRunner {
   /** Runs every stage for these submissions; resolves with one outcome per submission after commit. */
   runBatch(submissions: readonly Submission[]): Promise<SubmissionOutcome[]>;
+  /** Commits one submission the database refuses as a dead letter, so it cannot block the rest. */
+  quarantine(submission: Submission, err: Error): Promise<SubmissionOutcome>;
+}
+
+/**
+ * A failure that retrying the same data cannot cure: SQLSTATE class 22 (data exception), 23
+ * (integrity constraint) or 54 (program limit). Anything else (connection lost, server restarting)
+ * is transient and retried as it is.
+ */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
 }
 
 interface Pending {
@@ -105,11 +117,28 @@ export class Batcher {
     }
   }
 
+  /**
+   * One bad message must not hold every device back (a poison batch): halve the batch until the
+   * message the database refuses stands alone, then quarantine it; the rest commits as usual.
+   */
+  private async isolate(submissions: readonly Submission[], err: Error): Promise<SubmissionOutcome[]> {
+    if (submissions.length === 1) {
+      this.log.warn({ err: err.message }, 'database refused a message; quarantined as a dead letter');
+      return [await this.runner.quarantine(submissions[0]!, err)];
+    }
+    const half = Math.ceil(submissions.length / 2);
+    return [
+      ...(await this.runWithRetry(submissions.slice(0, half))),
+      ...(await this.runWithRetry(submissions.slice(half))),
+    ];
+  }
+
   private async runWithRetry(submissions: readonly Submission[]): Promise<SubmissionOutcome[]> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.runner.runBatch(submissions);
       } catch (err) {
+        if (isDataError(err)) return this.isolate(submissions, err as Error);
         const delays = this.options.retryDelaysMs;
         const delay = delays[Math.min(attempt, delays.length - 1)]!;
         this.options.onRetry?.(err as Error, attempt);

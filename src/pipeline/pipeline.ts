@@ -46,6 +46,7 @@ function newBatch(submissions: readonly Submission[], now: number): Batch {
     deadLetters: [],
     alertChanges: [],
     stagedState: new Map(),
+    afterCommit: [],
     committed: [],
     refusalCounts: new Map(),
     flagCounts: new Map(),
@@ -88,6 +89,21 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
   const m = deps.metrics;
 
   return {
+    async quarantine(submission, err) {
+      const batch = newBatch([{ ...submission, fixes: [], events: [], refusals: [] }], clock());
+      const items = submission.fixes.length + submission.events.length;
+      batch.deadLetters.push({
+        protocol: submission.protocol,
+        deviceId: submission.deviceId,
+        topic: submission.topic ?? null,
+        reason: 'storage_rejected',
+        detail: `database refused ${items} item(s): ${err.message}`,
+        raw: submission.raw,
+      });
+      await persist.run(batch);
+      m.refusals.inc({ reason: 'storage_rejected', protocol: submission.protocol }, Math.max(1, items));
+      return { accepted: 0, refused: Math.max(1, items), duplicates: 0 };
+    },
     async runBatch(submissions) {
       const started = performance.now();
       const batch = newBatch(submissions, clock());
@@ -95,6 +111,7 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
       await persist.run(batch);
       // Committed: now the state may advance, devices may be acknowledged, consoles told.
       deps.store.setMany(batch.stagedState);
+      for (const apply of batch.afterCommit) apply();
       const commitTime = Date.now();
       const outcomes: SubmissionOutcome[] = submissions.map((s) => ({
         accepted: 0,

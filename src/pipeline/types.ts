@@ -73,6 +73,8 @@ export interface Batch {
   readonly alertChanges: PersonAlertChange[];
   /** Staged per-person decision state, applied to the state store only after commit. */
   readonly stagedState: Map<string, PersonState>;
+  /** Run after the batch commits, in order: in-memory bookkeeping that must not run ahead of the database. */
+  readonly afterCommit: Array<() => void>;
   /** Filled by the persist stage: committed incident changes to announce. */
   readonly committed: IncidentEventRow[];
   /** Counts by refusal reason, filled as stages refuse; reported to metrics after commit. */

@@ -3,6 +3,7 @@
 // makes a redelivered batch a no-op (ARCHITECTURE.md: on redelivery, duplicate nothing).
 import type pg from 'pg';
 import type { DeviceEvent, Fix } from '../domain/fix.js';
+import { pgText } from './pg-text.js';
 
 export interface StoredFix extends Fix {
   readonly superviseeId: string | null;
@@ -58,7 +59,7 @@ export async function writeFixes(db: Queryable, fixes: readonly StoredFix[]): Pr
     `insert into fixes (device_id, ts, seq, supervisee_id, lat, lon, acc, src, spd, hdg, alt, batt,
                         received_at, protocol, late)
      select * from unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::text[], $5::float8[], $6::float8[],
-                          $7::real[], $8::text[], $9::real[], $10::real[], $11::real[], $12::real[],
+                          $7::float8[], $8::text[], $9::float8[], $10::float8[], $11::float8[], $12::float8[],
                           $13::timestamptz[], $14::text[], $15::boolean[])
      on conflict (device_id, ts) do nothing`,
     [
@@ -95,7 +96,7 @@ export async function writeDeviceEvents(db: Queryable, events: readonly StoredEv
       events.map((e) => e.type),
       events.map((e) => e.seq),
       events.map((e) => e.superviseeId),
-      events.map((e) => e.detail ?? null),
+      events.map((e) => pgText(e.detail ?? null)),
       events.map((e) => new Date(e.receivedAt).toISOString()),
       events.map((e) => e.protocol),
     ],

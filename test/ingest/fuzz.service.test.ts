@@ -962,7 +962,7 @@ const expectRefusedStatus = (status: number, what: string) =>
   expect([400, 401], `${what}: HTTP ${status}`).toContain(status);
 const expectOk = (status: number, what: string) => expect(status, what).toBe(200);
 
-/** Oversize bodies never reach the OsmAnd handler (Fastify answers 413 first): see KNOWN BUG "413". */
+/** Oversize bodies: refused by the decoder as oversize_payload (HTTP 400), counted and dead-lettered. */
 const HTTP_OVERSIZE = new Set(['oversize', 'oversizeValidFix']);
 
 async function execute(op: Op): Promise<Sent> {
@@ -1103,8 +1103,10 @@ async function execute(op: Op): Promise<Sent> {
             : op.via === 'json'
               ? await osmSendJson(hostilePayload(op.h))
               : await osmSendForm(hostilePayload(op.h), 'application/x-www-form-urlencoded', false);
-        if (status !== 0) expect(status, label).toBe(413);
-        return bad(0);
+        // The decoder refuses it (oversize_payload): counted and dead-lettered, answered 400.
+        if (status === 0) return bad(0);
+        expect(status, label).toBe(400);
+        return bad(1);
       }
       const payload = hostilePayload(op.h);
       let status: number;
@@ -1343,7 +1345,7 @@ describe('fuzz: hostile payloads at every source of the running service', () => 
   // Service bugs found by this fuzzing. `it.fails`: green while the bug is there, red once it is fixed.
 
   describe('KNOWN BUGS (it.fails until fixed)', () => {
-    it.fails('KNOWN BUG "float4 + retry": a fix with alt 1e300 fails the commit, and the retry drops the good fix next to it as a duplicate after acknowledging it', async () => {
+    it('FIXED "float4 + retry": a fix with alt 1e300 fails the commit, and the retry drops the good fix next to it as a duplicate after acknowledging it', async () => {
       const good = goodNativeFix(false);
       const bomb = goodNativeFix(false, { alt: 1e300 });
       const before = await snapshot();
@@ -1355,16 +1357,16 @@ describe('fuzz: hostile payloads at every source of the running service', () => 
       );
     }, 15_000);
 
-    it.fails('KNOWN BUG "413": an OsmAnd body over 64 KiB is refused by Fastify before the handler, neither counted nor dead-lettered', async () => {
+    it('FIXED "413": an OsmAnd body over 64 KiB is refused as oversize_payload, counted and dead-lettered', async () => {
       const before = await snapshot();
       const status = await osmSendJson(HOSTILE_TEXTS.oversize!());
-      expect(status).toBe(413);
+      expect(status).toBe(400);
       const after = await snapshot();
       expect(after.counted - before.counted, 'oversize counted').toBeGreaterThanOrEqual(1);
       expect(after.deadLetters - before.deadLetters, 'oversize dead-lettered').toBeGreaterThanOrEqual(1);
     }, 15_000);
 
-    it.fails('KNOWN BUG "key in dead letter": a refused OsmAnd query keeps the device key in dead_letters.raw', async () => {
+    it('FIXED "key in dead letter": a refused OsmAnd query keeps the device key in dead_letters.raw', async () => {
       const phone = carol.phone!;
       const status = await osmSend('get', [
         ['id', phone.id],
@@ -1382,7 +1384,7 @@ describe('fuzz: hostile payloads at every source of the running service', () => 
     }, 15_000);
 
     // Must stay last: it wedges the pipeline of this service for good.
-    it.fails('KNOWN BUG "NUL byte": an event whose detail holds U+0000 fails every commit, wedging the pipeline for all devices', async () => {
+    it('FIXED "NUL byte": an event whose detail holds U+0000 fails every commit, wedging the pipeline for all devices', async () => {
       const ts = Date.now() - 5_000;
       const event = JSON.stringify({ ts, seq: nextSeq(), type: 'heartbeat', detail: 'a\u0000b' });
       // Not awaited: with the bug it is never acknowledged.

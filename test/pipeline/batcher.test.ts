@@ -16,21 +16,27 @@ const sub = (n: number): Submission => ({
   refusals: [],
 });
 const ok = (subs: readonly Submission[]) => subs.map(() => ({ accepted: 1, refused: 0, duplicates: 0 }));
+const quarantined: string[] = [];
+const runnerOf = (runBatch: BatchRunner['runBatch']): BatchRunner => ({
+  runBatch,
+  async quarantine(s) {
+    quarantined.push(s.raw);
+    return { accepted: 0, refused: 1, duplicates: 0 };
+  },
+});
 
 describe('Batcher', () => {
   it('runs batches one at a time, in arrival order', async () => {
     const seen: string[] = [];
     let concurrent = 0;
-    const runner: BatchRunner = {
-      async runBatch(subs) {
-        concurrent++;
-        expect(concurrent).toBe(1);
-        await new Promise((r) => setTimeout(r, 5));
-        seen.push(...subs.map((s) => s.raw));
-        concurrent--;
-        return ok(subs);
-      },
-    };
+    const runner = runnerOf(async (subs) => {
+      concurrent++;
+      expect(concurrent).toBe(1);
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push(...subs.map((s) => s.raw));
+      concurrent--;
+      return ok(subs);
+    });
     const b = new Batcher(runner, log, { maxBatchFixes: 3, maxQueuedFixes: 100, retryDelaysMs: [1] });
     await Promise.all(Array.from({ length: 10 }, (_, i) => b.submit(sub(i))));
     expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
@@ -38,13 +44,11 @@ describe('Batcher', () => {
 
   it('retries a failed commit until it succeeds, resolving only then', async () => {
     let attempts = 0;
-    const runner: BatchRunner = {
-      async runBatch(subs) {
-        attempts++;
-        if (attempts < 4) throw new Error('database unreachable');
-        return ok(subs);
-      },
-    };
+    const runner = runnerOf(async (subs) => {
+      attempts++;
+      if (attempts < 4) throw new Error('database unreachable');
+      return ok(subs);
+    });
     const b = new Batcher(runner, log, { maxBatchFixes: 10, maxQueuedFixes: 100, retryDelaysMs: [1, 2] });
     await expect(b.submit(sub(1))).resolves.toEqual({ accepted: 1, refused: 0, duplicates: 0 });
     expect(attempts).toBe(4);
@@ -55,12 +59,10 @@ describe('Batcher', () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
-    const runner: BatchRunner = {
-      async runBatch(subs) {
-        await gate;
-        return ok(subs);
-      },
-    };
+    const runner = runnerOf(async (subs) => {
+      await gate;
+      return ok(subs);
+    });
     const b = new Batcher(runner, log, { maxBatchFixes: 1, maxQueuedFixes: 3, retryDelaysMs: [1] });
     const all = Array.from({ length: 6 }, (_, i) => b.submit(sub(i)));
     await new Promise((r) => setTimeout(r, 20));
@@ -71,13 +73,27 @@ describe('Batcher', () => {
     expect(b.depth).toBe(0);
   });
 
+  it('isolates a message the database refuses and quarantines it, committing the rest', async () => {
+    const dataError = Object.assign(new Error('value out of range'), { code: '22003' });
+    const committed: string[] = [];
+    const runner = runnerOf(async (subs) => {
+      if (subs.some((s) => s.raw === 'poison')) throw dataError;
+      committed.push(...subs.map((s) => s.raw));
+      return ok(subs);
+    });
+    const b = new Batcher(runner, log, { maxBatchFixes: 10, maxQueuedFixes: 100, retryDelaysMs: [1] });
+    const raws = ['a', 'b', 'poison', 'c', 'd'];
+    const outcomes = await Promise.all(raws.map((raw) => b.submit({ ...sub(0), raw })));
+    expect(outcomes[2]).toEqual({ accepted: 0, refused: 1, duplicates: 0 });
+    expect(quarantined).toContain('poison');
+    expect(committed.sort()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('drains queued work on close and refuses new work', async () => {
-    const runner: BatchRunner = {
-      async runBatch(subs) {
-        await new Promise((r) => setTimeout(r, 5));
-        return ok(subs);
-      },
-    };
+    const runner = runnerOf(async (subs) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return ok(subs);
+    });
     const b = new Batcher(runner, log, { maxBatchFixes: 1, maxQueuedFixes: 100, retryDelaysMs: [1] });
     const pending = [b.submit(sub(1)), b.submit(sub(2))];
     await b.close();

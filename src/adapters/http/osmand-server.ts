@@ -7,7 +7,11 @@ import { type OsmAndRequest, parseOsmAndForm } from '../../ingest/decode/index.j
 import type { IngestService } from '../../ingest/ingest-service.js';
 import type { Logger } from '../../logger.js';
 
-const MAX_BODY = 64 * 1024;
+/**
+ * Above the decoder's own payload limit (64 KiB), so an oversize request reaches the decoder and is
+ * refused as oversize_payload, counted and dead-lettered, instead of a bare 413 from the framework.
+ */
+const MAX_BODY = 1024 * 1024;
 
 function keyOf(req: FastifyRequest, params: Record<string, unknown>): string | null {
   const auth = req.headers.authorization;
@@ -20,7 +24,7 @@ function keyOf(req: FastifyRequest, params: Record<string, unknown>): string | n
 
 /** The request as text for a dead letter, without the device's key. */
 function scrub(text: string): string {
-  return text.replace(/([?&]key=)[^&]*/g, '$1***').replace(/\/k\/[A-Za-z0-9_-]+/, '/k/***');
+  return text.replace(/(^|[?&\n])key=[^&\s]*/g, '$1key=***').replace(/\/k\/[A-Za-z0-9_-]+/, '/k/***');
 }
 
 export async function buildOsmAndServer(ingest: IngestService, log: Logger): Promise<FastifyInstance> {
@@ -38,10 +42,13 @@ export async function buildOsmAndServer(ingest: IngestService, log: Logger): Pro
     const body = typeof req.body === 'string' ? req.body : '';
     const isJson = (req.headers['content-type'] ?? '').includes('application/json');
     const query = parseOsmAndForm(queryText);
-    let request: OsmAndRequest;
-    if (isJson && body) request = { kind: 'json', body };
-    else request = { kind: 'params', params: { ...query, ...(body ? parseOsmAndForm(body) : {}) } };
-    const key = keyOf(req, query);
+    const form = body && !isJson ? parseOsmAndForm(body) : null;
+    const key = keyOf(req, { ...query, ...form });
+    // The key authenticates; it is never decoded, stored or echoed into a dead letter.
+    delete query.key;
+    if (form) delete form.key;
+    const request: OsmAndRequest =
+      isJson && body ? { kind: 'json', body } : { kind: 'params', params: { ...query, ...form } };
     const raw = scrub(`${req.method} ${req.url}${body ? `\n${body}` : ''}`);
     const result = await ingest.handleOsmAnd(request, key, raw);
     return reply.code(result.status).type('text/plain').send(result.message);

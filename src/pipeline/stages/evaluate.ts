@@ -108,7 +108,8 @@ export function evaluateStage(
         positions,
         now,
       );
-      gatherings.set(key, result.state);
+      // Like person state, the pair state advances only once the changes it implies are committed.
+      batch.afterCommit.push(() => gatherings.set(key, result.state));
       for (const change of result.changes) {
         for (const id of String(change.detail?.persons ?? '').split('+')) {
           if (directory.person(id)) batch.alertChanges.push({ superviseeId: id, change });

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Directory } from '../../directory/directory.js';
 import { applyAlertChange } from '../../incidents/apply-alert-changes.js';
 import { type StoredEvent, type StoredFix, writeDeviceEvents, writeFixes } from '../../storage/fix-writer.js';
+import { pgText } from '../../storage/pg-text.js';
 import type { Batch, DeadLetter, Stage } from '../types.js';
 
 const RAW_LIMIT = 4096;
@@ -38,11 +39,11 @@ async function writeDeadLetters(client: pg.PoolClient, letters: readonly DeadLet
      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
     [
       letters.map((l) => l.protocol),
-      letters.map((l) => l.deviceId),
-      letters.map((l) => l.topic),
+      letters.map((l) => pgText(l.deviceId)),
+      letters.map((l) => pgText(l.topic)),
       letters.map((l) => l.reason),
-      letters.map((l) => l.detail.slice(0, 500)),
-      letters.map((l) => l.raw.slice(0, RAW_LIMIT)),
+      letters.map((l) => pgText(l.detail.slice(0, 500))),
+      letters.map((l) => pgText(l.raw.slice(0, RAW_LIMIT))),
     ],
   );
 }

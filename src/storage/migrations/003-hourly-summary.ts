@@ -23,8 +23,8 @@ export const hourlySummary: Migration = {
     return [
       `create table device_hourly (
          device_id text not null, hour timestamptz not null, fixes integer not null,
-         lat double precision not null, lon double precision not null, best_acc real,
-         first_ts timestamptz not null, last_ts timestamptz not null, min_batt real,
+         lat double precision not null, lon double precision not null, best_acc double precision,
+         first_ts timestamptz not null, last_ts timestamptz not null, min_batt double precision,
          primary key (device_id, hour))`,
     ];
   },
