@@ -14,6 +14,10 @@ export async function spawnService(env: Record<string, string>, httpPort: number
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(httpPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // A failing assertion must not leave a service running after the test run.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   let out = '';
   child.stdout?.on('data', (d) => {
     out += d;
