@@ -20,10 +20,12 @@ export function coalescedReload(reload: () => Promise<unknown>): () => Promise<v
   };
   return () => {
     if (!running) return start();
-    next ??= running.catch(() => {}).then(() => {
-      next = null;
-      return start();
-    });
+    next ??= running
+      .catch(() => {})
+      .then(() => {
+        next = null;
+        return start();
+      });
     return next;
   };
 }

@@ -7,7 +7,7 @@ import { buildZoneIndex } from '../domain/geo/zone-index.js';
 import { type CurfewSchedule, compileCurfew } from '../domain/rules/curfew-schedule.js';
 import type { ActivePeriod } from '../domain/rules/em-order.js';
 import type { LeavePermit } from '../domain/rules/leave-permit.js';
-import { personRulesContext, type ProtectedPerson } from '../domain/rules/person-context.js';
+import { type ProtectedPerson, personRulesContext } from '../domain/rules/person-context.js';
 import type { DeviceRecord, DirectorySnapshot, PersonRecord } from './directory.js';
 import { owntracksKey } from './directory.js';
 
@@ -26,7 +26,9 @@ interface ZoneRow {
 
 const PROTECTED_FRESH_MS = 5 * 60_000;
 
-export function zoneGeometryOf(row: Pick<ZoneRow, 'geometry' | 'center_lat' | 'center_lon' | 'radius_m'>): ZoneGeometry | null {
+export function zoneGeometryOf(
+  row: Pick<ZoneRow, 'geometry' | 'center_lat' | 'center_lon' | 'radius_m'>,
+): ZoneGeometry | null {
   if (row.geometry) return row.geometry;
   if (row.center_lat !== null && row.center_lon !== null && row.radius_m) {
     return { type: 'Circle', center: [row.center_lon, row.center_lat], radiusM: row.radius_m };
@@ -54,18 +56,29 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
       disabled: boolean;
       owntracks_user: string | null;
       owntracks_device: string | null;
-    }>('select id, supervisee_id, kind, secret_hash, disabled, owntracks_user, owntracks_device from devices'),
+    }>(
+      'select id, supervisee_id, kind, secret_hash, disabled, owntracks_user, owntracks_device from devices',
+    ),
     pool.query<ZoneRow>(
       `select id, kind, org_unit_id, supervisee_id, geometry, center_lat, center_lon, radius_m, schedule,
               protected_device_id from zones`,
     ),
-    pool.query<{ zone_id: string; supervisee_id: string }>('select zone_id, supervisee_id from zone_assignments'),
+    pool.query<{ zone_id: string; supervisee_id: string }>(
+      'select zone_id, supervisee_id from zone_assignments',
+    ),
     pool.query<{ supervisee_id: string; starts_at: Date; ends_at: Date }>(
       'select supervisee_id, starts_at, ends_at from em_orders where revoked_at is null and ends_at > $1',
       [new Date(now - 31 * 86_400_000)],
     ),
-    pool.query<{ id: string; supervisee_id: string; destination_zone_id: string | null; starts_at: Date;
-      ends_at: Date; grace_minutes: number; returned_at: Date | null }>(
+    pool.query<{
+      id: string;
+      supervisee_id: string;
+      destination_zone_id: string | null;
+      starts_at: Date;
+      ends_at: Date;
+      grace_minutes: number;
+      returned_at: Date | null;
+    }>(
       `select id, supervisee_id, destination_zone_id, starts_at, ends_at, grace_minutes, returned_at
        from leave_permits where status in ('approved', 'returned')`,
     ),
@@ -81,7 +94,8 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
     if (geometry) compiled.set(z.id, compileZone(z.id, z.kind, geometry));
   }
   const residenceBy = new Map<string, ZoneRow>();
-  for (const z of zones.rows) if (z.kind === 'residence' && z.supervisee_id) residenceBy.set(z.supervisee_id, z);
+  for (const z of zones.rows)
+    if (z.kind === 'residence' && z.supervisee_id) residenceBy.set(z.supervisee_id, z);
   const jurisdictionByUnitPath = new Map<string, CompiledZone>();
   for (const z of zones.rows) {
     const c = compiled.get(z.id);
@@ -94,7 +108,8 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
   const assigned = new Map<string, string[]>();
   for (const a of assignments.rows) pushTo(assigned, a.supervisee_id, a.zone_id);
   const ordersBy = new Map<string, ActivePeriod[]>();
-  for (const o of orders.rows) pushTo(ordersBy, o.supervisee_id, { start: o.starts_at.getTime(), end: o.ends_at.getTime() });
+  for (const o of orders.rows)
+    pushTo(ordersBy, o.supervisee_id, { start: o.starts_at.getTime(), end: o.ends_at.getTime() });
   const permitsBy = new Map<string, LeavePermit[]>();
   for (const p of permits.rows) {
     const destination = p.destination_zone_id ? compiled.get(p.destination_zone_id) : undefined;
@@ -130,7 +145,8 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
       owntracksDevice: d.owntracks_device,
     };
     deviceMap.set(d.id, record);
-    if (d.owntracks_user && d.owntracks_device) owntracks.set(owntracksKey(d.owntracks_user, d.owntracks_device), record);
+    if (d.owntracks_user && d.owntracks_device)
+      owntracks.set(owntracksKey(d.owntracks_user, d.owntracks_device), record);
     if (d.supervisee_id && !d.disabled) pushTo(devicesOf, d.supervisee_id, record);
   }
 
@@ -158,7 +174,11 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
     for (const id of zoneIds) {
       const row = zoneRows.get(id);
       if (row?.kind === 'protected_person' && row.protected_device_id && row.radius_m) {
-        protectedPersons.push({ id: row.protected_device_id, radiusM: row.radius_m, freshMs: PROTECTED_FRESH_MS });
+        protectedPersons.push({
+          id: row.protected_device_id,
+          radiusM: row.radius_m,
+          freshMs: PROTECTED_FRESH_MS,
+        });
         protectedDevices.add(row.protected_device_id);
       }
     }

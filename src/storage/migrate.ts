@@ -27,7 +27,7 @@ export async function migrate(
     const done = await client.query<{ version: number; storage_mode: StorageMode }>(
       'select version, storage_mode from schema_migrations order by version',
     );
-    const detected = await detectStorageMode(pool, forced);
+    const detected = await detectStorageMode(client, forced);
     const recorded = done.rows[0]?.storage_mode;
     const mode = recorded ?? detected;
     if (recorded && recorded !== detected) {

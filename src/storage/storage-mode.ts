@@ -6,7 +6,10 @@ import type pg from 'pg';
 
 export type StorageMode = 'timescaledb' | 'timescaledb-apache' | 'postgres';
 
-export async function detectStorageMode(pool: pg.Pool, forced: StorageMode | 'auto'): Promise<StorageMode> {
+export async function detectStorageMode(
+  pool: Pick<pg.PoolClient, 'query'>,
+  forced: StorageMode | 'auto',
+): Promise<StorageMode> {
   const available = await pool.query<{ n: number }>(
     "select count(*)::int as n from pg_available_extensions where name = 'timescaledb'",
   );

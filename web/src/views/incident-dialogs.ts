@@ -1,0 +1,158 @@
+// The acknowledge and resolve dialogs (issue 5: resolving needs a disposition and a note) and the
+// handling history, on native <dialog> elements: modal, focus-trapped, Esc to cancel, no library.
+import type { ConsoleApp } from '../console-app.js';
+import { h } from '../dom.js';
+import { dateTime } from '../format.js';
+import { t } from '../i18n/index.js';
+import type { HistoryEntry, Incident } from '../types.js';
+
+function openDialog(dialog: HTMLDialogElement): void {
+  document.body.append(dialog);
+  dialog.addEventListener('close', () => dialog.remove());
+  dialog.showModal();
+}
+
+function summary(app: ConsoleApp, incident: Incident): HTMLElement {
+  const d = t();
+  return h(
+    'p',
+    { class: 'dialog-summary' },
+    h('span', { class: `badge sev sev-${incident.severity}` }, d.severity[incident.severity]),
+    ` ${d.kind[incident.kind]} · ${app.personName(incident.superviseeId)} · ${dateTime(incident.openedAt)}`,
+  );
+}
+
+/** Runs `action`; on failure shows why inside the dialog and keeps it open. */
+function submitting(dialog: HTMLDialogElement, error: HTMLElement, action: () => Promise<unknown>) {
+  return async (event: Event) => {
+    event.preventDefault();
+    const buttons = [...dialog.querySelectorAll('button')];
+    for (const b of buttons) b.disabled = true;
+    try {
+      await action();
+      dialog.close();
+    } catch (err) {
+      error.textContent = t().dialog.failed + (err instanceof Error ? err.message : String(err));
+      for (const b of buttons) b.disabled = false;
+    }
+  };
+}
+
+export function acknowledgeDialog(app: ConsoleApp, incident: Incident): void {
+  const d = t().dialog;
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const dialog = h('dialog', { class: 'dialog', 'data-testid': 'ack-dialog' });
+  const form = h(
+    'form',
+    { method: 'dialog' },
+    h('h2', {}, d.ackTitle),
+    summary(app, incident),
+    h('p', {}, d.ackBody),
+    error,
+    h(
+      'div',
+      { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'ghost', onclick: () => dialog.close() }, d.cancel),
+      h('button', { type: 'submit', class: 'primary' }, d.ackConfirm),
+    ),
+  );
+  form.addEventListener(
+    'submit',
+    submitting(dialog, error, () => app.api.post(`/incidents/${incident.id}/acknowledge`)),
+  );
+  dialog.append(form);
+  openDialog(dialog);
+}
+
+export function resolveDialog(app: ConsoleApp, incident: Incident): void {
+  const d = t();
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  // The officer's choices: every disposition but the one the rules engine uses for itself.
+  const choices = Object.keys(d.disposition).filter(
+    (k) => k !== 'condition_cleared',
+  ) as (keyof typeof d.disposition)[];
+  const disposition = h(
+    'select',
+    { name: 'disposition', required: true },
+    h('option', { value: '' }, d.dialog.choose),
+    choices.map((k) => h('option', { value: k }, d.disposition[k])),
+  );
+  const note = h('textarea', {
+    name: 'note',
+    rows: 4,
+    required: true,
+    maxlength: 2000,
+    placeholder: d.dialog.notePlaceholder,
+  });
+  const dialog = h('dialog', { class: 'dialog', 'data-testid': 'resolve-dialog' });
+  const form = h(
+    'form',
+    { method: 'dialog' },
+    h('h2', {}, d.dialog.resolveTitle),
+    summary(app, incident),
+    h('label', {}, d.dialog.disposition, disposition),
+    h('label', {}, d.dialog.note, note),
+    error,
+    h(
+      'div',
+      { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'ghost', onclick: () => dialog.close() }, d.dialog.cancel),
+      h('button', { type: 'submit', class: 'primary' }, d.dialog.resolveConfirm),
+    ),
+  );
+  form.addEventListener(
+    'submit',
+    submitting(dialog, error, async () => {
+      if (!disposition.value || !note.value.trim()) throw new Error(d.dialog.required);
+      await app.api.post(`/incidents/${incident.id}/resolve`, {
+        disposition: disposition.value,
+        note: note.value.trim(),
+      });
+    }),
+  );
+  dialog.append(form);
+  openDialog(dialog);
+}
+
+function historyItem(entry: HistoryEntry, names: ReadonlyMap<string, string>): HTMLElement {
+  const d = t();
+  const who = d.actor[entry.actor] ?? names.get(entry.actor) ?? entry.actor.slice(0, 8);
+  const data = entry.data;
+  const details: string[] = [];
+  if (entry.action === 'resolved' && typeof data.disposition === 'string') {
+    details.push(d.disposition[data.disposition as keyof typeof d.disposition] ?? data.disposition);
+  }
+  for (const key of ['note', 'comment'] as const)
+    if (typeof data[key] === 'string') details.push(String(data[key]));
+  if (entry.action === 'escalated') details.push(d.badge.escalated[Number(data.escalation_level)] ?? '');
+  return h(
+    'li',
+    { 'data-action': entry.action },
+    h('time', {}, dateTime(entry.at)),
+    h('strong', {}, d.action[entry.action] ?? entry.action),
+    h('span', { class: 'muted' }, who),
+    details.length ? h('div', { class: 'history-detail' }, details.join(' · ')) : null,
+  );
+}
+
+export async function historyDialog(app: ConsoleApp, incident: Incident): Promise<void> {
+  const d = t().dialog;
+  const list = h('ol', { class: 'history' });
+  const dialog = h(
+    'dialog',
+    { class: 'dialog wide', 'data-testid': 'history-dialog' },
+    h('h2', {}, d.historyTitle),
+    summary(app, incident),
+    list,
+    h(
+      'div',
+      { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'primary', onclick: () => dialog.close() }, d.close),
+    ),
+  );
+  openDialog(dialog);
+  const detail = await app.api.get<{ history: HistoryEntry[] }>(`/incidents/${incident.id}`);
+  const names = await app.actorNames([...new Set(detail.history.map((e) => e.actor))]);
+  const items = detail.history.map((entry) => historyItem(entry, names));
+  list.replaceChildren(...(items.length ? items : [h('li', {}, d.noHistory)]));
+}
