@@ -25,11 +25,7 @@ const instances = SCENARIOS.map((def, i) =>
  * Service defects these scenarios expose (reported to the lead; src/ is not ours to fix). Each is an
  * `it.fails`, so the test turns red when the service is fixed and the entry must go.
  */
-const KNOWN_SERVICE_ISSUES: Readonly<Record<string, string>> = {
-  'battery-low/no-unexpected':
-    'charging_start clears battery_low, and the next fix (battery still < 15 % while charging) opens a second ' +
-    'incident (episode-rules.ts batteryFromFix ignores charging)',
-};
+const KNOWN_SERVICE_ISSUES: Readonly<Record<string, string>> = {};
 
 // Detection delays are measured, not asserted here: they depend on indoor accuracy draws (a 2-min
 // normal-level interval needs 3 confident GNSS fixes). `npm run bench -- quality` reports p50/p95 per

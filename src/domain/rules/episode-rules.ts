@@ -58,7 +58,8 @@ export function batteryFromFix(
   changes: AlertChange[],
 ): Episodes {
   const open = episodes.battery_low;
-  if (open === undefined && pct < BATTERY_LOW_PCT) {
+  // While the device reports charging, a low level is being dealt with: no new alert for it.
+  if (open === undefined && pct < BATTERY_LOW_PCT && episodes.charging === undefined) {
     changes.push(
       alertChange({
         kind: 'battery_low',

@@ -91,7 +91,10 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
       episodes = open(episodes, 'battery_low');
       break;
     case 'charging_start':
-      episodes = clear(episodes, 'battery_low');
+      episodes = withEpisode(clear(episodes, 'battery_low'), 'charging', { startedAt: ts });
+      break;
+    case 'charging_stop':
+      episodes = withEpisode(episodes, 'charging', null);
       break;
     case 'power_off':
       episodes = open(episodes, 'power_off');
@@ -103,7 +106,6 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
       if (lastPosition !== null && ankleStill === null)
         ankleStill = { since: ts, lat: lastPosition.lat, lon: lastPosition.lon };
       break;
-    case 'charging_stop':
     case 'heartbeat':
     case 'sos':
       // No alert kind exists for these; they count as contact only.
