@@ -57,7 +57,14 @@ const byDecoder: Record<string, () => Decoded> = {
     ),
   not_a_location: () => decodeOwnTracks('d1', json({ _type: 'lwt', tst: NOW_S }), NOW),
 };
-const byAdapters = ['unknown_device', 'unauthenticated', 'no_active_order', 'duplicate', 'rate_limited', 'storage_rejected'];
+const byAdapters = [
+  'unknown_device',
+  'unauthenticated',
+  'no_active_order',
+  'duplicate',
+  'rate_limited',
+  'storage_rejected',
+];
 
 describe('RefusalReason', () => {
   it('is split between decoders and adapters with nothing left over', () => {
