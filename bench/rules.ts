@@ -1,7 +1,9 @@
-// `npm run bench -- rules [--persons 100000] [--fixes 3000000] [--runs 5]`: fix evaluations per
-// second on one core for supervisees with residence + curfew, jurisdiction (shared county polygons
-// of 500–2,000 vertices) and a leave permit, plus 10,000 shared prohibition polygons around Ziyang,
-// Sichuan; and the resident decision state per person. Seeded: every run sees the same world.
+// `npm run bench -- rules [--persons 100000] [--fixes 3000000] [--runs 5] [--moving 0.4]`: fix
+// evaluations per second on one core for supervisees with residence + curfew, jurisdiction (shared
+// county polygons of 500–2,000 vertices) and a leave permit, plus 10,000 shared prohibition polygons
+// around Ziyang, Sichuan; and the resident decision state per person. Seeded: every run sees the
+// same world. Fixes are generated in chunks of CHUNK outside the timed sections (so they die young,
+// as they do in the pipeline) and only evaluateFix is timed, by CPU time and by wall time.
 
 import os from 'node:os';
 import v8 from 'node:v8';
@@ -12,7 +14,15 @@ import { buildZoneIndex } from '../src/domain/geo/zone-index.js';
 import { compileCurfew } from '../src/domain/rules/curfew-schedule.js';
 import { evaluateFix } from '../src/domain/rules/evaluate-fix.js';
 import { type PersonRulesContext, personRulesContext } from '../src/domain/rules/person-context.js';
-import { initialPersonState, type PersonState } from '../src/domain/rules/person-state.js';
+import {
+  IDLE_TRACK,
+  initialPersonState,
+  makeTrack,
+  NO_EPISODES,
+  type PersonState,
+  patchState,
+  type TrackState,
+} from '../src/domain/rules/person-state.js';
 import type { BenchResult } from './bench-types.js';
 
 const LAT0 = 30.12;
@@ -21,6 +31,10 @@ const KY = 111_195;
 const KX = KY * Math.cos((LAT0 * Math.PI) / 180);
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 2, 2, 0, 0, 0);
+/** Fixes generated between two timed sections: small enough to die in the young generation. */
+const CHUNK = 2_000;
+const MIN_SPEED_MPS = 1;
+const MAX_SPEED_MPS = 15;
 
 function prng(seed: number): () => number {
   let s = seed >>> 0;
@@ -69,10 +83,54 @@ function getGc(): (() => void) | null {
   }
 }
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+/** heapUsed after forcing full collections until it settles (median of three readings). */
+function settledHeap(gc: () => void): number {
+  const readings: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    gc();
+    gc();
+    readings.push(process.memoryUsage().heapUsed);
+  }
+  return median(readings);
+}
+
+function cloneTrack(t: TrackState): TrackState {
+  if (t === IDLE_TRACK) return t;
+  return makeTrack({
+    ...t,
+    evidence: t.evidence.map((e) => ({ ts: e.ts, lat: e.lat, lon: e.lon, acc: e.acc })),
+  });
+}
+
+/**
+ * A copy of a state built the way the engine builds states (same constructors, so same hidden
+ * classes and field representations), sharing only what the engine shares between people
+ * (IDLE_TRACK, NO_EPISODES): the heap it adds is exactly one person's resident state.
+ */
+function cloneState(s: PersonState): PersonState {
+  const episodes: Record<string, PersonState['episodes'][string]> = {};
+  for (const [k, e] of Object.entries(s.episodes)) episodes[k] = { ...e };
+  return patchState(s, {
+    curfew: cloneTrack(s.curfew),
+    jurisdiction: cloneTrack(s.jurisdiction),
+    prohibition: cloneTrack(s.prohibition),
+    proximity: cloneTrack(s.proximity),
+    separation: cloneTrack(s.separation),
+    episodes: s.episodes === NO_EPISODES ? NO_EPISODES : episodes,
+    ankleStill: s.ankleStill === null ? null : { ...s.ankleStill },
+  });
+}
+
 export default async function rules(args: Record<string, string>): Promise<BenchResult> {
   const persons = Number(args.persons ?? 100_000);
   const totalFixes = Number(args.fixes ?? 3_000_000);
   const runs = Number(args.runs ?? 5);
+  const movingShare = Number(args.moving ?? 0.4);
   const rnd = prng(20261127);
 
   // Ten county polygons on a 4 × 3 layout, ~30 km across, 500–2,000 vertices each.
@@ -155,9 +213,10 @@ export default async function rules(args: Record<string, string>): Promise<Bench
         linkedPersonIds: [],
       }),
     );
-    // 60% stay near home (GNSS jitter), 40% travel at 1–15 m/s.
-    const moving = rnd() < 0.4;
-    const speed = moving ? 1 + rnd() * 14 : 0;
+    // By default 60% stay near home (GNSS jitter only) and 40% travel all the time at 1–15 m/s
+    // (uniform; turning 90° at random): a busier world than supervisees at home or work, on purpose.
+    const moving = rnd() < movingShare;
+    const speed = moving ? MIN_SPEED_MPS + rnd() * (MAX_SPEED_MPS - MIN_SPEED_MPS) : 0;
     const heading = rnd() * 2 * Math.PI;
     movers.push({
       lat,
@@ -169,20 +228,15 @@ export default async function rules(args: Record<string, string>): Promise<Bench
   }
 
   const gc = getGc();
-  const states: PersonState[] = [];
-  gc?.();
-  const heapNoStates = process.memoryUsage().heapUsed;
+  const deviceIds = contexts.map((c) => c.monitorDeviceId);
+  let states: PersonState[] = [];
   for (let p = 0; p < persons; p++) states.push(initialPersonState(T0));
-  gc?.();
-  const idleStateBytes = gc
-    ? Math.round((process.memoryUsage().heapUsed - heapNoStates) / persons)
-    : Number.NaN;
   const rounds = Math.max(1, Math.ceil(totalFixes / persons));
 
   const sources = ['gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'wifi', 'cell'] as const;
-  const makeRound = (): Fix[] => {
-    const fixes: Fix[] = new Array(persons);
-    for (let p = 0; p < persons; p++) {
+  // Fixes for persons [from, to) of one round; fresh objects, as decoded by ingest.
+  const makeChunk = (from: number, to: number, out: Fix[]): void => {
+    for (let p = from; p < to; p++) {
       const m = movers[p]!;
       m.ts += 60_000;
       m.lat += (m.vy * 60) / KY;
@@ -192,8 +246,8 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       const acc =
         source === 'gnss' ? 4 + rnd() * 20 : source === 'wifi' ? 30 + rnd() * 50 : 500 + rnd() * 1000;
       const noise = source === 'gnss' ? acc : acc * 0.5;
-      fixes[p] = {
-        deviceId: `d${p}`,
+      out[p - from] = {
+        deviceId: deviceIds[p]!,
         seq: null,
         ts: m.ts,
         receivedAt: m.ts + 800,
@@ -204,41 +258,81 @@ export default async function rules(args: Record<string, string>): Promise<Bench
         protocol: 'native',
       };
     }
-    return fixes;
   };
 
-  const perRun: number[] = [];
+  const perRunCpu: number[] = [];
+  const perRunWall: number[] = [];
   let evaluated = 0;
   let opened = 0;
   let dropped = 0;
+  let chunk: Fix[] = new Array(CHUNK);
   for (let run = 0; run < runs; run++) {
-    let elapsedNs = 0n;
+    let wallNs = 0n;
+    let cpuUs = 0;
     let count = 0;
     for (let r = 0; r < rounds; r++) {
-      const fixes = makeRound();
-      const t = process.hrtime.bigint();
-      for (let p = 0; p < persons; p++) {
-        const result = evaluateFix(contexts[p]!, states[p]!, fixes[p]!);
-        states[p] = result.state;
-        if (result.dropped !== undefined) dropped++;
-        for (const c of result.changes) if (c.action === 'open') opened++;
+      for (let from = 0; from < persons; from += CHUNK) {
+        const to = Math.min(persons, from + CHUNK);
+        chunk = new Array(to - from);
+        makeChunk(from, to, chunk);
+        const cpu0 = process.cpuUsage();
+        const t = process.hrtime.bigint();
+        for (let p = from; p < to; p++) {
+          const result = evaluateFix(contexts[p]!, states[p]!, chunk[p - from]!);
+          states[p] = result.state;
+          if (result.dropped !== undefined) dropped++;
+          for (const c of result.changes) if (c.action === 'open') opened++;
+        }
+        wallNs += process.hrtime.bigint() - t;
+        const cpu = process.cpuUsage(cpu0);
+        cpuUs += cpu.user + cpu.system;
+        count += to - from;
       }
-      elapsedNs += process.hrtime.bigint() - t;
-      count += persons;
     }
     evaluated += count;
-    perRun.push(count / (Number(elapsedNs) / 1e9));
+    perRunCpu.push(count / (cpuUs / 1e6));
+    perRunWall.push(count / (Number(wallNs) / 1e9));
   }
-  // Resident state: heap held by the states alone (drop them, collect, compare).
-  gc?.();
-  const heapWithStates = process.memoryUsage().heapUsed;
-  const held = states.length;
-  states.length = 0;
-  gc?.();
-  const heapWithout = process.memoryUsage().heapUsed;
-  perRun.sort((a, b) => a - b);
-  const median = perRun[Math.floor(perRun.length / 2)]!;
-  const stateBytes = gc ? Math.round((heapWithStates - heapWithout) / held) : Number.NaN;
+  chunk = [];
+
+  // Resident state per person, measured on the heap (gc forced, heap read when settled).
+  let stateBytes = Number.NaN;
+  let stateBytesTrials: number[] = [];
+  let stateBytesDrop = Number.NaN;
+  let stateBytesIdle = Number.NaN;
+  let openTracks = 0;
+  for (const s of states) {
+    if (s.curfew !== IDLE_TRACK || s.jurisdiction !== IDLE_TRACK || s.prohibition !== IDLE_TRACK)
+      openTracks++;
+  }
+  if (gc && args['state-bytes'] !== 'off') {
+    // (1) Copies of the final states, built like the engine builds them: heap with minus heap
+    //     without, five times; median.
+    for (let trial = 0; trial < 5; trial++) {
+      const before = settledHeap(gc);
+      let copies: PersonState[] | null = states.map(cloneState);
+      const after = settledHeap(gc);
+      stateBytesTrials.push(Math.round((after - before) / copies.length));
+      copies = null;
+    }
+    stateBytes = median(stateBytesTrials);
+    // (2) Cross-check: drop the real final states themselves (once; they cannot be re-made).
+    const withStates = settledHeap(gc);
+    const held = states.length;
+    states = [];
+    const without = settledHeap(gc);
+    stateBytesDrop = Math.round((withStates - without) / held);
+    // (3) A person before the first fix (initialPersonState), five times; median.
+    const idle: number[] = [];
+    for (let trial = 0; trial < 5; trial++) {
+      const before = settledHeap(gc);
+      let fresh: PersonState[] | null = Array.from({ length: persons }, () => initialPersonState(T0));
+      const after = settledHeap(gc);
+      idle.push(Math.round((after - before) / fresh.length));
+      fresh = null;
+    }
+    stateBytesIdle = median(idle);
+  } else stateBytesTrials = [];
 
   return {
     config: {
@@ -249,19 +343,30 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       counties: counties.length,
       prohibition_zones: prohibitionZones.length,
       county_vertices: counties.map((c) => c.edges.length / 4),
+      moving_share: movingShare,
+      moving_speed_mps: [MIN_SPEED_MPS, MAX_SPEED_MPS],
+      fix_interval_s: 60,
+      sources: 'gnss 80% (4-24 m), wifi 10% (30-80 m), cell 10% (500-1500 m)',
+      chunk: CHUNK,
     },
     figures: {
-      evaluations_per_s_per_core: Math.round(median),
-      evaluations_per_s_runs: perRun.map(Math.round),
+      evaluations_per_s_per_core: Math.round(median(perRunCpu)),
+      evaluations_per_s_runs: perRunCpu.map(Math.round),
+      evaluations_per_s_wall: Math.round(median(perRunWall)),
+      evaluations_per_s_wall_runs: perRunWall.map(Math.round),
       state_bytes_per_person: stateBytes,
-      state_bytes_per_person_idle: idleStateBytes,
+      state_bytes_per_person_trials: stateBytesTrials,
+      state_bytes_per_person_drop: stateBytesDrop,
+      state_bytes_per_person_idle: stateBytesIdle,
+      persons_with_active_track_at_end: openTracks,
       evaluated,
       alerts_opened: opened,
       dropped,
     },
     notes: [
-      'Single thread; timing covers evaluateFix only (fix generation is outside the timed loop); median of runs.',
-      'state_bytes_per_person: measured, not estimated: after all runs, heapUsed with the final states minus heapUsed once they are dropped (gc forced, exposed via v8.setFlagsFromString("--expose-gc")), divided by persons. Counts everything only the states hold (open episodes, evidence fixes); excludes shared constants (IDLE_TRACK) and zone geometry.',
+      'Single thread; only evaluateFix is timed: fixes are generated in chunks between timed sections. evaluations_per_s_per_core = evaluations / CPU seconds of the whole process (user + system, all threads: GC helpers included) spent in the timed sections, median of runs; evaluations_per_s_wall = the same over wall time, which on this shared 2-core machine also counts time the thread was waiting for a core (see load_avg_1m_at_end).',
+      `World: ${movingShare * 100}% of people travel all the time at ${MIN_SPEED_MPS}-${MAX_SPEED_MPS} m/s (uniform; random 90° turns), the rest stay at home with GNSS jitter; one fix a minute each; time runs from 04:00 local, so the 22:00-06:00 curfew covers the first two hours; leave permits start 0-19 days after T0.`,
+      'state_bytes_per_person: measured on the heap: the final states are copied with the engine’s own constructors (sharing only what the engine shares between people: IDLE_TRACK, NO_EPISODES), heapUsed after gc (forced, settled) with the copies minus without, divided by persons; median of 5 trials. Counts everything only the states hold (open tracks, evidence fixes, episodes); excludes shared constants and zone geometry. state_bytes_per_person_drop: the same by dropping the real final states once (cross-check). state_bytes_per_person_idle: initialPersonState, median of 5.',
     ],
   };
 }

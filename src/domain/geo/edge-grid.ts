@@ -4,10 +4,6 @@
 // distance that still matters for confidence, so its cost does not grow with the vertex count.
 import { bruteSignedDistance, rayCrossingX, segmentDistance2 } from './edges.js';
 
-const CELL_BOUNDARY = 0;
-const CELL_INSIDE = 1;
-const CELL_OUTSIDE = 2;
-
 export interface EdgeGrid {
   readonly minX: number;
   readonly minY: number;
@@ -20,9 +16,12 @@ export interface EdgeGrid {
   /** CSR layout: edges of cell c are cellEdges[cellStart[c] .. cellStart[c + 1]), as offsets into `edges`. */
   readonly cellStart: Int32Array;
   readonly cellEdges: Int32Array;
-  readonly cellState: Uint8Array;
-  /** Lower bound on the distance from any point of an edge-free cell to the boundary (0 for boundary cells). */
-  readonly cellClear: Float32Array;
+  /**
+   * Per cell, side and clearance in one number (one memory access per query): 0 for a cell with
+   * edges; for an edge-free cell ±(1 + a lower bound on the distance from any of its points to the
+   * boundary), negative inside, positive outside.
+   */
+  readonly cellCode: Float32Array;
 }
 
 function col(g: Pick<EdgeGrid, 'minX' | 'cellW' | 'nx'>, x: number): number {
@@ -70,8 +69,7 @@ export function buildEdgeGrid(edges: Float64Array): EdgeGrid {
   const cellEdges = new Int32Array(cellStart[nx * ny]!);
   for (let i = 0; i < edges.length; i += 4) forEachCell(i, (cell) => (cellEdges[fill[cell]!++] = i));
 
-  const cellState = new Uint8Array(nx * ny);
-  const cellClear = new Float32Array(nx * ny);
+  const cellCode = new Float32Array(nx * ny);
   const halfDiagonal = Math.hypot(dims.cellW, dims.cellH) / 2;
   for (let r = 0; r < ny; r++) {
     for (let c = 0; c < nx; c++) {
@@ -80,20 +78,20 @@ export function buildEdgeGrid(edges: Float64Array): EdgeGrid {
       const cx = minX + (c + 0.5) * dims.cellW;
       const cy = minY + (r + 0.5) * dims.cellH;
       const d = bruteSignedDistance(edges, cx, cy);
-      cellState[cell] = d < 0 ? CELL_INSIDE : CELL_OUTSIDE;
-      // Rounded down to float32 precision so it stays a lower bound.
-      cellClear[cell] = Math.max(0, Math.abs(d) - halfDiagonal - 1e-3 * Math.abs(d) - 0.01);
+      // Lowered by more than float32 rounding (relative 6e-8) so it stays a lower bound once stored.
+      const clear = Math.max(0, Math.abs(d) - halfDiagonal - 1e-3 * Math.abs(d) - 0.01);
+      cellCode[cell] = d < 0 ? -(1 + clear) : 1 + clear;
     }
   }
-  return { ...dims, maxX, maxY, cellStart, cellEdges, cellState, cellClear };
+  return { ...dims, maxX, maxY, cellStart, cellEdges, cellCode };
 }
 
 /** Even-odd test using only the edges of the point's grid row to its right. */
 function insideByGrid(g: EdgeGrid, edges: Float64Array, px: number, py: number): boolean {
   const r = row(g, py);
   const c0 = col(g, px);
-  const state = g.cellState[r * g.nx + c0]!;
-  if (state !== CELL_BOUNDARY) return state === CELL_INSIDE;
+  const code = g.cellCode[r * g.nx + c0]!;
+  if (code !== 0) return code < 0;
   let inside = false;
   for (let c = c0; c < g.nx; c++) {
     const cell = r * g.nx + c;
@@ -125,11 +123,11 @@ export function gridSignedDistance(
   }
   const c0 = col(g, px);
   const r0 = row(g, py);
-  const cell = r0 * g.nx + c0;
-  const inside = insideByGrid(g, edges, px, py);
+  const code = g.cellCode[r0 * g.nx + c0]!;
   // Far from the boundary (the common case for a county): answered from the cell alone.
-  const clear = g.cellClear[cell]!;
-  if (clear >= needM) return inside ? -clear : clear;
+  const clear = code === 0 ? 0 : Math.abs(code) - 1;
+  if (code !== 0 && clear >= needM) return code < 0 ? -clear : clear;
+  const inside = code === 0 ? insideByGrid(g, edges, px, py) : code < 0;
   // Otherwise search rings of cells outwards until no nearer edge can exist or needM is reached.
   const step = Math.min(g.cellW, g.cellH);
   let best = Number.POSITIVE_INFINITY;

@@ -6,6 +6,7 @@
 // queries (cell-tower fixes with km accuracy) without scanning thousands of buckets.
 import RBush from 'rbush';
 import type { CompiledZone } from './compiled-zone.js';
+import { buildNearGrid, type NearGrid } from './near-grid.js';
 import { M_PER_DEG_LAT, metresToDegLat, metresToDegLon } from './projection.js';
 
 interface IndexedZone {
@@ -21,6 +22,8 @@ export interface ZoneIndex {
   readonly byId: ReadonlyMap<string, CompiledZone>;
   /** Zones whose bounding box comes within radiusM of the point (a superset of the zones that do). */
   candidates(lat: number, lon: number, radiusM: number): CompiledZone[];
+  /** Per-cell lists of the zones near each cell: the allocation-free path for GNSS fixes (near-grid.ts). */
+  readonly near: NearGrid;
 }
 
 /** Bucket size; queries wider than MAX_GRID_SPAN buckets go to the R-tree. */
@@ -47,7 +50,8 @@ export function buildZoneIndex(zones: readonly CompiledZone[]): ZoneIndex {
       .search({ minX: lon - dLon, minY: lat - dLat, maxX: lon + dLon, maxY: lat + dLat })
       .map((h) => h.zone);
   };
-  if (zones.length === 0) return { size: 0, byId, candidates: () => [] };
+  const near = buildNearGrid(zones);
+  if (zones.length === 0) return { size: 0, byId, candidates: () => [], near };
 
   let minLat = Number.POSITIVE_INFINITY;
   let minLon = Number.POSITIVE_INFINITY;
@@ -64,7 +68,7 @@ export function buildZoneIndex(zones: readonly CompiledZone[]): ZoneIndex {
   const stepLon = metresToDegLon(BUCKET_M, Math.min(Math.abs(minLat), Math.abs(maxLat)));
   const nx = Math.ceil((maxLon - minLon) / stepLon) + 1;
   const ny = Math.ceil((maxLat - minLat) / stepLat) + 1;
-  if (nx * ny > MAX_BUCKETS) return { size: zones.length, byId, candidates: searchTree };
+  if (nx * ny > MAX_BUCKETS) return { size: zones.length, byId, candidates: searchTree, near };
 
   const colOf = (lon: number): number => Math.min(nx - 1, Math.max(0, Math.floor((lon - minLon) / stepLon)));
   const rowOf = (lat: number): number => Math.min(ny - 1, Math.max(0, Math.floor((lat - minLat) / stepLat)));
@@ -89,6 +93,7 @@ export function buildZoneIndex(zones: readonly CompiledZone[]): ZoneIndex {
   return {
     size: zones.length,
     byId,
+    near,
     candidates(lat, lon, radiusM) {
       const dLat = metresToDegLat(radiusM);
       const dLon = metresToDegLon(radiusM, Math.abs(lat) + dLat);

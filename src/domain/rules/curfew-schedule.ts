@@ -32,6 +32,13 @@ export interface CurfewSchedule {
 export interface CompiledCurfew {
   readonly byWeekday: readonly (readonly DailyWindow[])[];
   readonly byLocalDay: ReadonlyMap<number, readonly DailyWindow[]>;
+  /**
+   * Memo of the last local day looked up and the windows that can contain a time of that day, in
+   * lookup order. An internal cache (same answers with or without it): every fix asks, and a
+   * person's fixes come in time order, so the day almost never changes between two lookups.
+   */
+  memoDay: number;
+  memoWindows: readonly CurfewInterval[];
 }
 
 /** A concrete curfew window, in epoch ms [start, end). */
@@ -62,7 +69,7 @@ export function compileCurfew(schedule: CurfewSchedule): CompiledCurfew {
     byWeekday[w.weekday]!.push({ startMin: w.startMin, endMin: w.endMin });
   }
   const byLocalDay = new Map(schedule.exceptions.map((e) => [localDayOf(e.date), e.windows] as const));
-  return { byWeekday, byLocalDay };
+  return { byWeekday, byLocalDay, memoDay: Number.NaN, memoWindows: [] };
 }
 
 function windowsStartingOn(c: CompiledCurfew, localDay: number): readonly DailyWindow[] {
@@ -76,17 +83,27 @@ function intervalOf(localDay: number, w: DailyWindow): CurfewInterval {
   return { start, end: endDay * DAY_MS + w.endMin * MINUTE_MS - SHANGHAI_OFFSET_MS };
 }
 
-/** The curfew window containing `ts`, or null. */
-export function curfewWindowAt(c: CompiledCurfew, ts: number): CurfewInterval | null {
-  const local = ts + SHANGHAI_OFFSET_MS;
-  const day = Math.floor(local / DAY_MS);
-  const minute = (local - day * DAY_MS) / MINUTE_MS;
-  for (const w of windowsStartingOn(c, day)) {
-    const end = w.endMin > w.startMin ? w.endMin : 1440 + w.endMin;
-    if (minute >= w.startMin && minute < end) return intervalOf(day, w);
+/** The concrete windows that can contain a time on `localDay`: that day's own, then those running past midnight from the day before. */
+function windowsTouching(c: CompiledCurfew, localDay: number): CurfewInterval[] {
+  const out: CurfewInterval[] = [];
+  for (const w of windowsStartingOn(c, localDay)) out.push(intervalOf(localDay, w));
+  for (const w of windowsStartingOn(c, localDay - 1)) {
+    if (w.endMin <= w.startMin) out.push(intervalOf(localDay - 1, w));
   }
-  for (const w of windowsStartingOn(c, day - 1)) {
-    if (w.endMin <= w.startMin && minute < w.endMin) return intervalOf(day - 1, w);
+  return out;
+}
+
+/** The curfew window containing `ts`, or null. Allocation-free after the first lookup of a day. */
+export function curfewWindowAt(c: CompiledCurfew, ts: number): CurfewInterval | null {
+  const day = Math.floor((ts + SHANGHAI_OFFSET_MS) / DAY_MS);
+  if (day !== c.memoDay) {
+    c.memoWindows = windowsTouching(c, day);
+    c.memoDay = day;
+  }
+  const windows = c.memoWindows;
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i]!;
+    if (ts >= w.start && ts < w.end) return w;
   }
   return null;
 }

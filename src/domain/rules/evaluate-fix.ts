@@ -3,8 +3,8 @@
 import type { Fix } from '../fix.js';
 import { signedDistanceM } from '../geo/compiled-zone.js';
 import { needDistanceM, pOutside, Side, sideOf } from '../geo/membership.js';
-import { distanceM } from '../geo/projection.js';
-import { type AlertChange, alertChange, evidenceOf, NO_CHANGES, push } from './alert-change.js';
+import { distanceM, M_PER_DEG_LAT } from '../geo/projection.js';
+import { type AlertChange, alertChange, evidenceOf, NO_CHANGES } from './alert-change.js';
 import { curfewWindowAt } from './curfew-schedule.js';
 import { activePeriodAt } from './em-order.js';
 import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rules.js';
@@ -20,7 +20,12 @@ import {
   patchState,
   withEpisode,
 } from './person-state.js';
-import { LATE_AFTER_MS, MAX_CONSECUTIVE_JUMPS } from './supervision-levels.js';
+import {
+  BATTERY_CLEAR_PCT,
+  BATTERY_LOW_PCT,
+  LATE_AFTER_MS,
+  MAX_CONSECUTIVE_JUMPS,
+} from './supervision-levels.js';
 import { checkProhibition, checkProximity, isStrong, mustBeInside, sample } from './zone-checks.js';
 import { stepTrack, trackChange, Verdict } from './zone-track.js';
 
@@ -35,14 +40,25 @@ function isValidFix(fix: Fix): boolean {
   );
 }
 
+/** Appends a change, creating the list on the first one: most fixes change nothing and allocate no list. */
+function add(changes: AlertChange[] | null, change: AlertChange | null): AlertChange[] | null {
+  if (change === null) return changes;
+  if (changes === null) return [change];
+  changes.push(change);
+  return changes;
+}
+
+// The hot path (bench target ≥ 1M fixes/s/core): plain calls only (closures would be re-created per
+// fix), nothing allocated for a rule that has nothing to say, one state object per evaluated fix.
 export function evaluateFix(
   ctx: PersonRulesContext,
   state: PersonState,
   fix: Fix,
   peers: PeerPositions = NO_PEERS,
 ): Evaluation {
+  const ts = fix.ts;
   // Art. 29: outside an approved EM period location is not collected; the fix is refused and counted.
-  if (!activePeriodAt(ctx.orders, fix.ts)) return refuse(state, 'no_active_order');
+  if (!activePeriodAt(ctx.orders, ts)) return refuse(state, 'no_active_order');
   if (!isValidFix(fix)) return refuse(state, 'invalid');
   if (fix.deviceId !== ctx.monitorDeviceId) {
     return fix.deviceId === ctx.phoneDeviceId
@@ -51,44 +67,64 @@ export function evaluateFix(
   }
   // Fixes reach the rules in event-time order; one older than the last evaluated fix cannot be
   // placed in sequence any more, so it is kept for storage but never drives a transition (issue 4).
-  if (fix.ts <= state.lastTs) return refuse(state, fix.ts === state.lastTs ? 'duplicate' : 'stale');
+  const lastTs = state.lastTs;
+  if (ts <= lastTs) return refuse(state, ts === lastTs ? 'duplicate' : 'stale');
 
-  const { ts, lat, lon, accuracyM: acc } = fix;
-  if (state.lastTs > 0 && state.jumps < MAX_CONSECUTIVE_JUMPS) {
-    const moved = distanceM(state.lastLat, state.lastLon, lat, lon) - acc - state.lastAcc;
-    if (moved > (ctx.params.maxSpeedMps * (ts - state.lastTs)) / 1000) {
-      return refuse(patchState(state, { jumps: state.jumps + 1 }), 'outlier_jump');
+  const lat = fix.lat;
+  const lon = fix.lon;
+  const acc = fix.accuracyM;
+  const params = ctx.params;
+  if (lastTs > 0 && state.jumps < MAX_CONSECUTIVE_JUMPS) {
+    const lastLat = state.lastLat;
+    const lastLon = state.lastLon;
+    const limit = (params.maxSpeedMps * (ts - lastTs)) / 1000 + acc + state.lastAcc;
+    // Cheap bound first (a degree of longitude is never longer than one of latitude): only a move
+    // that might exceed the limit pays for the exact distance.
+    const dy = (lat - lastLat) * M_PER_DEG_LAT;
+    const dxMax = (lon - lastLon) * M_PER_DEG_LAT;
+    if (dy * dy + dxMax * dxMax > limit * limit * 0.999_999) {
+      const moved = distanceM(lastLat, lastLon, lat, lon) - acc - state.lastAcc;
+      if (moved > (params.maxSpeedMps * (ts - lastTs)) / 1000) {
+        return refuse(patchState(state, { jumps: state.jumps + 1 }), 'outlier_jump');
+      }
     }
   }
 
   const late = fix.receivedAt - ts > LATE_AFTER_MS;
   const strong = isStrong(fix.source);
-  const params = ctx.params;
-  // Closures here would be re-created per fix (and renamed per call under tsx): plain calls only.
-  const changes: AlertChange[] = [];
+  let changes: AlertChange[] | null = null;
   let episodes: Episodes = state.episodes;
 
-  if (episodes !== NO_EPISODES) episodes = contactRestored(episodes, ts, evidenceOf(fix), late, changes);
-  if (fix.batteryPct !== undefined)
-    episodes = batteryFromFix(episodes, fix.batteryPct, ts, evidenceOf(fix), late, changes);
+  if (episodes !== NO_EPISODES) {
+    changes = [];
+    episodes = contactRestored(episodes, ts, evidenceOf(fix), late, changes);
+  }
+  const battery = fix.batteryPct;
+  if (battery !== undefined) {
+    // Only a fix that crosses a threshold does anything (batteryFromFix has the hysteresis).
+    if (episodes.battery_low === undefined ? battery < BATTERY_LOW_PCT : battery >= BATTERY_CLEAR_PCT) {
+      changes ??= [];
+      episodes = batteryFromFix(episodes, battery, ts, evidenceOf(fix), late, changes);
+    }
+  }
 
   // Jurisdiction (Art. 27) and leave overdue.
   let jurisdiction = state.jurisdiction;
   let jurInsideTs = state.jurInsideTs;
   let jurOutsideTs = state.jurOutsideTs;
-  if (ctx.jurisdiction !== null) {
-    const d = signedDistanceM(ctx.jurisdiction, lat, lon, needDistanceM(acc));
+  const county = ctx.jurisdiction;
+  if (county !== null) {
+    const d = signedDistanceM(county, lat, lon, needDistanceM(acc));
     const side = sideOf(d, acc);
     if (side === Side.inside) jurInsideTs = ts;
     else if (side === Side.outside) jurOutsideTs = ts;
-    const overdue = ctx.permits.length > 0 ? overduePermit(ctx.permits, ts, jurInsideTs, jurOutsideTs) : null;
-    const overdueKey = 'leave_overdue';
-    const overdueOpen = episodes[overdueKey];
-    if (overdue !== null && overdueOpen === undefined && !permitCovers(ctx.permits, ts, lat, lon, acc)) {
+    const permits = ctx.permits;
+    const overdue = permits.length > 0 ? overduePermit(permits, ts, jurInsideTs, jurOutsideTs) : null;
+    const overdueOpen = episodes.leave_overdue;
+    if (overdue !== null && overdueOpen === undefined && !permitCovers(permits, ts, lat, lon, acc)) {
       const startedAt = overdue.end + overdue.graceMs;
-      episodes = withEpisode(episodes, overdueKey, { startedAt, zoneId: overdue.id });
-      const detail = { permitId: overdue.id };
-      push(
+      episodes = withEpisode(episodes, 'leave_overdue', { startedAt, zoneId: overdue.id });
+      changes = add(
         changes,
         alertChange({
           kind: 'leave_overdue',
@@ -99,12 +135,12 @@ export function evaluateFix(
           evidence: [evidenceOf(fix)],
           late,
           zoneId: overdue.id,
-          detail,
+          detail: { permitId: overdue.id },
         }),
       );
     } else if (overdue === null && overdueOpen !== undefined) {
-      episodes = withEpisode(episodes, overdueKey, null);
-      push(
+      episodes = withEpisode(episodes, 'leave_overdue', null);
+      changes = add(
         changes,
         alertChange({
           kind: 'leave_overdue',
@@ -119,19 +155,15 @@ export function evaluateFix(
       );
     }
     // While leave overdue is open it is the alert for being outside; no second one (one incident per fact).
-    if (episodes[overdueKey] === undefined && !(side !== Side.outside && jurisdiction === IDLE_TRACK)) {
+    if (episodes.leave_overdue === undefined && !(side !== Side.outside && jurisdiction === IDLE_TRACK)) {
       let verdict = mustBeInside(d, acc);
-      if (
-        verdict === Verdict.violating &&
-        ctx.permits.length > 0 &&
-        permitCovers(ctx.permits, ts, lat, lon, acc)
-      ) {
+      if (verdict === Verdict.violating && permits.length > 0 && permitCovers(permits, ts, lat, lon, acc)) {
         verdict = Verdict.compliant;
       }
       if (verdict !== Verdict.compliant || jurisdiction !== IDLE_TRACK) {
         const next = stepTrack(
           jurisdiction,
-          sample(verdict, pOutside(d, acc), strong, ctx.jurisdiction.id),
+          sample(verdict, pOutside(d, acc), strong, county.id),
           ts,
           lat,
           lon,
@@ -139,7 +171,7 @@ export function evaluateFix(
           params.zoneEvidence,
           params.clearEvidence,
         );
-        push(changes, trackChange('jurisdiction_exit', jurisdiction, next, ts, fix, late));
+        changes = add(changes, trackChange('jurisdiction_exit', jurisdiction, next, ts, fix, late));
         jurisdiction = next;
       }
     }
@@ -147,9 +179,10 @@ export function evaluateFix(
 
   // Curfew (residence): "must be inside now", at every fix in a window, not only on transitions.
   let curfew = state.curfew;
-  if (ctx.curfew !== null && ctx.residence !== null) {
+  const residence = ctx.residence;
+  if (ctx.curfew !== null && residence !== null) {
     if (curfew !== IDLE_TRACK && ts >= curfew.windowEnd) {
-      push(
+      changes = add(
         changes,
         trackChange('curfew_breach', curfew, IDLE_TRACK, curfew.windowEnd, null, late, {
           reason: 'window_ended',
@@ -159,12 +192,12 @@ export function evaluateFix(
     }
     const window = curfewWindowAt(ctx.curfew, ts);
     if (window !== null) {
-      const d = signedDistanceM(ctx.residence, lat, lon, needDistanceM(acc));
+      const d = signedDistanceM(residence, lat, lon, needDistanceM(acc));
       const verdict = mustBeInside(d, acc);
       if (verdict !== Verdict.compliant || curfew !== IDLE_TRACK) {
         const next = stepTrack(
           curfew,
-          sample(verdict, pOutside(d, acc), strong, ctx.residence.id, false, window.end),
+          sample(verdict, pOutside(d, acc), strong, residence.id, false, window.end),
           ts,
           lat,
           lon,
@@ -172,7 +205,7 @@ export function evaluateFix(
           params.zoneEvidence,
           params.clearEvidence,
         );
-        push(changes, trackChange('curfew_breach', curfew, next, ts, fix, late));
+        changes = add(changes, trackChange('curfew_breach', curfew, next, ts, fix, late));
         curfew = next;
       }
     }
@@ -180,20 +213,10 @@ export function evaluateFix(
 
   // Prohibition zones (Art. 31): highest severity, less evidence.
   let prohibition = state.prohibition;
-  let prohAnchorLat = state.prohAnchorLat;
-  let prohAnchorLon = state.prohAnchorLon;
-  let prohClearM = state.prohClearM;
-  let prohNear = state.prohNear;
   // A cell or Wi-Fi fix cannot start a violation, so with nothing pending it need not be placed at all.
   if (ctx.prohibition !== null && (strong || prohibition !== IDLE_TRACK)) {
-    const r = checkProhibition(ctx.prohibition, state, lat, lon, acc, strong);
-    if (r.clearM >= 0) {
-      prohAnchorLat = lat;
-      prohAnchorLon = lon;
-      prohClearM = r.clearM;
-      prohNear = r.near;
-    }
-    const s = r.sample ?? (prohibition === IDLE_TRACK ? null : sample(Verdict.compliant, 0, strong, null));
+    let s = checkProhibition(ctx.prohibition, lat, lon, acc, strong);
+    if (s === null && prohibition !== IDLE_TRACK) s = sample(Verdict.compliant, 0, strong, null);
     if (s !== null && (s.verdict !== Verdict.compliant || prohibition !== IDLE_TRACK)) {
       const next = stepTrack(
         prohibition,
@@ -205,7 +228,7 @@ export function evaluateFix(
         params.prohibitionEvidence,
         params.clearEvidence,
       );
-      push(changes, trackChange('prohibition_entry', prohibition, next, ts, fix, late));
+      changes = add(changes, trackChange('prohibition_entry', prohibition, next, ts, fix, late));
       prohibition = next;
     }
   }
@@ -215,9 +238,11 @@ export function evaluateFix(
   if (ctx.protectedPersons.length > 0) {
     const r = checkProximity(ctx.protectedPersons, peers.protectedFixes, ts, lat, lon, acc, strong);
     const next = stepTrack(proximity, r.sample, ts, lat, lon, acc, params.zoneEvidence, params.clearEvidence);
-    push(changes, trackChange('protected_person_proximity', proximity, next, ts, fix, late));
+    changes = add(changes, trackChange('protected_person_proximity', proximity, next, ts, fix, late));
     proximity = next;
-    episodes = proximityUnknown(episodes, r.unknown, ts, late, changes);
+    const list = changes ?? [];
+    episodes = proximityUnknown(episodes, r.unknown, ts, late, list);
+    if (list.length > 0) changes = list;
   }
 
   // Person–device separation: the monitor moving again ends "lying still".
@@ -225,7 +250,7 @@ export function evaluateFix(
   let separation = state.separation;
   if (ankleStill !== null && monitorMoved(ankleStill, lat, lon, acc)) {
     ankleStill = null;
-    push(changes, trackChange('person_device_separation', separation, IDLE_TRACK, ts, fix, late));
+    changes = add(changes, trackChange('person_device_separation', separation, IDLE_TRACK, ts, fix, late));
     separation = IDLE_TRACK;
   }
 
@@ -238,10 +263,6 @@ export function evaluateFix(
     jumps: 0,
     jurInsideTs,
     jurOutsideTs,
-    prohAnchorLat,
-    prohAnchorLon,
-    prohClearM,
-    prohNear,
     curfew,
     jurisdiction,
     prohibition,
@@ -251,5 +272,5 @@ export function evaluateFix(
     ankleStill,
     phoneLastTs: state.phoneLastTs,
   };
-  return { state: next, changes: changes.length === 0 ? NO_CHANGES : changes };
+  return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }

@@ -1,6 +1,5 @@
 // Per-person decision state: small, immutable, and mostly shared constants while nothing is going
 // on (an idle track is the one IDLE_TRACK object), so 100,000 people cost little memory.
-import type { CompiledZone } from '../geo/compiled-zone.js';
 import type { EvidenceFix } from './alert-change.js';
 
 export const TrackPhase = { idle: 0, pending: 1, open: 2 } as const;
@@ -81,14 +80,6 @@ export interface PersonState {
   /** Last event times the monitor was confidently inside / outside the jurisdiction (leave overdue). */
   readonly jurInsideTs: number;
   readonly jurOutsideTs: number;
-  /**
-   * Cached safe radius: no prohibition zone other than prohNear lies within prohClearM of the
-   * anchor, so until the person moves that far only prohNear (shared geometry, by reference) is tested.
-   */
-  readonly prohAnchorLat: number;
-  readonly prohAnchorLon: number;
-  readonly prohClearM: number;
-  readonly prohNear: CompiledZone | null;
   readonly curfew: TrackState;
   readonly jurisdiction: TrackState;
   readonly prohibition: TrackState;
@@ -111,10 +102,6 @@ export function initialPersonState(since: number): PersonState {
     jumps: 0,
     jurInsideTs: 0,
     jurOutsideTs: 0,
-    prohAnchorLat: 0,
-    prohAnchorLon: 0,
-    prohClearM: -1,
-    prohNear: null,
     curfew: IDLE_TRACK,
     jurisdiction: IDLE_TRACK,
     prohibition: IDLE_TRACK,
@@ -147,10 +134,6 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     jumps: p.jumps,
     jurInsideTs: p.jurInsideTs,
     jurOutsideTs: p.jurOutsideTs,
-    prohAnchorLat: p.prohAnchorLat,
-    prohAnchorLon: p.prohAnchorLon,
-    prohClearM: p.prohClearM,
-    prohNear: p.prohNear,
     curfew: p.curfew,
     jurisdiction: p.jurisdiction,
     prohibition: p.prohibition,

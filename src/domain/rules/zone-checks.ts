@@ -3,14 +3,11 @@
 import type { FixSource } from '../../../schemas/enums.js';
 import { type CompiledZone, signedDistanceM } from '../geo/compiled-zone.js';
 import { needDistanceM, pOutside, SATURATION_SIGMAS, Side, sideOf, sigmaOf } from '../geo/membership.js';
-import { distanceM } from '../geo/projection.js';
+import { ENTRY_SIZE, nearCell, nearReach } from '../geo/near-grid.js';
+import { distanceM, M_PER_DEG_LAT } from '../geo/projection.js';
 import type { PeerFix, ProhibitionRefs, ProtectedPerson } from './person-context.js';
-import type { PersonState } from './person-state.js';
 import { PROHIBITION_SINGLE_FIX_DEPTH_M } from './supervision-levels.js';
 import { type TrackSample, Verdict } from './zone-track.js';
-
-/** Radius of the shared-index query; the result is cached as a safe radius around the fix. */
-const PROHIBITION_QUERY_M = 250;
 
 export function isStrong(source: FixSource): boolean {
   return source === 'gnss';
@@ -37,15 +34,6 @@ export function mustBeInside(d: number, acc: number): Verdict {
       : Verdict.uncertain;
 }
 
-export interface ProhibitionResult {
-  readonly sample: TrackSample | null;
-  /** New cached safe radius (beyond `near`), anchored at the fix; -1 to keep the old cache. */
-  readonly clearM: number;
-  readonly near: CompiledZone | null;
-}
-
-const UNCHANGED: ProhibitionResult = { sample: null, clearM: -1, near: null };
-
 function prohibitionSample(zone: CompiledZone, d: number, acc: number, strong: boolean): TrackSample | null {
   if (d >= needDistanceM(acc)) return null;
   const side = sideOf(d, acc);
@@ -55,51 +43,84 @@ function prohibitionSample(zone: CompiledZone, d: number, acc: number, strong: b
   return sample(verdict, 1 - pOutside(d, acc), strong, zone.id, immediate);
 }
 
+/** Lower bound (metres, in the zone's frame) on the distance from the point to the zone: 0 inside its box. */
+function boxDistanceM(zone: CompiledZone, lat: number, lon: number): number {
+  const f = zone.frame;
+  const dLat = Math.max(zone.minLat - lat, 0, lat - zone.maxLat) * f.ky;
+  const dLon = Math.max(zone.minLon - lon, 0, lon - zone.maxLon) * f.kx;
+  return Math.max(dLat, dLon);
+}
+
+// The nearest zone found by the scans below (scratch, not state: single-threaded, never kept).
+let nearestZone: CompiledZone | null = null;
+let nearestD = 0;
+
+function consider(
+  zone: CompiledZone,
+  ids: ReadonlySet<string> | null,
+  lat: number,
+  lon: number,
+  need: number,
+): void {
+  if (ids !== null && !ids.has(zone.id)) return;
+  const d = signedDistanceM(zone, lat, lon, need);
+  if (d < nearestD) {
+    nearestD = d;
+    nearestZone = zone;
+  }
+}
+
 /**
- * Prohibition zones (Art. 31): must not enter. The state caches the nearest zone and a safe radius
- * for all the others; while the fix stays inside that radius only the nearest zone is tested and the
- * index is not touched (most people stand still most of the time).
+ * Prohibition zones (Art. 31): must not enter. Only zones within the fix's saturation distance
+ * matter; the nearest (most inside) of them decides. Returns null when none is that near, which
+ * the caller treats as a compliant sample. Answered from the shared index's near grid: one cell
+ * (often its clearance alone), a few box tests on packed numbers, no allocation and no per-person
+ * cache, so people on the move cost the same as people at home. Only a fix needing a wider search
+ * than the cell covers (cell / Wi-Fi accuracy) with nothing found within the cell's reach queries
+ * the index. A zone whose box alone puts it no nearer than the best so far is never tested exactly.
  */
 export function checkProhibition(
   refs: ProhibitionRefs,
-  state: PersonState,
   lat: number,
   lon: number,
   acc: number,
   strong: boolean,
-): ProhibitionResult {
+): TrackSample | null {
   const need = needDistanceM(acc);
-  if (state.prohClearM >= 0) {
-    const fromAnchor = distanceM(state.prohAnchorLat, state.prohAnchorLon, lat, lon);
-    if (state.prohClearM - fromAnchor >= need) {
-      const near = state.prohNear;
-      if (near === null) return UNCHANGED;
-      const s = prohibitionSample(near, signedDistanceM(near, lat, lon, need), acc, strong);
-      return s === null ? UNCHANGED : { sample: s, clearM: -1, near: null };
+  const g = refs.index.near;
+  const cell = nearCell(g, lat, lon);
+  const reach = nearReach.m;
+  const cells = g.cells;
+  if (need <= reach && need <= cells[2 * cell + 1]!) return null;
+  const ids = refs.ids;
+  nearestZone = null;
+  nearestD = need;
+  const entries = g.entries;
+  const end = ENTRY_SIZE * cells[2 * cell + 2]!;
+  const kx = g.kxMin;
+  for (let k = ENTRY_SIZE * cells[2 * cell]!; k < end; k += ENTRY_SIZE) {
+    // Lower bound on the distance (fewest metres per degree of longitude in the grid).
+    const box = Math.max(
+      Math.max(entries[k]! - lat, 0, lat - entries[k + 1]!) * M_PER_DEG_LAT,
+      Math.max(entries[k + 2]! - lon, 0, lon - entries[k + 3]!) * kx,
+    );
+    if (box > 0 && box >= nearestD) continue;
+    consider(g.zones[entries[k + 4]!]!, ids, lat, lon, need);
+  }
+  // Anything off the cell's list is at least `reach` away: it matters only if nothing nearer was found.
+  if (need > reach && nearestD >= reach) {
+    const candidates = refs.index.candidates(lat, lon, need);
+    for (let i = 0; i < candidates.length; i++) {
+      const zone = candidates[i]!;
+      const box = boxDistanceM(zone, lat, lon);
+      if (box > 0 && box >= nearestD) continue;
+      consider(zone, ids, lat, lon, need);
     }
   }
-  const queryM = Math.max(need, PROHIBITION_QUERY_M);
-  const candidates = refs.index.candidates(lat, lon, queryM);
-  let bestD = queryM;
-  let secondD = queryM;
-  let best: CompiledZone | null = null;
-  for (let i = 0; i < candidates.length; i++) {
-    const zone = candidates[i]!;
-    if (refs.ids !== null && !refs.ids.has(zone.id)) continue;
-    const d = signedDistanceM(zone, lat, lon, queryM);
-    if (d < bestD) {
-      secondD = bestD;
-      bestD = d;
-      best = zone;
-    } else if (d < secondD) secondD = d;
-  }
-  const clearM = Math.max(secondD, 0);
-  if (best === null) return { sample: sample(Verdict.compliant, 0, strong, null), clearM, near: null };
-  return {
-    sample: prohibitionSample(best, bestD, acc, strong) ?? sample(Verdict.compliant, 0, strong, null),
-    clearM,
-    near: best,
-  };
+  const best = nearestZone;
+  const d = nearestD;
+  nearestZone = null;
+  return best === null ? null : prohibitionSample(best, d, acc, strong);
 }
 
 export interface ProximityResult {
