@@ -18,6 +18,7 @@ import { emOrderRoutes } from './routes/em-orders.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { leavePermitRoutes } from './routes/leave-permits.js';
 import { orgUnitRoutes } from './routes/org-units.js';
+import { oversightRoutes } from './routes/oversight-reports.js';
 import { superviseeRoutes } from './routes/supervisees.js';
 import { trackRoutes } from './routes/tracks.js';
 import { userRoutes } from './routes/users.js';
@@ -64,6 +65,7 @@ export function apiPlugin(deps: ApiDeps) {
             consoleMapRoutes(deps),
             consolePersonRoutes(deps),
             consoleActorRoutes(deps),
+            oversightRoutes(deps),
           ]) {
             await authed.register(routes);
           }
