@@ -325,7 +325,10 @@ export default async function storage(args: Record<string, string>): Promise<Ben
         target === 'embedded'
           ? await freshEmbeddedDatabase(poolSize)
           : await freshServerDatabase(target, urls[target], poolSize);
-      const r = await runTarget(target, db, batches, concurrency, now);
+      // The embedded database is served through one connection (src/storage/embedded-postgres.ts).
+      const writers = target === 'embedded' ? 1 : concurrency;
+      if (writers !== concurrency) figures.writers_embedded = writers;
+      const r = await runTarget(target, db, batches, writers, now);
       rate[target] = r.written / r.seconds;
       figures[`rows_per_s_${target}`] = Math.round(r.written / r.seconds);
       figures[`rows_written_${target}`] = r.written;
