@@ -35,7 +35,11 @@ export const AlertKind = z.enum([
   'jurisdiction_exit', // 不假外出: left county/city without a covering leave permit
   'leave_overdue', // 请假逾期: not back inside the jurisdiction by the end of leave (+ grace)
   'prohibition_entry', // 禁止令区域: entered an exclusion zone (Art. 31)
-  'protected_person_proximity', // within R of a protected person's fresh position
+  'protected_person_proximity', // within R of a protected person's fresh position (real proximity only)
+  // Protected person's phone has no fresh fix, so proximity cannot be judged. Its own kind (not
+  // protected_person_proximity) so a later true approach opens its own critical incident; it
+  // clears by itself once the phone is fresh again (not in NEEDS_OFFICER_TO_CLOSE).
+  'proximity_unknown',
   'lost_contact', // 失联/脱网: no fix for longer than the level's interval (Art. 30)
   'strap_tamper', // 拆卸/剪断
   'battery_low', // 低电量

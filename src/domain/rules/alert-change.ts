@@ -44,6 +44,7 @@ export const SEVERITY: Readonly<Record<AlertKind, Severity>> = {
   person_device_separation: 'high',
   curfew_breach: 'high',
   gathering: 'medium',
+  proximity_unknown: 'medium',
   power_off: 'medium',
   battery_low: 'low',
 };

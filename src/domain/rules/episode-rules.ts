@@ -92,9 +92,15 @@ export function batteryFromFix(
   return episodes;
 }
 
+const UNKNOWN_PREFIX = 'proximity_unknown|';
+
 /**
  * A protected person's phone without a fresh fix means proximity cannot be known: that is shown to
- * the officer as its own episode (zone = the protected person), never left silent (issue 4).
+ * the officer as its own episode of kind `proximity_unknown` (zone = the protected person), never
+ * left silent (issue 4). It is a separate kind from protected_person_proximity so that a true
+ * approach later opens its own critical incident instead of folding into this one; it clears once
+ * the phone is fresh again. Persons in `undecidedIds` (a late fix that cannot be judged against the
+ * phone's newer fix) neither open nor clear an episode.
  */
 export function proximityUnknown(
   episodes: Episodes,
@@ -102,17 +108,17 @@ export function proximityUnknown(
   at: number,
   late: boolean,
   changes: AlertChange[],
+  undecidedIds: readonly string[] = [],
 ): Episodes {
   let next = episodes;
   for (const id of unknownIds) {
-    const key = `protected_person_proximity|unknown|${id}`;
+    const key = `${UNKNOWN_PREFIX}${id}`;
     if (next[key] !== undefined) continue;
     next = withEpisode(next, key, { startedAt: at, zoneId: id });
     changes.push(
       alertChange({
-        kind: 'protected_person_proximity',
+        kind: 'proximity_unknown',
         action: 'open',
-        severity: 'medium',
         startedAt: at,
         at,
         confidence: 0,
@@ -123,14 +129,14 @@ export function proximityUnknown(
     );
   }
   for (const [key, episode] of Object.entries(next)) {
-    if (!key.startsWith('protected_person_proximity|unknown|') || unknownIds.includes(episode.zoneId ?? ''))
-      continue;
+    if (!key.startsWith(UNKNOWN_PREFIX)) continue;
+    const id = episode.zoneId ?? '';
+    if (unknownIds.includes(id) || undecidedIds.includes(id)) continue;
     next = withEpisode(next, key, null);
     changes.push(
       alertChange({
-        kind: 'protected_person_proximity',
+        kind: 'proximity_unknown',
         action: 'clear',
-        severity: 'medium',
         startedAt: episode.startedAt,
         at,
         confidence: 1,

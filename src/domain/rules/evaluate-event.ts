@@ -104,7 +104,7 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
       break;
     case 'no_motion':
       if (lastPosition !== null && ankleStill === null)
-        ankleStill = { since: ts, lat: lastPosition.lat, lon: lastPosition.lon };
+        ankleStill = { since: ts, lat: lastPosition.lat, lon: lastPosition.lon, acc: lastPosition.acc };
       break;
     case 'heartbeat':
     case 'sos':

@@ -237,11 +237,22 @@ export function evaluateFix(
   let proximity = state.proximity;
   if (ctx.protectedPersons.length > 0) {
     const r = checkProximity(ctx.protectedPersons, peers.protectedFixes, ts, lat, lon, acc, strong);
-    const next = stepTrack(proximity, r.sample, ts, lat, lon, acc, params.zoneEvidence, params.clearEvidence);
-    changes = add(changes, trackChange('protected_person_proximity', proximity, next, ts, fix, late));
-    proximity = next;
+    if (r.sample !== null) {
+      const next = stepTrack(
+        proximity,
+        r.sample,
+        ts,
+        lat,
+        lon,
+        acc,
+        params.zoneEvidence,
+        params.clearEvidence,
+      );
+      changes = add(changes, trackChange('protected_person_proximity', proximity, next, ts, fix, late));
+      proximity = next;
+    }
     const list = changes ?? [];
-    episodes = proximityUnknown(episodes, r.unknown, ts, late, list);
+    episodes = proximityUnknown(episodes, r.unknown, ts, late, list, r.undecided);
     if (list.length > 0) changes = list;
   }
 

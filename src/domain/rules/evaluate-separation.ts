@@ -18,8 +18,15 @@ export const SEPARATION_DISTANCE_M = 200;
 /** The monitor has moved once confidently this far from where it lay still. */
 export const STILL_MOVE_M = 50;
 
+/**
+ * The monitor has confidently moved from where it lay still. Both positions are uncertain (the
+ * anchor may be an 86 m Wi-Fi fix, the new one a 14 m GNSS fix), so their independent errors are
+ * combined: moved when distance > STILL_MOVE_M + 2.33·√(σ_anchor² + σ_fix²) (P ≥ CONFIDENT_P),
+ * the same combination as proximity and the phone-to-monitor distance use.
+ */
 export function monitorMoved(still: AnkleStill, lat: number, lon: number, acc: number): boolean {
-  return pOutside(distanceM(still.lat, still.lon, lat, lon) - STILL_MOVE_M, acc) >= CONFIDENT_P;
+  const sigma = Math.hypot(sigmaOf(acc), sigmaOf(still.acc));
+  return pOutside(distanceM(still.lat, still.lon, lat, lon) - STILL_MOVE_M, sigma) >= CONFIDENT_P;
 }
 
 export function evaluatePhoneFix(ctx: PersonRulesContext, state: PersonState, fix: Fix): Evaluation {
@@ -28,7 +35,7 @@ export function evaluatePhoneFix(ctx: PersonRulesContext, state: PersonState, fi
   if (still === null || fix.ts < still.since) {
     return { state: patchState(state, { phoneLastTs: fix.ts }), changes: NO_CHANGES };
   }
-  const sigma = Math.hypot(sigmaOf(fix.accuracyM), sigmaOf(state.lastAcc));
+  const sigma = Math.hypot(sigmaOf(fix.accuracyM), sigmaOf(still.acc));
   const d = distanceM(still.lat, still.lon, fix.lat, fix.lon) - SEPARATION_DISTANCE_M;
   const p = pOutside(d, sigma);
   const verdict =

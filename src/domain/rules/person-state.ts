@@ -65,6 +65,8 @@ export interface AnkleStill {
   readonly since: number;
   readonly lat: number;
   readonly lon: number;
+  /** Accuracy (m, 68% radius) of the fix the anchor was taken from: a move must exceed it too. */
+  readonly acc: number;
 }
 
 export interface PersonState {

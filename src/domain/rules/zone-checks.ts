@@ -124,12 +124,25 @@ export function checkProhibition(
 }
 
 export interface ProximityResult {
-  readonly sample: TrackSample;
+  /** null when no protected person could be judged from this fix (all undecided): no track step. */
+  readonly sample: TrackSample | null;
   /** Protected persons whose phone's last fix is not fresh: proximity unknown (never silence). */
   readonly unknown: readonly string[];
+  /**
+   * Protected persons whose phone's latest fix is newer than this (late, store-and-forward) fix by
+   * more than the freshness window: the fix cannot be judged against it, so it neither opens
+   * "unknown" nor real proximity for them, nor clears either.
+   */
+  readonly undecided: readonly string[];
 }
 
-/** Protected persons (victims): a moving circle of radiusM around their phone's fresh fix. */
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * Protected persons (victims): a moving circle of radiusM around their phone's fix, judged only when
+ * that fix is within freshMs of the monitor fix's own time. A phone fix older than that is "unknown";
+ * one newer than that (the monitor fix arrived late) says nothing about where the victim was then.
+ */
 export function checkProximity(
   persons: readonly ProtectedPerson[],
   fixes: ReadonlyMap<string, PeerFix>,
@@ -142,13 +155,22 @@ export function checkProximity(
   let verdict: Verdict = Verdict.compliant;
   let p = 0;
   let zoneId: string | null = null;
-  const unknown: string[] = [];
+  let judged = 0;
+  let unknown: string[] | null = null;
+  let undecided: string[] | null = null;
   for (const person of persons) {
     const peer = fixes.get(person.id);
-    if (peer === undefined || Math.abs(ts - peer.ts) > person.freshMs) {
+    if (peer === undefined || ts - peer.ts > person.freshMs) {
+      if (unknown === null) unknown = [];
       unknown.push(person.id);
       continue;
     }
+    if (peer.ts - ts > person.freshMs) {
+      if (undecided === null) undecided = [];
+      undecided.push(person.id);
+      continue;
+    }
+    judged++;
     // Both positions are uncertain: combine the two sigmas.
     const sigma = Math.hypot(sigmaOf(acc), sigmaOf(peer.acc));
     const d = distanceM(lat, lon, peer.lat, peer.lon) - person.radiusM;
@@ -160,5 +182,8 @@ export function checkProximity(
       zoneId = person.id;
     }
   }
-  return { sample: sample(verdict, p, strong, zoneId), unknown };
+  // Nothing judged and someone undecided: say nothing rather than "compliant" (which would count
+  // towards clearing a real proximity episode on a fix that cannot tell).
+  const s = judged === 0 && undecided !== null ? null : sample(verdict, p, strong, zoneId);
+  return { sample: s, unknown: unknown ?? NONE, undecided: undecided ?? NONE };
 }

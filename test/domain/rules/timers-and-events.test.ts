@@ -170,8 +170,9 @@ describe('protected person proximity', () => {
     });
     const stale = run(ctx, [fix({ ts: NOON + HOUR, east: 0, north: 0 })], undefined, peers);
     expect(stale.changes[0]).toMatchObject({
-      kind: 'protected_person_proximity',
+      kind: 'proximity_unknown',
       action: 'open',
+      severity: 'medium',
       confidence: 0,
       detail: { proximity: 'unknown' },
     });

@@ -78,6 +78,7 @@ export const en: Dictionary = {
     leave_overdue: 'Leave overdue',
     prohibition_entry: 'Prohibition zone entered',
     protected_person_proximity: 'Near protected person',
+    proximity_unknown: 'Protected person location unknown',
     lost_contact: 'Lost contact',
     strap_tamper: 'Strap tamper',
     battery_low: 'Low battery',

@@ -89,6 +89,7 @@ export const zh = {
     leave_overdue: '请假逾期未归',
     prohibition_entry: '进入禁止令区域',
     protected_person_proximity: '接近被保护人',
+    proximity_unknown: '被保护人位置未知',
     lost_contact: '失联',
     strap_tamper: '设备拆卸',
     battery_low: '低电量',
