@@ -40,6 +40,7 @@ import { freePort } from '../test/support/ports.js';
 import { ensureCounty, monitoredPerson, startTestService } from '../test/support/service.js';
 import { type ServiceProcess, spawnService } from '../test/support/service-process.js';
 import type { BenchResult } from './bench-types.js';
+import { adminQuery, benchLog, Cleanup, numArg, reachable, sleep, stopProcess } from './lib/bench-common.js';
 import { type DeviceAccount, PublisherPool } from './lib/ingest-publishers.js';
 import {
   CpuMeter,
@@ -52,73 +53,7 @@ import {
 } from './lib/proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const started = performance.now();
-function log(msg: string): void {
-  process.stderr.write(`[ingest +${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function numArg(args: Record<string, string>, key: string, dflt: number, integer = true): number {
-  const raw = args[key];
-  if (raw === undefined) return dflt;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new Error(`--${key} must be a positive ${integer ? 'integer' : 'number'}, got ${raw}`);
-  }
-  return n;
-}
-
-async function reachable(url: string): Promise<string | null> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.end();
-    return null;
-  } catch (err) {
-    await c.end().catch(() => {});
-    return (err as Error).message || String(err);
-  }
-}
-
-async function adminQuery(adminUrl: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Cleanup steps, run newest first, once, on success, failure or a signal. */
-class Cleanup {
-  private readonly steps: Array<[string, () => Promise<unknown>]> = [];
-  private running: Promise<void> | undefined;
-  add(name: string, step: () => Promise<unknown>): void {
-    this.steps.push([name, step]);
-  }
-  run(): Promise<void> {
-    this.running ??= (async () => {
-      for (const [name, step] of this.steps.reverse()) {
-        await step().catch((err) => log(`cleanup: ${name} failed: ${(err as Error).message ?? err}`));
-      }
-    })();
-    return this.running;
-  }
-}
-
-async function stopProcess(proc: ServiceProcess, timeoutMs = 20_000): Promise<number | null> {
-  const child = proc.child;
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  child.kill('SIGTERM');
-  const code = await Promise.race([exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
-  if (code === 'timeout') {
-    child.kill('SIGKILL');
-    return exited;
-  }
-  return code;
-}
+const log = benchLog('ingest');
 
 async function scrape(httpUrl: string): Promise<PromSample[]> {
   const res = await fetch(`${httpUrl}/metrics`);
@@ -340,7 +275,7 @@ export default async function ingest(args: Record<string, string>): Promise<Benc
     if (why2) throw new Error(`no database server: ${fallback}: ${why2}`);
   }
 
-  const cleanup = new Cleanup();
+  const cleanup = new Cleanup(log);
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
     void cleanup.run().finally(() => process.exit(130));

@@ -44,7 +44,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import pg from 'pg';
 import { createZone } from '../src/admin/zones.js';
 import { type MosquittoInstance, mosquittoInstalled, startMosquitto } from '../test/support/mosquitto.js';
 import { freePort } from '../test/support/ports.js';
@@ -58,79 +57,13 @@ import {
 } from '../test/support/service.js';
 import { type ServiceProcess, spawnService } from '../test/support/service-process.js';
 import type { BenchResult } from './bench-types.js';
+import { adminQuery, benchLog, Cleanup, numArg, reachable, sleep, stopProcess } from './lib/bench-common.js';
 import { type DeviceAccount, PublisherPool } from './lib/ingest-publishers.js';
 import { type LiveConsole, type LiveIncident, loginToken, openLiveConsole } from './lib/latency-console.js';
 import { type AlertDevice, connectAlertDevices, type Published } from './lib/latency-devices.js';
 import { CpuMeter, childPids, parseProm, promSum } from './lib/proc.js';
 
-const started = performance.now();
-function log(msg: string): void {
-  process.stderr.write(`[latency +${((performance.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function numArg(args: Record<string, string>, key: string, dflt: number, integer = true): number {
-  const raw = args[key];
-  if (raw === undefined) return dflt;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new Error(`--${key} must be a positive ${integer ? 'integer' : 'number'}, got ${raw}`);
-  }
-  return n;
-}
-
-async function reachable(url: string): Promise<string | null> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.end();
-    return null;
-  } catch (err) {
-    await c.end().catch(() => {});
-    return (err as Error).message || String(err);
-  }
-}
-
-async function adminQuery(adminUrl: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Cleanup steps, run newest first; `run()` empties the list, so it can be filled and run again. */
-class Cleanup {
-  private readonly steps: Array<[string, () => Promise<unknown>]> = [];
-  private running: Promise<void> = Promise.resolve();
-  add(name: string, step: () => Promise<unknown>): void {
-    this.steps.push([name, step]);
-  }
-  run(): Promise<void> {
-    this.running = this.running.then(async () => {
-      for (let s = this.steps.pop(); s; s = this.steps.pop()) {
-        const [name, step] = s;
-        await step().catch((err) => log(`cleanup: ${name} failed: ${(err as Error).message ?? err}`));
-      }
-    });
-    return this.running;
-  }
-}
-
-async function stopProcess(proc: ServiceProcess, timeoutMs = 20_000): Promise<number | null> {
-  const child = proc.child;
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  child.kill('SIGTERM');
-  const code = await Promise.race([exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
-  if (code === 'timeout') {
-    child.kill('SIGKILL');
-    return exited;
-  }
-  return code;
-}
+const log = benchLog('latency');
 
 const M_PER_DEG_LAT = 111_320;
 /** The shared prohibition zone: a square of half-side ZONE_HALF_M, 10 km north of the centre. */
@@ -496,7 +429,7 @@ export default async function latency(args: Record<string, string>): Promise<Ben
   }
 
   const loadStart = loadAverage();
-  const cleanup = new Cleanup();
+  const cleanup = new Cleanup(log);
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
     void cleanup.run().finally(() => process.exit(130));

@@ -19,6 +19,7 @@ import { migrate } from '../src/storage/migrate.js';
 import type { StorageMode } from '../src/storage/storage-mode.js';
 import { maintainTimeSeries } from '../src/storage/time-partitions.js';
 import type { BenchResult } from './bench-types.js';
+import { reachable } from './lib/bench-common.js';
 
 type TargetName = 'embedded' | 'postgres' | 'timescaledb';
 const ALL_TARGETS: readonly TargetName[] = ['postgres', 'embedded', 'timescaledb'];
@@ -120,18 +121,6 @@ interface FreshDatabase {
   pool: pg.Pool;
   describe: string;
   drop(): Promise<void>;
-}
-
-async function reachable(url: string): Promise<string | null> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.end();
-    return null;
-  } catch (err) {
-    await c.end().catch(() => {});
-    return (err as Error).message || String(err);
-  }
 }
 
 async function freshServerDatabase(
