@@ -143,6 +143,9 @@ export async function startService(
       onQueueDepth: (d) => metrics.queueDepth.set(d),
     });
     closers.push(['pipeline drain', () => batcher.close()]);
+    // Closers run last-in first-out, so one placed before the drain runs after it.
+    const closeAfterDrain = (closer: [string, () => Promise<void>]) =>
+      closers.splice(closers.findIndex(([name]) => name === 'pipeline drain'), 0, closer);
     const ingest = new IngestService(
       directory,
       batcher,
@@ -186,7 +189,7 @@ export async function startService(
         log,
       );
       // Closed after the drain: late PUBACKs of the last batches still go out.
-      closers.splice(closers.length - 1, 0, ['broker client', () => brokerClient!.close()]);
+      closeAfterDrain(['broker client', () => brokerClient!.close()]);
     } else {
       broker = await startEmbeddedBroker(
         config.MQTT_LISTEN_HOST,
@@ -194,7 +197,7 @@ export async function startService(
         embeddedIngestHooks(ingest, metrics, log),
       );
       mqttUrl = `mqtt://${config.MQTT_LISTEN_HOST}:${broker.port}`;
-      closers.splice(closers.length - 1, 0, ['embedded broker', () => broker!.close()]);
+      closeAfterDrain(['embedded broker', () => broker!.close()]);
       log.info({ url: mqttUrl }, 'embedded MQTT broker listening');
     }
 
