@@ -145,7 +145,11 @@ export async function startService(
     closers.push(['pipeline drain', () => batcher.close()]);
     // Closers run last-in first-out, so one placed before the drain runs after it.
     const closeAfterDrain = (closer: [string, () => Promise<void>]) =>
-      closers.splice(closers.findIndex(([name]) => name === 'pipeline drain'), 0, closer);
+      closers.splice(
+        closers.findIndex(([name]) => name === 'pipeline drain'),
+        0,
+        closer,
+      );
     const ingest = new IngestService(
       directory,
       batcher,
