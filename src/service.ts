@@ -136,7 +136,7 @@ export async function startService(
       log,
       clock,
       publish: (rows) => feed.publish(rows),
-      afterCommit: (changes) => configPublisher?.onCommitted(changes),
+      afterCommit: (changes, states) => configPublisher?.onCommitted(changes, states),
     });
     const batcher = new Batcher(pipeline, log, {
       ...DEFAULT_BATCHER_OPTIONS,

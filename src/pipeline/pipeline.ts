@@ -5,6 +5,7 @@
 //   then, after commit: apply state → acknowledge devices → publish incident changes
 import type pg from 'pg';
 import type { Directory } from '../directory/directory.js';
+import type { PersonState } from '../domain/rules/person-state.js';
 import type { IncidentEventRow } from '../incidents/apply-alert-changes.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -24,8 +25,8 @@ export interface PipelineDeps {
   log: Logger;
   /** Called after commit with the incident changes to announce (live gateway, fan-out). */
   publish(events: readonly IncidentEventRow[]): void;
-  /** Called after commit with every alert change of the batch (adaptive reporting). */
-  afterCommit?(changes: readonly PersonAlertChange[]): void;
+  /** Called after commit with the batch's alert changes and the person states it committed (adaptive reporting). */
+  afterCommit?(changes: readonly PersonAlertChange[], states: ReadonlyMap<string, PersonState>): void;
   clock?: () => number;
 }
 
@@ -144,7 +145,9 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
       }
       m.batchCommitSeconds.observe((performance.now() - started) / 1000);
       if (batch.committed.length > 0) deps.publish(batch.committed);
-      if (batch.alertChanges.length > 0) deps.afterCommit?.(batch.alertChanges);
+      if (batch.alertChanges.length > 0 || batch.stagedState.size > 0) {
+        deps.afterCommit?.(batch.alertChanges, batch.stagedState);
+      }
       return outcomes;
     },
   };

@@ -5,6 +5,7 @@
 import type { DeviceConfig } from '../../schemas/wire/config.js';
 import { nativeTopic } from '../../schemas/wire/topics.js';
 import type { Directory } from '../directory/directory.js';
+import type { PersonState } from '../domain/rules/person-state.js';
 import type { PersonAlertChange } from '../pipeline/types.js';
 import { deviceConfigFor, ReportingModes } from './reporting-mode.js';
 
@@ -30,9 +31,9 @@ export class DeviceConfigPublisher {
     return sent;
   }
 
-  /** After a commit: flips fast mode for persons whose violations opened or all closed. */
-  onCommitted(changes: readonly PersonAlertChange[]): void {
-    const flipped = this.modes.apply(changes);
+  /** After a commit: flips fast mode for persons whose evidence or violations started or all ended. */
+  onCommitted(changes: readonly PersonAlertChange[], states: ReadonlyMap<string, PersonState>): void {
+    const flipped = this.modes.apply(changes, states);
     for (const personId of flipped) {
       for (const d of this.directory.current.devices.values()) {
         if (d.superviseeId === personId) this.syncDevice(d.id).catch(this.onError);

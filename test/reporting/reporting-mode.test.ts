@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertChange } from '../../src/domain/rules/alert-change.js';
+import { IDLE_TRACK, initialPersonState, TrackPhase } from '../../src/domain/rules/person-state.js';
 import { ReportingModes } from '../../src/reporting/reporting-mode.js';
 
 const change = (
@@ -24,5 +25,17 @@ describe('adaptive reporting', () => {
     expect(m.isFast('p1')).toBe(true);
     expect(m.apply([change('prohibition_entry', 'clear', 'school-1')])).toEqual(new Set(['p1']));
     expect(m.isFast('p1')).toBe(false);
+  });
+
+  it('reports fast already while a zone rule is gathering evidence, and normal again when it is idle', () => {
+    const m = new ReportingModes();
+    const idle = initialPersonState(0);
+    const pending = { ...idle, jurisdiction: { ...IDLE_TRACK, phase: TrackPhase.pending } };
+    expect(m.apply([], new Map([['p2', idle]]))).toEqual(new Set());
+    expect(m.apply([], new Map([['p2', pending]]))).toEqual(new Set(['p2']));
+    expect(m.isFast('p2')).toBe(true);
+    expect(m.apply([], new Map([['p2', pending]]))).toEqual(new Set());
+    expect(m.apply([], new Map([['p2', idle]]))).toEqual(new Set(['p2']));
+    expect(m.isFast('p2')).toBe(false);
   });
 });
