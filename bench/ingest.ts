@@ -40,7 +40,15 @@ import { freePort } from '../test/support/ports.js';
 import { ensureCounty, monitoredPerson, startTestService } from '../test/support/service.js';
 import { type ServiceProcess, spawnService } from '../test/support/service-process.js';
 import type { BenchResult } from './bench-types.js';
-import { adminQuery, benchLog, Cleanup, numArg, reachable, sleep, stopProcess } from './lib/bench-common.js';
+import {
+  adminQuery,
+  benchDatabaseServer,
+  benchLog,
+  Cleanup,
+  numArg,
+  sleep,
+  stopProcess,
+} from './lib/bench-common.js';
 import { type DeviceAccount, PublisherPool } from './lib/ingest-publishers.js';
 import {
   CpuMeter,
@@ -262,18 +270,7 @@ export default async function ingest(args: Record<string, string>): Promise<Benc
     payload: 'native single fix {ts,lat,lon,acc,src:"gnss",seq}',
   };
 
-  let adminUrl = process.env.BENCH_TIMESCALEDB_URL ?? 'postgres://postgres@127.0.0.1:5433/postgres';
-  let target = 'timescaledb';
-  const why = await reachable(adminUrl);
-  if (why) {
-    const fallback = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-    notes.push(`TimescaleDB unreachable at ${adminUrl} (${why}); measured on PostgreSQL at ${fallback}`);
-    log(`TimescaleDB unreachable at ${adminUrl}: ${why}; falling back to ${fallback}`);
-    adminUrl = fallback;
-    target = 'postgres';
-    const why2 = await reachable(adminUrl);
-    if (why2) throw new Error(`no database server: ${fallback}: ${why2}`);
-  }
+  const { adminUrl, target } = await benchDatabaseServer(log, notes);
 
   const cleanup = new Cleanup(log);
   const onSignal = (signal: NodeJS.Signals) => {

@@ -57,7 +57,15 @@ import {
 } from '../test/support/service.js';
 import { type ServiceProcess, spawnService } from '../test/support/service-process.js';
 import type { BenchResult } from './bench-types.js';
-import { adminQuery, benchLog, Cleanup, numArg, reachable, sleep, stopProcess } from './lib/bench-common.js';
+import {
+  adminQuery,
+  benchDatabaseServer,
+  benchLog,
+  Cleanup,
+  numArg,
+  sleep,
+  stopProcess,
+} from './lib/bench-common.js';
 import { type DeviceAccount, PublisherPool } from './lib/ingest-publishers.js';
 import { type LiveConsole, type LiveIncident, loginToken, openLiveConsole } from './lib/latency-console.js';
 import { type AlertDevice, connectAlertDevices, type Published } from './lib/latency-devices.js';
@@ -134,18 +142,7 @@ async function runMode(o: ModeOptions, cleanup: Cleanup): Promise<ModeResult> {
   if (o.mode === 'real') {
     if (!mosquittoInstalled())
       throw new Error('Mosquitto 2 with the dynamic-security plugin is not installed');
-    let adminUrl = process.env.BENCH_TIMESCALEDB_URL ?? 'postgres://postgres@127.0.0.1:5433/postgres';
-    let target = 'timescaledb';
-    const why = await reachable(adminUrl);
-    if (why) {
-      const fallback = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-      notes.push(`TimescaleDB unreachable at ${adminUrl} (${why}); measured on PostgreSQL at ${fallback}`);
-      log(`TimescaleDB unreachable at ${adminUrl}: ${why}; falling back to ${fallback}`);
-      adminUrl = fallback;
-      target = 'postgres';
-      const why2 = await reachable(adminUrl);
-      if (why2) throw new Error(`no database server: ${fallback}: ${why2}`);
-    }
+    const { adminUrl, target } = await benchDatabaseServer(log, notes);
     const dbName = `em_bench_latency_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
     await adminQuery(adminUrl, `create database ${dbName}`);
     cleanup.add('drop database', async () => {

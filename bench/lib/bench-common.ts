@@ -38,6 +38,25 @@ export async function reachable(url: string): Promise<string | null> {
   }
 }
 
+/**
+ * The server a bench measures against: TimescaleDB (BENCH_TIMESCALEDB_URL, :5433) when it answers,
+ * else PostgreSQL (BENCH_POSTGRES_URL, :5432) with a note saying so; neither is an error.
+ */
+export async function benchDatabaseServer(
+  log: BenchLog,
+  notes: string[],
+): Promise<{ adminUrl: string; target: 'timescaledb' | 'postgres' }> {
+  const tsdb = process.env.BENCH_TIMESCALEDB_URL ?? 'postgres://postgres@127.0.0.1:5433/postgres';
+  const why = await reachable(tsdb);
+  if (!why) return { adminUrl: tsdb, target: 'timescaledb' };
+  const fallback = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  notes.push(`TimescaleDB unreachable at ${tsdb} (${why}); measured on PostgreSQL at ${fallback}`);
+  log(`TimescaleDB unreachable at ${tsdb}: ${why}; falling back to ${fallback}`);
+  const why2 = await reachable(fallback);
+  if (why2) throw new Error(`no database server: ${fallback}: ${why2}`);
+  return { adminUrl: fallback, target: 'postgres' };
+}
+
 export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: adminUrl });
   await c.connect();

@@ -3,34 +3,14 @@
 // role; a logged-in API client; a device that cuts its strap.
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
-import pg from 'pg';
 import type { Role } from '../../schemas/enums.js';
 import { hashPassword } from '../../src/auth/passwords.js';
-import { ADMIN_PASSWORD, startTestService, type TestService } from '../support/service.js';
+import { ADMIN_PASSWORD, startTestServiceOnDatabaseUrl, type TestService } from '../support/service.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
-export async function startApiTestService(env: Record<string, string> = {}): Promise<TestService> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) return startTestService(env);
-  const name = `em_api_${process.pid}_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const svc = await startTestService({ DATABASE_URL: url.toString(), ...env });
-  const cleanup = svc.cleanup.bind(svc);
-  return Object.assign(svc, {
-    async cleanup() {
-      await cleanup();
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  });
+export function startApiTestService(env: Record<string, string> = {}): Promise<TestService> {
+  return startTestServiceOnDatabaseUrl('em_api', env);
 }
 
 let passwordHash: Promise<string> | undefined;

@@ -1,32 +1,11 @@
 // A service on a fixed clock (so "now" in every figure is known to the test), on the embedded
 // database or, when DATABASE_URL is set, on a fresh database created on that server for this suite;
 // and a month of activity for two offices seeded directly with SQL.
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { startTestService, type TestService } from '../support/service.js';
+import type pg from 'pg';
+import { startTestServiceOnDatabaseUrl, type TestService } from '../support/service.js';
 
-export async function startOversightService(now: number): Promise<TestService> {
-  const options = { clock: () => now };
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl) return startTestService({}, options);
-  const name = `em_oversight_${process.pid}_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const svc = await startTestService({ DATABASE_URL: url.toString() }, options);
-  const cleanup = svc.cleanup.bind(svc);
-  return Object.assign(svc, {
-    async cleanup() {
-      await cleanup();
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  });
+export function startOversightService(now: number): Promise<TestService> {
+  return startTestServiceOnDatabaseUrl('em_oversight', {}, { clock: () => now });
 }
 
 export const DAY = 86_400_000;

@@ -1,8 +1,10 @@
 // Starts the real service in-process on free loopback ports, with its own data directory (embedded)
 // or a fresh database on a real server, and helpers to register people and devices.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { pino } from 'pino';
 import { registerDevice } from '../../src/admin/devices.js';
 import { createEmOrder } from '../../src/admin/em-orders.js';
@@ -40,6 +42,40 @@ export async function startTestService(
     async cleanup() {
       await service.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/**
+ * The service on the embedded database, or, when DATABASE_URL is set, on a fresh database created on
+ * that server for this suite and dropped by `cleanup()`.
+ */
+export async function startTestServiceOnDatabaseUrl(
+  prefix: string,
+  env: Record<string, string> = {},
+  options: ServiceOptions = {},
+): Promise<TestService> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) return startTestService(env, options);
+  const name = `${prefix}_${process.pid}_${randomUUID().slice(0, 8)}`;
+  const adminQuery = async (sql: string) => {
+    const c = new pg.Client({ connectionString: serverUrl });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await adminQuery(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const svc = await startTestService({ DATABASE_URL: url.toString(), ...env }, options);
+  const cleanup = svc.cleanup.bind(svc);
+  return Object.assign(svc, {
+    async cleanup() {
+      await cleanup();
+      await adminQuery(`drop database if exists ${name} with (force)`);
     },
   });
 }
