@@ -28,8 +28,6 @@ export interface LevelParameters {
   readonly prohibitionEvidence: EvidenceRule;
   /** Consecutive confident fixes on the right side (and seconds) before a violation clears. */
   readonly clearEvidence: EvidenceRule;
-  /** Unacknowledged alert escalation delays: office → county → city (for the incidents layer). */
-  readonly escalationMs: readonly [number, number];
   /** A fix implying a faster move from the last good fix is an outlier (accuracy is allowed for). */
   readonly maxSpeedMps: number;
 }
@@ -42,7 +40,6 @@ export const LEVEL_PARAMETERS: Readonly<Record<SupervisionLevel, LevelParameters
     zoneEvidence: { fixes: 3, seconds: 30 },
     prohibitionEvidence: { fixes: 2, seconds: 0 },
     clearEvidence: { fixes: 3, seconds: 60 },
-    escalationMs: [5 * MINUTE, 15 * MINUTE],
     maxSpeedMps: 70,
   },
   normal: {
@@ -52,7 +49,6 @@ export const LEVEL_PARAMETERS: Readonly<Record<SupervisionLevel, LevelParameters
     zoneEvidence: { fixes: 3, seconds: 60 },
     prohibitionEvidence: { fixes: 2, seconds: 0 },
     clearEvidence: { fixes: 3, seconds: 90 },
-    escalationMs: [10 * MINUTE, 30 * MINUTE],
     maxSpeedMps: 70,
   },
   lenient: {
@@ -62,7 +58,6 @@ export const LEVEL_PARAMETERS: Readonly<Record<SupervisionLevel, LevelParameters
     zoneEvidence: { fixes: 4, seconds: 120 },
     prohibitionEvidence: { fixes: 2, seconds: 0 },
     clearEvidence: { fixes: 3, seconds: 120 },
-    escalationMs: [30 * MINUTE, 2 * 60 * MINUTE],
     maxSpeedMps: 70,
   },
 };
