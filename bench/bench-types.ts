@@ -4,6 +4,8 @@ export interface BenchResult {
   figures: Record<string, unknown>;
   ratios?: Record<string, number>;
   notes?: string[];
+  /** Measurements over time (the soak): rows of the same shape, in order. */
+  series?: ReadonlyArray<Record<string, unknown>>;
 }
 
 export type BenchModule = { default: (args: Record<string, string>) => Promise<BenchResult> };

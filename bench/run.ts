@@ -55,6 +55,7 @@ async function main(): Promise<void> {
     figures: result.figures,
     ratios: result.ratios ?? {},
     ...(result.notes ? { notes: result.notes } : {}),
+    ...(result.series ? { series: result.series } : {}),
   };
   const dir = join(here, 'results');
   mkdirSync(dir, { recursive: true });
