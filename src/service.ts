@@ -1,11 +1,16 @@
 // The composition root: the only place that chooses and wires real adapters (ARCHITECTURE.md).
 // Embedded defaults when DATABASE_URL / MQTT_URL / REDIS_URL are unset.
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { buildOsmAndServer } from './adapters/http/osmand-server.js';
 import { type BrokerIngestClient, startBrokerIngest } from './adapters/mqtt/broker-ingest-client.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './adapters/mqtt/embedded-broker.js';
 import { embeddedIngestHooks } from './adapters/mqtt/embedded-ingest-hooks.js';
 import { createMosquittoDynsecProvisioner } from './adapters/mqtt/mosquitto-dynsec.js';
+import { type InstanceBus, startRedisBus } from './adapters/redis/redis-bus.js';
+import { RedisStateStore } from './adapters/redis/redis-state-store.js';
+import { startTimerLease, type TimerLease } from './adapters/redis/redis-timer-lease.js';
 import type { AdminContext } from './admin/admin-context.js';
 import { apiPlugin } from './api/plugin.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -16,6 +21,7 @@ import { Directory } from './directory/directory.js';
 import { loadDirectory } from './directory/load-directory.js';
 import { buildApp } from './http/app.js';
 import { consolePlugin } from './http/console-plugin.js';
+import type { IncidentEventRow } from './incidents/apply-alert-changes.js';
 import { runEscalations } from './incidents/escalation.js';
 import { DEFAULT_DECODE_LIMITS } from './ingest/decode/index.js';
 import { FloodGuard } from './ingest/flood-guard.js';
@@ -27,7 +33,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ReadinessCheck } from './observability/readiness.js';
 import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
 import { createPipeline } from './pipeline/pipeline.js';
-import { MemoryStateStore } from './pipeline/state-store.js';
+import { MemoryStateStore, type PersonStateStore } from './pipeline/state-store.js';
 import { DeviceConfigPublisher, type RetainedPublish } from './reporting/config-publisher.js';
 import { type Database, openPostgres } from './storage/database.js';
 import { openEmbeddedPostgres } from './storage/embedded-postgres.js';
@@ -54,6 +60,10 @@ export interface RunningService {
   readonly mqttUrl: string;
   readonly osmandUrl: string;
   readonly seed: SeedResult;
+  /** This instance's name in leases and logs. */
+  readonly instanceId: string;
+  /** Whether this instance fires the timers now (always, with in-memory state). */
+  readonly firesTimers: boolean;
   /**
    * Evaluates timers (lost contact, leave overdue, curfew start) at `now`, through the pipeline, then
    * escalates unacknowledged incidents due at `now`.
@@ -62,8 +72,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** How often timers are evaluated; far below the shortest lost-contact timeout (5 min, strict). */
-const TICK_MS = 10_000;
 const DAY_MS = 86_400_000;
 
 export interface ServiceOptions {
@@ -124,10 +132,68 @@ export async function startService(
       directoryChanged: coalescedReload(() => directory.reload()),
     };
 
+    const instanceId = config.INSTANCE_ID || `${hostname()}-${process.pid}`;
     const feed = new IncidentFeed();
     // Assigned once the broker is up; fast mode switched before that waits for the first sync.
     let configPublisher: DeviceConfigPublisher | undefined;
-    const store = new MemoryStateStore();
+    const leaseOptions = { leaseMs: config.STATE_LEASE_MS, waitMs: 2 * config.STATE_LEASE_MS };
+    let store: PersonStateStore = new MemoryStateStore(leaseOptions);
+    let redis: Redis | undefined;
+    let bus: InstanceBus | undefined;
+    let timerLease: TimerLease | undefined;
+    if (config.STATE_STORE === 'redis') {
+      // Several instances (issue 8): shared state, alert fan-out, one timer holder, directory news.
+      const shared = new Redis(config.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 3 });
+      shared.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+      redis = shared;
+      await shared.connect();
+      closers.push(['redis', async () => void (await shared.quit().catch(() => shared.disconnect()))]);
+      store = new RedisStateStore(shared, config.REDIS_KEY_PREFIX, instanceId, leaseOptions);
+      await feed.ordered(db.pool);
+      const reloadDirectory = coalescedReload(async () => {
+        await directory.reload();
+        await configPublisher?.syncAll().catch((err) => log.warn({ err }, 'device config sync failed'));
+      });
+      bus = await startRedisBus(
+        shared,
+        config.REDIS_KEY_PREFIX,
+        instanceId,
+        {
+          onIncidents: (rows) => feed.publish(rows),
+          onDirectoryChanged: () => void reloadDirectory().catch((err) => log.warn({ err }, 'reload failed')),
+        },
+        log,
+      );
+      closers.push(['instance bus', () => bus!.close()]);
+      const polls = setInterval(() => {
+        void feed.catchUp();
+      }, 2000);
+      // A lost directory message (pub/sub is not durable) is made good within a minute.
+      const reloads = setInterval(() => {
+        reloadDirectory().catch((err) => log.warn({ err }, 'directory reload failed'));
+      }, 60_000);
+      closers.push([
+        'instance polls',
+        async () => {
+          clearInterval(polls);
+          clearInterval(reloads);
+        },
+      ]);
+      timerLease = await startTimerLease(
+        shared,
+        `${config.REDIS_KEY_PREFIX}timers`,
+        instanceId,
+        config.TIMER_LEASE_MS,
+        log,
+      );
+      closers.push(['timer lease', () => timerLease!.close()]);
+      log.info({ instanceId, prefix: config.REDIS_KEY_PREFIX }, 'shared state in redis');
+    }
+    /** Committed incident changes: to this instance's consoles, and through Redis to the others'. */
+    const announce = (rows: readonly IncidentEventRow[]) => {
+      feed.publish(rows);
+      bus?.publishIncidents(rows);
+    };
     const pipeline = createPipeline({
       pool: db.pool,
       directory,
@@ -135,7 +201,7 @@ export async function startService(
       metrics,
       log,
       clock,
-      publish: (rows) => feed.publish(rows),
+      publish: announce,
       afterCommit: (changes, states) => configPublisher?.onCommitted(changes, states),
     });
     const batcher = new Batcher(pipeline, log, {
@@ -225,6 +291,7 @@ export async function startService(
     admin.directoryChanged = async () => {
       await reloadDirectory();
       await publisher.syncAll().catch((err) => log.warn({ err }, 'device config sync failed'));
+      bus?.announceDirectoryChange();
     };
 
     const osmand = await buildOsmAndServer(ingest, log);
@@ -244,11 +311,13 @@ export async function startService(
         refusals: [],
         tick: now,
       });
-      await runEscalations({ pool: db.pool, publish: (rows) => feed.publish(rows) }, now);
+      await runEscalations({ pool: db.pool, publish: announce }, now);
     };
+    // With several instances only the timer lease holder fires (issue 8: exactly one fires each timer).
     const ticker = setInterval(() => {
+      if (timerLease && !timerLease.held) return;
       tick().catch((err) => log.debug({ err }, 'timer tick skipped'));
-    }, TICK_MS);
+    }, config.TIMER_TICK_MS);
     closers.push(['timers', async () => clearInterval(ticker)]);
 
     const readiness: ReadinessCheck[] = [
@@ -286,9 +355,16 @@ export async function startService(
       {
         name: 'state',
         async check() {
+          if (!redis) return { ok: true, detail: 'in-memory (single instance)' };
+          const ok = await redis.ping().then(
+            () => true,
+            () => false,
+          );
           return {
-            ok: true,
-            detail: config.REDIS_URL ? `redis ${config.REDIS_URL}` : 'in-memory (single instance)',
+            ok,
+            detail: ok
+              ? `redis; ${timerLease?.held ? 'fires' : 'does not fire'} timers`
+              : 'cannot reach redis; person state and alert fan-out unavailable',
           };
         },
       },
@@ -304,7 +380,7 @@ export async function startService(
       admin,
       tokens,
       throttle: new LoginThrottle(undefined, clock),
-      publish: (rows) => feed.publish(rows),
+      publish: announce,
       clock,
     });
     const webConsole = consolePlugin({ mapTileUrl: config.MAP_TILE_URL });
@@ -335,6 +411,10 @@ export async function startService(
       mqttUrl,
       osmandUrl,
       seed,
+      instanceId,
+      get firesTimers() {
+        return !timerLease || timerLease.held;
+      },
       tick,
       stop: () => {
         stopping ??= stopAll();
