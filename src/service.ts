@@ -8,9 +8,10 @@ import { type BrokerIngestClient, startBrokerIngest } from './adapters/mqtt/brok
 import { type EmbeddedBroker, startEmbeddedBroker } from './adapters/mqtt/embedded-broker.js';
 import { embeddedIngestHooks } from './adapters/mqtt/embedded-ingest-hooks.js';
 import { createMosquittoDynsecProvisioner } from './adapters/mqtt/mosquitto-dynsec.js';
+import { type SessionAdoption, startSessionAdoption } from './adapters/mqtt/session-adoption.js';
 import { type InstanceBus, startRedisBus } from './adapters/redis/redis-bus.js';
+import { type Lease, startLease } from './adapters/redis/redis-lease.js';
 import { RedisStateStore } from './adapters/redis/redis-state-store.js';
-import { startTimerLease, type TimerLease } from './adapters/redis/redis-timer-lease.js';
 import type { AdminContext } from './admin/admin-context.js';
 import { apiPlugin } from './api/plugin.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -140,7 +141,7 @@ export async function startService(
     let store: PersonStateStore = new MemoryStateStore(leaseOptions);
     let redis: Redis | undefined;
     let bus: InstanceBus | undefined;
-    let timerLease: TimerLease | undefined;
+    let timerLease: Lease | undefined;
     if (config.STATE_STORE === 'redis') {
       // Several instances (issue 8): shared state, alert fan-out, one timer holder, directory news.
       const shared = new Redis(config.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 3 });
@@ -179,12 +180,19 @@ export async function startService(
           clearInterval(reloads);
         },
       ]);
-      timerLease = await startTimerLease(
+      // Exactly one instance fires the timers; firing twice around a hand-over would still duplicate
+      // nothing: timer decisions go through person leases and versioned state, escalations re-check
+      // under a row lock, and one open incident per person, kind and zone is a database constraint.
+      timerLease = await startLease(
         shared,
         `${config.REDIS_KEY_PREFIX}timers`,
         instanceId,
         config.TIMER_LEASE_MS,
         log,
+        {
+          onChange: (held) =>
+            log.info({ instanceId, held }, held ? 'firing timers' : 'timers fired elsewhere'),
+        },
       );
       closers.push(['timer lease', () => timerLease!.close()]);
       log.info({ instanceId, prefix: config.REDIS_KEY_PREFIX }, 'shared state in redis');
@@ -247,6 +255,32 @@ export async function startService(
         }
         admin.brokerCredentials = provisioner;
       }
+      // Own session's lease first: an instance draining it while this one was away lets go.
+      let adoption: SessionAdoption | undefined;
+      if (redis && config.MQTT_SHARE_GROUP) {
+        const mqttUrl = config.MQTT_URL;
+        adoption = await startSessionAdoption({
+          redis,
+          prefix: config.REDIS_KEY_PREFIX,
+          instanceId,
+          ownClientId: config.MQTT_CLIENT_ID,
+          leaseMs: config.TIMER_LEASE_MS,
+          log,
+          connect: (clientId) =>
+            startBrokerIngest(
+              {
+                url: mqttUrl,
+                clientId,
+                username: config.MQTT_USERNAME,
+                password: config.MQTT_PASSWORD,
+                shareGroup: config.MQTT_SHARE_GROUP,
+                reconnect: false,
+              },
+              ingest,
+              log,
+            ),
+        });
+      }
       brokerClient = await startBrokerIngest(
         {
           url: config.MQTT_URL,
@@ -258,8 +292,15 @@ export async function startService(
         ingest,
         log,
       );
-      // Closed after the drain: late PUBACKs of the last batches still go out.
-      closeAfterDrain(['broker client', () => brokerClient!.close()]);
+      // Closed after the drain: late PUBACKs of the last batches still go out. The own session's
+      // lease is given up last, so another instance adopts the session once nothing is in flight.
+      closeAfterDrain([
+        'broker client',
+        async () => {
+          await brokerClient!.close();
+          await adoption?.close();
+        },
+      ]);
     } else {
       broker = await startEmbeddedBroker(
         config.MQTT_LISTEN_HOST,
@@ -365,6 +406,8 @@ export async function startService(
             detail: ok
               ? `redis; ${timerLease?.held ? 'fires' : 'does not fire'} timers`
               : 'cannot reach redis; person state and alert fan-out unavailable',
+            instanceId,
+            firesTimers: timerLease?.held ?? false,
           };
         },
       },
