@@ -307,11 +307,20 @@ describe.runIf(ready)('three instances behind one broker', () => {
     const phase = (name: string) => {
       phases[name] = Math.round(performance.now() - t0);
     };
-    // The single-instance run of the same scenario (embedded defaults), for comparison.
-    const single = await startTestService({ ADMIN_INITIAL_PASSWORD: ADMIN_PASSWORD });
+    // The single-instance run of the same scenario (in-memory state, embedded broker), for comparison.
+    const singleDatabase = await postgres!.create();
+    await singleDatabase.db.close();
+    cleanups.push(() => singleDatabase.drop());
+    const single = await startTestService({
+      DATABASE_URL: singleDatabase.url!,
+      ADMIN_INITIAL_PASSWORD: ADMIN_PASSWORD,
+    });
     cleanups.push(() => single.cleanup());
+    phase('singleStarted');
     const singleSetup = await provision(single);
+    phase('singleProvisioned');
     const singleAcked = await publishAll(single.mqttUrl, singleSetup.people, 5);
+    phase('singlePublished');
     const expected = await settle(single.db.pool, singleSetup, singleAcked);
     await single.cleanup();
     cleanups.pop();
@@ -323,6 +332,7 @@ describe.runIf(ready)('three instances behind one broker', () => {
     const broker = await startMosquitto();
     cleanups.push(() => broker.stop());
     const database = await postgres!.create();
+    await database.db.close();
     cleanups.push(() => database.drop());
     const prefix = testKeyPrefix();
     cleanups.push(() => deleteKeys(redisUrl!, prefix));
