@@ -2,16 +2,12 @@
 // Embedded defaults when DATABASE_URL / MQTT_URL / REDIS_URL are unset.
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { buildOsmAndServer } from './adapters/http/osmand-server.js';
 import { type BrokerIngestClient, startBrokerIngest } from './adapters/mqtt/broker-ingest-client.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './adapters/mqtt/embedded-broker.js';
 import { embeddedIngestHooks } from './adapters/mqtt/embedded-ingest-hooks.js';
 import { createMosquittoDynsecProvisioner } from './adapters/mqtt/mosquitto-dynsec.js';
 import { type SessionAdoption, startSessionAdoption } from './adapters/mqtt/session-adoption.js';
-import { type InstanceBus, startRedisBus } from './adapters/redis/redis-bus.js';
-import { type Lease, startLease } from './adapters/redis/redis-lease.js';
-import { RedisStateStore } from './adapters/redis/redis-state-store.js';
 import type { AdminContext } from './admin/admin-context.js';
 import { apiPlugin } from './api/plugin.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -36,6 +32,7 @@ import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { MemoryStateStore, type PersonStateStore } from './pipeline/state-store.js';
 import { DeviceConfigPublisher, type RetainedPublish } from './reporting/config-publisher.js';
+import { startSharedInstances } from './shared-instances.js';
 import { type Database, openPostgres } from './storage/database.js';
 import { openEmbeddedPostgres } from './storage/embedded-postgres.js';
 import { migrate } from './storage/migrate.js';
@@ -138,65 +135,24 @@ export async function startService(
     // Assigned once the broker is up; fast mode switched before that waits for the first sync.
     let configPublisher: DeviceConfigPublisher | undefined;
     const leaseOptions = { leaseMs: config.STATE_LEASE_MS, waitMs: 2 * config.STATE_LEASE_MS };
-    let store: PersonStateStore = new MemoryStateStore(leaseOptions);
-    let redis: Redis | undefined;
-    let bus: InstanceBus | undefined;
-    let timerLease: Lease | undefined;
-    if (config.STATE_STORE === 'redis') {
-      // Several instances (issue 8): shared state, alert fan-out, one timer holder, directory news.
-      const shared = new Redis(config.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 3 });
-      shared.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-      redis = shared;
-      await shared.connect();
-      closers.push(['redis', async () => void (await shared.quit().catch(() => shared.disconnect()))]);
-      store = new RedisStateStore(shared, config.REDIS_KEY_PREFIX, instanceId, leaseOptions);
-      await feed.ordered(db.pool);
-      const reloadDirectory = coalescedReload(async () => {
-        await directory.reload();
-        await configPublisher?.syncAll().catch((err) => log.warn({ err }, 'device config sync failed'));
-      });
-      bus = await startRedisBus(
-        shared,
-        config.REDIS_KEY_PREFIX,
-        instanceId,
-        {
-          onIncidents: (rows) => feed.publish(rows),
-          onDirectoryChanged: () => void reloadDirectory().catch((err) => log.warn({ err }, 'reload failed')),
-        },
-        log,
-      );
-      closers.push(['instance bus', () => bus!.close()]);
-      const polls = setInterval(() => {
-        void feed.catchUp();
-      }, 2000);
-      // A lost directory message (pub/sub is not durable) is made good within a minute.
-      const reloads = setInterval(() => {
-        reloadDirectory().catch((err) => log.warn({ err }, 'directory reload failed'));
-      }, 60_000);
-      closers.push([
-        'instance polls',
-        async () => {
-          clearInterval(polls);
-          clearInterval(reloads);
-        },
-      ]);
-      // Exactly one instance fires the timers; firing twice around a hand-over would still duplicate
-      // nothing: timer decisions go through person leases and versioned state, escalations re-check
-      // under a row lock, and one open incident per person, kind and zone is a database constraint.
-      timerLease = await startLease(
-        shared,
-        `${config.REDIS_KEY_PREFIX}timers`,
-        instanceId,
-        config.TIMER_LEASE_MS,
-        log,
-        {
-          onChange: (held) =>
-            log.info({ instanceId, held }, held ? 'firing timers' : 'timers fired elsewhere'),
-        },
-      );
-      closers.push(['timer lease', () => timerLease!.close()]);
-      log.info({ instanceId, prefix: config.REDIS_KEY_PREFIX }, 'shared state in redis');
-    }
+    // Several instances (issue 8): shared state, alert fan-out, one timer holder, directory news.
+    const shared =
+      config.STATE_STORE === 'redis'
+        ? await startSharedInstances(config, instanceId, {
+            pool: db.pool,
+            directory,
+            feed,
+            log,
+            closers,
+            syncDeviceConfig: async () => {
+              await configPublisher?.syncAll();
+            },
+          })
+        : undefined;
+    const store: PersonStateStore = shared?.store ?? new MemoryStateStore(leaseOptions);
+    const redis = shared?.redis;
+    const bus = shared?.bus;
+    const timerLease = shared?.timerLease;
     /** Committed incident changes: to this instance's consoles, and through Redis to the others'. */
     const announce = (rows: readonly IncidentEventRow[]) => {
       feed.publish(rows);
