@@ -47,6 +47,22 @@ export const ConfigSchema = z.object({
   DEVICE_BURST: z.coerce.number().int().min(1).default(120),
   DEVICE_MSGS_PER_S: z.coerce.number().min(0.01).default(2),
   REDIS_URL: optionalUrl,
+  /**
+   * Where per-person decision state lives: 'memory' for one instance (the embedded default), 'redis'
+   * (REDIS_URL) for several instances sharing one broker and database (issue 8): state, alert
+   * fan-out, timer lease and directory changes then go through Redis.
+   */
+  STATE_STORE: z.enum(['memory', 'redis']).default('memory'),
+  /** Prefix of every Redis key and channel: several deployments (or test runs) can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default('em:'),
+  /** A person's state lease lapses after this long, so a dead instance holds nobody for long. */
+  STATE_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /** The timer lease (one instance fires timers) lapses after this long when its holder dies. */
+  TIMER_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(6000),
+  /** How often timers are evaluated (lost contact, leave overdue, curfew start, escalation). */
+  TIMER_TICK_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  /** This instance's name in leases and logs; generated (host and pid) when unset. */
+  INSTANCE_ID: z.string().default(''),
   /** Signs console/API tokens; generated into DATA_DIR when unset. */
   TOKEN_SECRET: z.string().min(32).optional(),
   TOKEN_TTL_S: z.coerce
@@ -68,10 +84,15 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+const ConfigRules = ConfigSchema.refine((c) => c.STATE_STORE !== 'redis' || c.REDIS_URL !== undefined, {
+  path: ['REDIS_URL'],
+  message: 'STATE_STORE=redis needs REDIS_URL',
+});
+
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = ConfigRules.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

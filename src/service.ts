@@ -1,11 +1,13 @@
 // The composition root: the only place that chooses and wires real adapters (ARCHITECTURE.md).
 // Embedded defaults when DATABASE_URL / MQTT_URL / REDIS_URL are unset.
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { buildOsmAndServer } from './adapters/http/osmand-server.js';
 import { type BrokerIngestClient, startBrokerIngest } from './adapters/mqtt/broker-ingest-client.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './adapters/mqtt/embedded-broker.js';
 import { embeddedIngestHooks } from './adapters/mqtt/embedded-ingest-hooks.js';
 import { createMosquittoDynsecProvisioner } from './adapters/mqtt/mosquitto-dynsec.js';
+import { type SessionAdoption, startSessionAdoption } from './adapters/mqtt/session-adoption.js';
 import type { AdminContext } from './admin/admin-context.js';
 import { apiPlugin } from './api/plugin.js';
 import { LoginThrottle } from './auth/login-throttle.js';
@@ -16,6 +18,7 @@ import { Directory } from './directory/directory.js';
 import { loadDirectory } from './directory/load-directory.js';
 import { buildApp } from './http/app.js';
 import { consolePlugin } from './http/console-plugin.js';
+import type { IncidentEventRow } from './incidents/apply-alert-changes.js';
 import { runEscalations } from './incidents/escalation.js';
 import { DEFAULT_DECODE_LIMITS } from './ingest/decode/index.js';
 import { FloodGuard } from './ingest/flood-guard.js';
@@ -27,8 +30,9 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ReadinessCheck } from './observability/readiness.js';
 import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
 import { createPipeline } from './pipeline/pipeline.js';
-import { MemoryStateStore } from './pipeline/state-store.js';
+import { MemoryStateStore, type PersonStateStore } from './pipeline/state-store.js';
 import { DeviceConfigPublisher, type RetainedPublish } from './reporting/config-publisher.js';
+import { startSharedInstances } from './shared-instances.js';
 import { type Database, openPostgres } from './storage/database.js';
 import { openEmbeddedPostgres } from './storage/embedded-postgres.js';
 import { migrate } from './storage/migrate.js';
@@ -54,6 +58,10 @@ export interface RunningService {
   readonly mqttUrl: string;
   readonly osmandUrl: string;
   readonly seed: SeedResult;
+  /** This instance's name in leases and logs. */
+  readonly instanceId: string;
+  /** Whether this instance fires the timers now (always, with in-memory state). */
+  readonly firesTimers: boolean;
   /**
    * Evaluates timers (lost contact, leave overdue, curfew start) at `now`, through the pipeline, then
    * escalates unacknowledged incidents due at `now`.
@@ -62,8 +70,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** How often timers are evaluated; far below the shortest lost-contact timeout (5 min, strict). */
-const TICK_MS = 10_000;
 const DAY_MS = 86_400_000;
 
 export interface ServiceOptions {
@@ -124,10 +130,34 @@ export async function startService(
       directoryChanged: coalescedReload(() => directory.reload()),
     };
 
+    const instanceId = config.INSTANCE_ID || `${hostname()}-${process.pid}`;
     const feed = new IncidentFeed();
     // Assigned once the broker is up; fast mode switched before that waits for the first sync.
     let configPublisher: DeviceConfigPublisher | undefined;
-    const store = new MemoryStateStore();
+    const leaseOptions = { leaseMs: config.STATE_LEASE_MS, waitMs: 2 * config.STATE_LEASE_MS };
+    // Several instances (issue 8): shared state, alert fan-out, one timer holder, directory news.
+    const shared =
+      config.STATE_STORE === 'redis'
+        ? await startSharedInstances(config, instanceId, {
+            pool: db.pool,
+            directory,
+            feed,
+            log,
+            closers,
+            syncDeviceConfig: async () => {
+              await configPublisher?.syncAll();
+            },
+          })
+        : undefined;
+    const store: PersonStateStore = shared?.store ?? new MemoryStateStore(leaseOptions);
+    const redis = shared?.redis;
+    const bus = shared?.bus;
+    const timerLease = shared?.timerLease;
+    /** Committed incident changes: to this instance's consoles, and through Redis to the others'. */
+    const announce = (rows: readonly IncidentEventRow[]) => {
+      feed.publish(rows);
+      bus?.publishIncidents(rows);
+    };
     const pipeline = createPipeline({
       pool: db.pool,
       directory,
@@ -135,7 +165,7 @@ export async function startService(
       metrics,
       log,
       clock,
-      publish: (rows) => feed.publish(rows),
+      publish: announce,
       afterCommit: (changes, states) => configPublisher?.onCommitted(changes, states),
     });
     const batcher = new Batcher(pipeline, log, {
@@ -181,6 +211,32 @@ export async function startService(
         }
         admin.brokerCredentials = provisioner;
       }
+      // Own session's lease first: an instance draining it while this one was away lets go.
+      let adoption: SessionAdoption | undefined;
+      if (redis && config.MQTT_SHARE_GROUP) {
+        const mqttUrl = config.MQTT_URL;
+        adoption = await startSessionAdoption({
+          redis,
+          prefix: config.REDIS_KEY_PREFIX,
+          instanceId,
+          ownClientId: config.MQTT_CLIENT_ID,
+          leaseMs: config.TIMER_LEASE_MS,
+          log,
+          connect: (clientId) =>
+            startBrokerIngest(
+              {
+                url: mqttUrl,
+                clientId,
+                username: config.MQTT_USERNAME,
+                password: config.MQTT_PASSWORD,
+                shareGroup: config.MQTT_SHARE_GROUP,
+                reconnect: false,
+              },
+              ingest,
+              log,
+            ),
+        });
+      }
       brokerClient = await startBrokerIngest(
         {
           url: config.MQTT_URL,
@@ -192,8 +248,15 @@ export async function startService(
         ingest,
         log,
       );
-      // Closed after the drain: late PUBACKs of the last batches still go out.
-      closeAfterDrain(['broker client', () => brokerClient!.close()]);
+      // Closed after the drain: late PUBACKs of the last batches still go out. The own session's
+      // lease is given up last, so another instance adopts the session once nothing is in flight.
+      closeAfterDrain([
+        'broker client',
+        async () => {
+          await brokerClient!.close();
+          await adoption?.close();
+        },
+      ]);
     } else {
       broker = await startEmbeddedBroker(
         config.MQTT_LISTEN_HOST,
@@ -225,6 +288,7 @@ export async function startService(
     admin.directoryChanged = async () => {
       await reloadDirectory();
       await publisher.syncAll().catch((err) => log.warn({ err }, 'device config sync failed'));
+      bus?.announceDirectoryChange();
     };
 
     const osmand = await buildOsmAndServer(ingest, log);
@@ -244,11 +308,13 @@ export async function startService(
         refusals: [],
         tick: now,
       });
-      await runEscalations({ pool: db.pool, publish: (rows) => feed.publish(rows) }, now);
+      await runEscalations({ pool: db.pool, publish: announce }, now);
     };
+    // With several instances only the timer lease holder fires (issue 8: exactly one fires each timer).
     const ticker = setInterval(() => {
+      if (timerLease && !timerLease.held) return;
       tick().catch((err) => log.debug({ err }, 'timer tick skipped'));
-    }, TICK_MS);
+    }, config.TIMER_TICK_MS);
     closers.push(['timers', async () => clearInterval(ticker)]);
 
     const readiness: ReadinessCheck[] = [
@@ -286,9 +352,18 @@ export async function startService(
       {
         name: 'state',
         async check() {
+          if (!redis) return { ok: true, detail: 'in-memory (single instance)' };
+          const ok = await redis.ping().then(
+            () => true,
+            () => false,
+          );
           return {
-            ok: true,
-            detail: config.REDIS_URL ? `redis ${config.REDIS_URL}` : 'in-memory (single instance)',
+            ok,
+            detail: ok
+              ? `redis; ${timerLease?.held ? 'fires' : 'does not fire'} timers`
+              : 'cannot reach redis; person state and alert fan-out unavailable',
+            instanceId,
+            firesTimers: timerLease?.held ?? false,
           };
         },
       },
@@ -304,7 +379,7 @@ export async function startService(
       admin,
       tokens,
       throttle: new LoginThrottle(undefined, clock),
-      publish: (rows) => feed.publish(rows),
+      publish: announce,
       clock,
     });
     const webConsole = consolePlugin({ mapTileUrl: config.MAP_TILE_URL });
@@ -335,6 +410,10 @@ export async function startService(
       mqttUrl,
       osmandUrl,
       seed,
+      instanceId,
+      get firesTimers() {
+        return !timerLease || timerLease.held;
+      },
       tick,
       stop: () => {
         stopping ??= stopAll();

@@ -14,6 +14,11 @@ export function createMetrics() {
     refusals: c('em_refusals_total', 'Messages or fixes refused, by reason', ['reason', 'protocol']),
     eventsAccepted: c('em_device_events_accepted_total', 'Device events stored', ['type']),
     incidentChanges: c('em_incident_changes_total', 'Incident changes committed', ['kind', 'action']),
+    stateConflicts: c(
+      'em_state_conflicts_total',
+      'Batches re-evaluated because another instance wrote a person state first (issue 8)',
+      [],
+    ),
     deadLetterDrops: c(
       'em_dead_letters_not_kept_total',
       'Dead letters not kept because the table was full',

@@ -4,6 +4,7 @@
 // Backpressure (issue 3 item 5): past `maxQueuedFixes`, submit() waits, so adapters stop acknowledging
 // and stop reading instead of buffering without limit. A failed commit is retried, never dropped.
 import type { Logger } from '../logger.js';
+import { LeaseTimeoutError, StaleStateError } from './state-store.js';
 import type { Submission, SubmissionOutcome } from './types.js';
 
 export interface BatchRunner {
@@ -142,7 +143,10 @@ export class Batcher {
         const delays = this.options.retryDelaysMs;
         const delay = delays[Math.min(attempt, delays.length - 1)]!;
         this.options.onRetry?.(err as Error, attempt);
-        if (attempt === 0 || attempt % 10 === 0) {
+        if (err instanceof StaleStateError || err instanceof LeaseTimeoutError) {
+          // Another instance holds or moved on these people's state (issue 8): evaluate again.
+          this.log.warn({ err: (err as Error).message, attempt }, 'batch re-run on newer person state');
+        } else if (attempt === 0 || attempt % 10 === 0) {
           this.log.error(
             { err, attempt, nextRetryMs: delay },
             'batch commit failed; holding the batch and retrying',

@@ -1,8 +1,8 @@
 // The pipeline, as one list (ARCHITECTURE.md). A fix passes these stages in this order; a stage that
 // refuses a fix marks it with a reason, which is counted and kept as a dead letter, never silent.
 //
-//   authorize → order & dedupe → evaluate (filter, zones, decide) → persist
-//   then, after commit: apply state → acknowledge devices → publish incident changes
+//   authorize → order & dedupe → lease state → evaluate (filter, zones, decide) → persist
+//   then, after commit: write state → acknowledge devices → publish incident changes
 import type pg from 'pg';
 import type { Directory } from '../directory/directory.js';
 import type { PersonState } from '../domain/rules/person-state.js';
@@ -12,9 +12,10 @@ import type { Metrics } from '../observability/metrics.js';
 import type { BatchRunner } from './batcher.js';
 import { authorizeStage } from './stages/authorize.js';
 import { evaluateStage } from './stages/evaluate.js';
+import { leaseStateStage } from './stages/lease-state.js';
 import { orderAndDedupeStage } from './stages/order-dedupe.js';
 import { persistStage } from './stages/persist.js';
-import type { PersonStateStore } from './state-store.js';
+import { type PersonStateStore, StaleStateError } from './state-store.js';
 import type { Batch, PersonAlertChange, Stage, Submission, SubmissionOutcome } from './types.js';
 
 export interface PipelineDeps {
@@ -34,7 +35,8 @@ export function buildStages(deps: PipelineDeps): readonly Stage[] {
   return [
     authorizeStage(deps.directory),
     orderAndDedupeStage(),
-    evaluateStage(deps.directory, deps.store, deps.log),
+    leaseStateStage(deps.directory, deps.store),
+    evaluateStage(deps.directory, deps.log),
     persistStage(deps.pool, deps.directory),
   ];
 }
@@ -46,6 +48,7 @@ function newBatch(submissions: readonly Submission[], now: number): Batch {
     events: [],
     deadLetters: [],
     alertChanges: [],
+    lease: null,
     stagedState: new Map(),
     afterCommit: [],
     committed: [],
@@ -108,10 +111,25 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
     async runBatch(submissions) {
       const started = performance.now();
       const batch = newBatch(submissions, clock());
-      for (const stage of before) await stage.run(batch);
-      await persist.run(batch);
+      try {
+        for (const stage of before) await stage.run(batch);
+        await persist.run(batch);
+      } catch (err) {
+        await batch.lease?.release().catch((e) => deps.log.warn({ err: e }, 'state lease release failed'));
+        if (err instanceof StaleStateError) m.stateConflicts.inc();
+        throw err;
+      }
       // Committed: now the state may advance, devices may be acknowledged, consoles told.
-      deps.store.setMany(batch.stagedState);
+      try {
+        await batch.lease?.commit(batch.stagedState);
+      } catch (err) {
+        // The lease lapsed during the commit itself (another instance took these people over). What
+        // was committed is announced; the batch then runs again on the newer state (the Batcher
+        // retries; fixes are stored idempotently, incident opens are guarded by the database).
+        if (batch.committed.length > 0) deps.publish(batch.committed);
+        if (err instanceof StaleStateError) m.stateConflicts.inc();
+        throw err;
+      }
       for (const apply of batch.afterCommit) apply();
       const commitTime = Date.now();
       const outcomes: SubmissionOutcome[] = submissions.map((s) => ({

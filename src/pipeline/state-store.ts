@@ -1,25 +1,154 @@
 // Per-person decision state between batches. The embedded default keeps it in memory; several
-// instances share it through Redis (issue 8). Written only after the batch that produced it commits.
+// instances share it through Redis (issue 8, src/adapters/redis/redis-state-store.ts).
+//
+// A batch leases the people it touches before it evaluates (the lease loads their state), checks the
+// lease again just before its database commit, and writes the new states after that commit. Every
+// state carries a version; a write whose lease has lapsed or whose version moved on is refused
+// (StaleStateError), and the pipeline then runs the batch again on the newer state. Leases are taken
+// in one global order (sorted person ids), so two batches never wait on each other in a cycle.
 import type { PersonState } from '../domain/rules/person-state.js';
 
-export interface PersonStateStore {
-  get(personId: string): PersonState | undefined;
-  setMany(states: ReadonlyMap<string, PersonState>): void;
-  readonly size: number;
+export interface StateLease {
+  /** Everybody this lease holds (whether or not they have a state yet). */
+  readonly personIds: ReadonlySet<string>;
+  /** The leased people's committed states; a person never written is absent. */
+  readonly states: ReadonlyMap<string, PersonState>;
+  /** Right before the database commit: throws StaleStateError if the lease lapsed; extends it. */
+  verify(): Promise<void>;
+  /** After the database commit: writes the changed states (version-checked) and releases the lease. */
+  commit(changed: ReadonlyMap<string, PersonState>): Promise<void>;
+  /** The batch failed: releases without writing anything. */
+  release(): Promise<void>;
 }
 
-export class MemoryStateStore implements PersonStateStore {
-  private readonly states = new Map<string, PersonState>();
+export interface PersonStateStore {
+  readonly kind: 'memory' | 'redis';
+  /** Waits for (at most `LeaseOptions.waitMs`) and takes the leases of these people. */
+  lease(personIds: Iterable<string>): Promise<StateLease>;
+  close(): Promise<void>;
+}
 
-  get(personId: string): PersonState | undefined {
-    return this.states.get(personId);
+export interface LeaseOptions {
+  /** A lease not committed within this time lapses, so a dead instance holds no one for long. */
+  readonly leaseMs: number;
+  /** Longest wait for leases held by others before the batch fails (and is retried). */
+  readonly waitMs: number;
+}
+
+export const DEFAULT_LEASE_OPTIONS: LeaseOptions = { leaseMs: 5000, waitMs: 10_000 };
+
+/** Another writer got there first: the batch must be evaluated again on the newer state. */
+export class StaleStateError extends Error {
+  constructor(readonly personIds: readonly string[]) {
+    super(`person state changed under this batch (${personIds.slice(0, 5).join(', ')}); re-evaluating`);
+  }
+}
+
+/** Waited `waitMs` for leases held elsewhere: transient, the batch is retried. */
+export class LeaseTimeoutError extends Error {}
+
+export const sortedUnique = (ids: Iterable<string>): string[] => [...new Set(ids)].sort();
+
+let tokens = 0;
+/** A lease owner token: unique per lease, so a lapsed lease re-taken by the same instance is told apart. */
+export const leaseToken = (instanceId: string): string => `${instanceId}:${++tokens}`;
+
+interface Versioned {
+  state: PersonState;
+  version: number;
+}
+
+interface Held {
+  token: string;
+  expiresAt: number;
+}
+
+/**
+ * In-process store with the same lease and version rules as Redis, so one contract suite covers both.
+ * In a single instance one batch runs at a time and never waits; tests share one store between
+ * "instances" to exercise contention.
+ */
+export class MemoryStateStore implements PersonStateStore {
+  readonly kind = 'memory';
+  private readonly states: Map<string, Versioned>;
+  private readonly leases: Map<string, Held>;
+
+  /** Lease times are real time, never a simulation's accelerated clock. */
+  constructor(
+    private readonly options: LeaseOptions = DEFAULT_LEASE_OPTIONS,
+    shared?: MemoryStateStore,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.states = shared ? shared.states : new Map();
+    this.leases = shared ? shared.leases : new Map();
   }
 
-  setMany(states: ReadonlyMap<string, PersonState>): void {
-    for (const [id, s] of states) this.states.set(id, s);
+  /** Another handle over the same state, as a second instance would hold it (contract tests). */
+  sibling(options: LeaseOptions): MemoryStateStore {
+    return new MemoryStateStore(options, this, this.clock);
   }
 
   get size(): number {
     return this.states.size;
+  }
+
+  async lease(personIds: Iterable<string>): Promise<StateLease> {
+    const ids = sortedUnique(personIds);
+    const token = leaseToken('memory');
+    const deadline = this.clock() + this.options.waitMs;
+    let taken = 0;
+    while (taken < ids.length) {
+      const held = this.leases.get(ids[taken]!);
+      if (held && held.token !== token && held.expiresAt > this.clock()) {
+        if (this.clock() > deadline) {
+          this.releaseAll(ids.slice(0, taken), token);
+          throw new LeaseTimeoutError(
+            `person ${ids[taken]} leased elsewhere for over ${this.options.waitMs} ms`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      this.leases.set(ids[taken]!, { token, expiresAt: this.clock() + this.options.leaseMs });
+      taken++;
+    }
+    const versions = new Map<string, number>();
+    const states = new Map<string, PersonState>();
+    for (const id of ids) {
+      const v = this.states.get(id);
+      versions.set(id, v?.version ?? 0);
+      if (v) states.set(id, v.state);
+    }
+    const stale = () =>
+      ids.filter((id) => {
+        const held = this.leases.get(id);
+        const lapsed = !held || held.token !== token || held.expiresAt <= this.clock();
+        return lapsed || (this.states.get(id)?.version ?? 0) !== versions.get(id);
+      });
+    return {
+      personIds: new Set(ids),
+      states,
+      verify: async () => {
+        const lost = stale();
+        if (lost.length > 0) throw new StaleStateError(lost);
+        for (const id of ids) this.leases.set(id, { token, expiresAt: this.clock() + this.options.leaseMs });
+      },
+      commit: async (changed) => {
+        const lost = stale();
+        if (lost.length > 0) throw new StaleStateError(lost);
+        for (const [id, state] of changed) {
+          if (!versions.has(id)) throw new Error(`person ${id} was not leased by this batch`);
+          this.states.set(id, { state, version: versions.get(id)! + 1 });
+        }
+        this.releaseAll(ids, token);
+      },
+      release: async () => this.releaseAll(ids, token),
+    };
+  }
+
+  async close(): Promise<void> {}
+
+  private releaseAll(ids: readonly string[], token: string): void {
+    for (const id of ids) if (this.leases.get(id)?.token === token) this.leases.delete(id);
   }
 }

@@ -8,6 +8,7 @@ import type { AlertChange } from '../domain/rules/alert-change.js';
 import type { PersonState } from '../domain/rules/person-state.js';
 import type { IncidentEventRow } from '../incidents/apply-alert-changes.js';
 import type { Refusal } from '../ingest/decode/result.js';
+import type { StateLease } from './state-store.js';
 
 export type { Refusal };
 
@@ -71,6 +72,8 @@ export interface Batch {
   readonly events: EventItem[];
   readonly deadLetters: DeadLetter[];
   readonly alertChanges: PersonAlertChange[];
+  /** The people this batch holds (lease-state stage), with their committed states. */
+  lease: StateLease | null;
   /** Staged per-person decision state, applied to the state store only after commit. */
   readonly stagedState: Map<string, PersonState>;
   /** Run after the batch commits, in order: in-memory bookkeeping that must not run ahead of the database. */

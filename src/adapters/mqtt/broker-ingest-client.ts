@@ -19,6 +19,8 @@ export interface BrokerIngestOptions {
   password?: string | undefined;
   /** MQTT v5 shared-subscription group; '' subscribes directly. */
   shareGroup: string;
+  /** Reconnect when the connection drops (default); an adopted session (session-adoption.ts) does not. */
+  reconnect?: boolean;
   /** How many unacknowledged messages the broker may send us at once [MQTT-3.1.2-11 Receive Maximum]. */
   receiveMaximum?: number;
 }
@@ -43,7 +45,7 @@ export async function startBrokerIngest(
     password: options.password,
     clean: false,
     protocolVersion: 5,
-    reconnectPeriod: 1000,
+    reconnectPeriod: options.reconnect === false ? 0 : 1000,
     connectTimeout: 10_000,
     properties: { sessionExpiryInterval: 7 * 24 * 3600, receiveMaximum: options.receiveMaximum ?? 2000 },
   });

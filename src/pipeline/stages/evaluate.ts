@@ -17,22 +17,19 @@ import {
 import type { PeerFix, PeerPositions } from '../../domain/rules/person-context.js';
 import { initialPersonState, type PersonState } from '../../domain/rules/person-state.js';
 import { LATE_AFTER_MS } from '../../domain/rules/supervision-levels.js';
-import type { PersonStateStore } from '../state-store.js';
 import type { Batch, EventItem, FixItem, Stage } from '../types.js';
 import { refuseItem } from './refuse.js';
 
 const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
-export function evaluateStage(
-  directory: Directory,
-  store: PersonStateStore,
-  log: { error(o: object, m: string): void },
-): Stage {
+export function evaluateStage(directory: Directory, log: { error(o: object, m: string): void }): Stage {
   const protectedFixes = new Map<string, PeerFix>();
   const peers: PeerPositions = { protectedFixes };
 
   function stateOf(batch: Batch, person: PersonRecord): PersonState {
-    return batch.stagedState.get(person.id) ?? store.get(person.id) ?? initialPersonState(batch.now);
+    return (
+      batch.stagedState.get(person.id) ?? batch.lease?.states.get(person.id) ?? initialPersonState(batch.now)
+    );
   }
 
   function record(batch: Batch, person: PersonRecord, result: Evaluation, before: PersonState): void {
@@ -143,6 +140,8 @@ export function evaluateStage(
         if (submission.tick === undefined) continue;
         evaluateGatherings(batch, submission.tick);
         for (const person of directory.current.persons.values()) {
+          // Somebody added since the lease was taken is evaluated on the next tick.
+          if (batch.lease && !batch.lease.personIds.has(person.id)) continue;
           try {
             const before = stateOf(batch, person);
             record(batch, person, evaluateClock(person.context, before, submission.tick), before);

@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import type { Directory } from '../../directory/directory.js';
 import { applyAlertChange } from '../../incidents/apply-alert-changes.js';
+import { lockIncidentEvents } from '../../incidents/incident-actions.js';
 import { type StoredEvent, type StoredFix, writeDeviceEvents, writeFixes } from '../../storage/fix-writer.js';
 import { pgText } from '../../storage/pg-text.js';
 import type { Batch, DeadLetter, Stage } from '../types.js';
@@ -71,12 +72,18 @@ export function persistStage(pool: pg.Pool, directory: Directory): Stage {
         await writeFixes(client, fixes);
         await writeDeviceEvents(client, events);
         await writeDeadLetters(client, letters);
+        // Cursors become visible in cursor order, across instances too (issue 8): a console never
+        // sees cursor n+1 and later finds n. Taken only by batches that record incident changes.
+        if (batch.alertChanges.length > 0) await lockIncidentEvents(client);
         for (const { superviseeId, change } of batch.alertChanges) {
           const person = directory.person(superviseeId);
           if (!person) continue;
           const row = await applyAlertChange(client, superviseeId, person, change, batch.now);
           if (row) batch.committed.push(row);
         }
+        // Last check before the commit: no other instance has written these people's state since
+        // this batch loaded it (a lapsed lease); otherwise roll back and evaluate again.
+        await batch.lease?.verify();
         await client.query('commit');
       } catch (err) {
         await client.query('rollback').catch(() => {

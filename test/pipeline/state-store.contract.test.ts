@@ -1,0 +1,234 @@
+// One contract for the person-state stores (STYLE.md: one suite for every adapter pair): the
+// in-memory store of the embedded default and the Redis store several instances share (issue 8).
+// "Two instances" are two store handles over the same backing state.
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RedisStateStore } from '../../src/adapters/redis/redis-state-store.js';
+import {
+  IDLE_TRACK,
+  initialPersonState,
+  makeTrack,
+  NO_EPISODES,
+  type PersonState,
+  patchState,
+  TrackPhase,
+  withEpisode,
+} from '../../src/domain/rules/person-state.js';
+import {
+  type LeaseOptions,
+  LeaseTimeoutError,
+  MemoryStateStore,
+  type PersonStateStore,
+  StaleStateError,
+} from '../../src/pipeline/state-store.js';
+import { availableRedisUrl, deleteKeys, testKeyPrefix } from '../support/redis.js';
+
+interface Backend {
+  /** A store handle as one instance would hold it; all handles of a backend share state. */
+  handle(options: LeaseOptions): PersonStateStore;
+  close(): Promise<void>;
+}
+
+type Target = [string, () => Backend];
+
+const memory: Target = [
+  'memory',
+  () => {
+    let first: MemoryStateStore | undefined;
+    return {
+      handle(options) {
+        if (!first) {
+          first = new MemoryStateStore(options);
+          return first;
+        }
+        return first.sibling(options);
+      },
+      close: async () => {},
+    };
+  },
+];
+
+const targets: Target[] = [memory];
+const redisUrl = await availableRedisUrl('state-store contract');
+if (redisUrl) {
+  targets.push([
+    'redis',
+    () => {
+      const prefix = testKeyPrefix();
+      const clients: Redis[] = [];
+      let n = 0;
+      return {
+        handle(options) {
+          const client = new Redis(redisUrl);
+          clients.push(client);
+          return new RedisStateStore(client, prefix, `instance-${++n}`, options);
+        },
+        async close() {
+          for (const c of clients) c.disconnect();
+          await deleteKeys(redisUrl, prefix);
+        },
+      };
+    },
+  ]);
+}
+
+const LONG: LeaseOptions = { leaseMs: 30_000, waitMs: 10_000 };
+
+/** A state that exercises the codec: an open curfew track (NaN-free), idle tracks, an episode. */
+function busyState(ts: number): PersonState {
+  const s = initialPersonState(ts - 60_000);
+  return patchState(s, {
+    lastTs: ts,
+    lastLat: 30.12,
+    lastLon: 104.63,
+    lastAcc: 8,
+    lastContactTs: ts,
+    curfew: makeTrack({
+      phase: TrackPhase.open,
+      since: ts - 30_000,
+      count: 3,
+      clearCount: 0,
+      clearSince: 0,
+      zoneId: 'z1',
+      evidence: [],
+      confidence: 0.97,
+      windowEnd: Number.NaN,
+    }),
+    episodes: withEpisode(NO_EPISODES, 'strap_tamper', { startedAt: ts - 1000 }),
+  });
+}
+
+describe.each(targets)('person state store contract: %s', (_name, makeBackend) => {
+  const backends: Backend[] = [];
+  const backend = () => {
+    const b = makeBackend();
+    backends.push(b);
+    return b;
+  };
+  afterAll(async () => {
+    for (const b of backends) await b.close();
+  });
+
+  it('loads nothing for new people, then what the last commit wrote, shared constants included', async () => {
+    const store = backend().handle(LONG);
+    const first = await store.lease(['p1', 'p2']);
+    expect(first.states.size).toBe(0);
+    expect([...first.personIds]).toEqual(['p1', 'p2']);
+    await first.verify();
+    const written = busyState(1_700_000_000_000);
+    await first.commit(new Map([['p1', written]]));
+
+    const second = await store.lease(['p2', 'p1']);
+    const loaded = second.states.get('p1')!;
+    expect(loaded).toEqual(written);
+    expect(Number.isNaN(loaded.curfew.windowEnd)).toBe(true);
+    // The rules compare these by identity (person-state-codec.ts).
+    expect(loaded.jurisdiction).toBe(IDLE_TRACK);
+    expect(second.states.has('p2')).toBe(false);
+    await second.release();
+    const idle = await store.lease(['p3']);
+    await idle.commit(new Map([['p3', initialPersonState(5)]]));
+    const again = await store.lease(['p3']);
+    expect(again.states.get('p3')!.episodes).toBe(NO_EPISODES);
+    await again.release();
+  });
+
+  it('release writes nothing and frees the people at once', async () => {
+    const b = backend();
+    const a = b.handle(LONG);
+    const other = b.handle({ leaseMs: 30_000, waitMs: 200 });
+    const lease = await a.lease(['p1']);
+    await lease.release();
+    const next = await other.lease(['p1']);
+    expect(next.states.size).toBe(0);
+    await next.release();
+  });
+
+  it('a second instance waits for the first to commit, then sees its state', async () => {
+    const b = backend();
+    const a = b.handle(LONG);
+    const c = b.handle(LONG);
+    const held = await a.lease(['p1', 'p2']);
+    let secondGot: PersonState | undefined | 'waiting' = 'waiting';
+    const waiting = c.lease(['p2']).then(async (l) => {
+      secondGot = l.states.get('p2');
+      await l.commit(new Map([['p2', busyState(3000)]]));
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(secondGot).toBe('waiting');
+    await held.commit(new Map([['p2', busyState(2000)]]));
+    await waiting;
+    expect((secondGot as unknown as PersonState).lastTs).toBe(2000);
+    const check = await a.lease(['p2']);
+    expect(check.states.get('p2')!.lastTs).toBe(3000);
+    await check.release();
+  });
+
+  it('refuses the write of a lapsed lease once another instance has moved on', async () => {
+    const b = backend();
+    const slow = b.handle({ leaseMs: 150, waitMs: 5000 });
+    const fast = b.handle(LONG);
+    const stale = await slow.lease(['p1']);
+    await new Promise((r) => setTimeout(r, 300));
+    const newer = await fast.lease(['p1']);
+    await newer.commit(new Map([['p1', busyState(9000)]]));
+    await expect(stale.verify()).rejects.toBeInstanceOf(StaleStateError);
+    await expect(stale.commit(new Map([['p1', busyState(1000)]]))).rejects.toBeInstanceOf(StaleStateError);
+    const check = await fast.lease(['p1']);
+    expect(check.states.get('p1')!.lastTs).toBe(9000);
+    await check.release();
+  });
+
+  it('refuses a lapsed lease even when nobody else wrote meanwhile but someone holds it now', async () => {
+    const b = backend();
+    const slow = b.handle({ leaseMs: 150, waitMs: 5000 });
+    const other = b.handle(LONG);
+    const stale = await slow.lease(['p1', 'p2']);
+    await new Promise((r) => setTimeout(r, 300));
+    const holder = await other.lease(['p2']);
+    await expect(stale.commit(new Map([['p1', busyState(1)]]))).rejects.toThrow(StaleStateError);
+    // All or nothing: p1 (whose lease nobody took) was not written either.
+    const check = await other.lease(['p1']);
+    expect(check.states.has('p1')).toBe(false);
+    await check.release();
+    await holder.release();
+  });
+
+  it('gives up waiting after waitMs without disturbing the holder', async () => {
+    const b = backend();
+    const holder = b.handle(LONG);
+    const impatient = b.handle({ leaseMs: 30_000, waitMs: 150 });
+    const held = await holder.lease(['p1', 'p9']);
+    await expect(impatient.lease(['p0', 'p1'])).rejects.toBeInstanceOf(LeaseTimeoutError);
+    await held.verify();
+    await held.commit(new Map([['p9', busyState(42)]]));
+    // p0 was released when the impatient lease gave up.
+    const p0 = await b.handle({ leaseMs: 30_000, waitMs: 150 }).lease(['p0']);
+    await p0.release();
+  });
+
+  it('never deadlocks: overlapping leases asked for in opposite orders all complete', async () => {
+    const b = backend();
+    const stores = [b.handle(LONG), b.handle(LONG), b.handle(LONG)];
+    const people = Array.from({ length: 30 }, (_, i) => `q${i}`);
+    let commits = 0;
+    await Promise.all(
+      stores.flatMap((store, s) =>
+        Array.from({ length: 5 }, async (_, round) => {
+          const ids = s % 2 === 0 ? people : [...people].reverse();
+          const lease = await store.lease(ids.slice(round * 3, round * 3 + 15));
+          const prev = lease.states.get(ids[round * 3]!)?.lastTs ?? 0;
+          await lease.commit(new Map([[ids[round * 3]!, busyState(prev + 1)]]));
+          commits++;
+        }),
+      ),
+    );
+    expect(commits).toBe(15);
+  });
+
+  it('refuses to write a person the lease does not hold', async () => {
+    const lease = await backend().handle(LONG).lease(['p1']);
+    await expect(lease.commit(new Map([['p2', busyState(1)]]))).rejects.toThrow(/not leased/);
+    await lease.release();
+  });
+});
