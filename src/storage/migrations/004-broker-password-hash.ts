@@ -1,0 +1,11 @@
+// The device's broker password in Mosquitto's own `$7$` form (PBKDF2-SHA512), computed when the secret
+// is issued: the secret itself is never stored, and `secret_hash` (SHA-256) cannot be turned into the
+// hash a Mosquitto password_file needs (docs/decisions/0006). Null for devices registered before this
+// migration: their secret must be rotated before they can be written to a password file.
+import type { Migration } from './migration.js';
+
+export const brokerPasswordHash: Migration = {
+  version: 4,
+  name: 'broker-password-hash',
+  up: () => ['alter table devices add column broker_password_hash text'],
+};
