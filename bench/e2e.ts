@@ -1,0 +1,707 @@
+// `npm run bench -- e2e [--people 100000] [--connections 2000] [--instances 1 | 1,2] [--env KEY=VALUE ...]
+//                      [--seconds 10] [--start 2000] [--factor 1.5] [--refine 1] [--max-rate 60000]
+//                      [--hold-s 30] [--alert-rate 5] [--alerts-per-step 10] [--timeout-s 10]
+//                      [--relay-count 100000] [--relay-runs 3] [--relay-window 20]
+//                      [--max-lag-s 2] [--grace-s 3] [--prohibition-zones 1000] [--budget-s 420]`
+//
+// End to end (issue 7 item 5), everything real and on this machine: devices → Mosquitto → the
+// service (own process; N processes with --instances N, one MQTT shared-subscription group) →
+// TimescaleDB (BENCH_TIMESCALEDB_URL, default :5433; PostgreSQL :5432 if that is unreachable) → alerts
+// on WebSocket consoles. In order:
+//  1. Set-up (untimed): a fresh database, migrated and seeded by the service's own code; then, in bulk
+//     through the service's own tables (bench/lib/e2e-seed.ts), `people` supervisees with an ankle
+//     monitor, an EM order, a residence with a nightly curfew and one of `prohibition-zones` shared
+//     prohibition zones. A private Mosquitto (free loopback port) authenticates every device from a
+//     password_file + acl_file exported by the service's own exporter (docs/decisions/0006).
+//  2. Broker relay ceiling (`broker_qos1_relay_per_s`): `connections` devices publish QoS 1 to ONE
+//     do-nothing subscriber (own process), no service; median of `relay-runs`.
+//  3. The service: the same `connections` devices (each its own MQTT connection, publishing only as
+//     itself, walking near home: compliant) offer fixed rates, open loop, in steps of `seconds`; a step
+//     keeps up when the oldest offered-but-unstored fix never gets older than `max-lag-s` and all is
+//     stored within `grace-s` after it (stored = the instances' em_fixes_accepted_total). Geometric
+//     ramp, then `refine` bisections, then a HOLD of `hold-s` at the best rate, which must keep up too.
+//     During every step, `alert-rate`/s (ramp: `alerts-per-step` per step) alerting people, warmed by
+//     one fix outside a shared prohibition zone, send one fix deep inside it: each opens a critical
+//     prohibition_entry, and its latency is device PUBLISH → `incident opened` on a console (one per
+//     instance, the earliest counts). p50_ms / p99_ms come from the hold.
+//  4. Accounting: every fix the broker acknowledged to a device must be in the database, once:
+//     `lost` and `duplicated` per (device, seq). CPU (percent of one core) and peak RSS of every
+//     process, from /proc: each service instance, Mosquitto, the database backends serving the bench
+//     database, the bench itself (the load generator) and the relay subscriber.
+// The flood guard allows 2 messages/s per device; `connections` devices carry the load of a fleet, so
+// the service gets DEVICE_MSGS_PER_S / DEVICE_BURST to fit (`--env` overrides, and any other setting,
+// e.g. the shared state of several instances). Every process, broker and database is removed at the
+// end, also on failure or SIGINT. The whole run stops ramping once `budget-s` has passed.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { exportMosquittoFiles } from '../src/adapters/mqtt/mosquitto-files-export.js';
+import { mosquittoPasswordHash } from '../src/auth/broker-password.js';
+import { mosquittoInstalled, startMosquitto } from '../test/support/mosquitto.js';
+import { ensureCounty, startTestService, ZIYANG } from '../test/support/service.js';
+import type { BenchResult } from './bench-types.js';
+import { OfferTimeline } from './ingest.js';
+import { adminQuery, benchDatabaseServer, benchLog, Cleanup, numArg, sleep } from './lib/bench-common.js';
+import { M_PER_DEG_LAT, type SeededPerson, seedPeople } from './lib/e2e-seed.js';
+import { openConsoles, type ServiceFleet, startFleet } from './lib/e2e-services.js';
+import { PublisherPool } from './lib/ingest-publishers.js';
+import type { LiveIncident } from './lib/latency-console.js';
+import { type AlertDevice, connectAlertDevices } from './lib/latency-devices.js';
+import { CpuMeter, childPids, RssSampler } from './lib/proc.js';
+import { measureRelay, type RelayResult } from './lib/relay-ceiling.js';
+
+const log = benchLog('e2e');
+
+/** The shared trigger zone: a 600 m square 10 km north of the centre; warm-up fixes 300 m south of it. */
+const TRIGGER = { lat: ZIYANG.lat + 10_000 / M_PER_DEG_LAT, lon: ZIYANG.lon, halfM: 300 };
+const WARM = { lat: TRIGGER.lat - 600 / M_PER_DEG_LAT, lon: TRIGGER.lon };
+const M_PER_DEG_LON = M_PER_DEG_LAT * Math.cos((TRIGGER.lat * Math.PI) / 180);
+const SERVICE_USER = 'em-ingest';
+const RELAY_USER = 'em-bench-relay';
+const RECEIVE_MAXIMUM = 2000; // the service's ingest client (broker-ingest-client.ts)
+
+/** Every `--env KEY=VALUE` of the command line (bench/run.ts keeps only the last of a repeated key). */
+function envArgs(argv: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] !== '--env') continue;
+    const kv = argv[i + 1] ?? '';
+    const eq = kv.indexOf('=');
+    if (eq <= 0 || !/^[A-Z][A-Z0-9_]*$/.test(kv.slice(0, eq)))
+      throw new Error(`--env ${kv}: expected KEY=VALUE`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Nearest-rank quantile of sorted values; null when there are none. */
+function pct(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+const r1 = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+const loadAverage = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
+
+interface StepResult {
+  label: string;
+  target: number;
+  offeredPerS: number;
+  seconds: number;
+  maxLagS: number;
+  drainS: number | null;
+  ok: boolean;
+  why: string;
+  cpu: Record<string, number | null>;
+  latencies: number[];
+  missed: number;
+}
+
+interface RunResult {
+  instances: number;
+  steps: StepResult[];
+  good: StepResult | undefined;
+  hold: StepResult | undefined;
+  rssPeak: Record<string, number | null>;
+  refusals: Record<string, number>;
+  otherIncidentMessages: number;
+  exitCodes: Array<number | null>;
+  notes: string[];
+}
+
+interface RunContext {
+  pool: PublisherPool;
+  alerting: SeededPerson[];
+  fleetOptions: Omit<Parameters<typeof startFleet>[0], 'instances' | 'runTag'>;
+  mosquittoPid: number | undefined;
+  o: {
+    seconds: number;
+    start: number;
+    factor: number;
+    refine: number;
+    maxRate: number;
+    holdS: number;
+    alertRate: number;
+    alertsPerStep: number;
+    timeoutS: number;
+    maxLagS: number;
+    graceS: number;
+    deadline: number;
+  };
+  cleanup: Cleanup;
+}
+
+/** One instance count: start the fleet, warm the alerting people, ramp, hold, stop. */
+async function runInstances(instances: number, ctx: RunContext): Promise<RunResult> {
+  const { pool, o } = ctx;
+  const notes: string[] = [];
+  const tag = `${instances}x`;
+  const fleet: ServiceFleet = await startFleet({ ...ctx.fleetOptions, instances, runTag: tag });
+  let stopped = false;
+  ctx.cleanup.add(`${tag} services`, async () => {
+    if (!stopped) await fleet.stop();
+  });
+  const servicePids = Object.fromEntries(fleet.procs.map((p, i) => [`service_${i + 1}`, p.child.pid]));
+  log(`[${tag}] ${instances} service process(es) ready: ${fleet.procs.map((p) => p.httpUrl).join(', ')}`);
+
+  // ---- consoles and alerting devices
+  const sent = new Map<string, { sentAt: number; step: StepResult | null }>();
+  const arrived = new Map<string, number>();
+  let other = 0;
+  const onIncident = (msg: LiveIncident, at: number) => {
+    const person = msg.incident.supervisee_id;
+    if (msg.action === 'opened' && msg.incident.kind === 'prohibition_entry' && person && sent.has(person)) {
+      if (!arrived.has(person)) arrived.set(person, at);
+    } else other++;
+  };
+  const consoles = await openConsoles(fleet, onIncident, (code, reason) =>
+    notes.push(`[${tag}] a console was closed by the server: ${code} ${reason}`),
+  );
+  ctx.cleanup.add(`${tag} consoles`, () => Promise.all(consoles.map((c) => c.close())));
+  const devices: AlertDevice[] = await connectAlertDevices(
+    ctx.fleetOptions.mqttUrl,
+    ctx.alerting.map((p) => ({ personId: p.personId, account: { id: p.deviceId, secret: p.secret } })),
+  );
+  ctx.cleanup.add(`${tag} alerting devices`, () => Promise.all(devices.map((d) => d.close())));
+  const warmAcks = await Promise.all(devices.map((d) => d.publish(WARM.lat, WARM.lon, 8).acked));
+  const warmedAt = performance.now();
+  const warmFailed = warmAcks.filter((t) => t === null).length;
+  if (warmFailed) notes.push(`[${tag}] ${warmFailed} warm-up fixes not acknowledged`);
+  let nextAlert = 0;
+  let alertFixesAcked = warmAcks.length - warmFailed;
+
+  // ---- steps
+  const timeline = new OfferTimeline();
+  const issued0 = pool.counters.issued;
+  const offered = () => pool.counters.issued - issued0;
+  const base = await fleet.poll();
+  let accepted = base.accepted;
+  let refusals = base.refusals;
+  const stored = () => accepted - base.accepted - alertFixesAcked;
+  const poll = async () => {
+    const r = await fleet.poll();
+    accepted = r.accepted;
+    refusals = r.refusals;
+  };
+  let dbPidsNow: number[] = await fleet.dbPids().catch(() => []);
+  const rss = new RssSampler(() => ({
+    ...servicePids,
+    mosquitto: ctx.mosquittoPid,
+    db_backends: dbPidsNow,
+    bench: process.pid,
+  }));
+
+  const runStep = async (label: string, rate: number, seconds: number, alertsPerS: number) => {
+    await poll();
+    dbPidsNow = await fleet.dbPids().catch(() => dbPidsNow);
+    const cpu = new CpuMeter({
+      ...servicePids,
+      mosquitto: ctx.mosquittoPid,
+      db_backends: dbPidsNow,
+      bench: process.pid,
+    });
+    const step: StepResult = {
+      label,
+      target: rate,
+      offeredPerS: 0,
+      seconds: 0,
+      maxLagS: 0,
+      drainS: null,
+      ok: false,
+      why: '',
+      cpu: {},
+      latencies: [],
+      missed: 0,
+    };
+    let polling = true;
+    let lastLog = performance.now();
+    const failedBefore = pool.counters.failed;
+    const poller = (async () => {
+      while (polling) {
+        const tSend = performance.now();
+        await poll().catch(() => {});
+        const lag = timeline.lagS((tSend + performance.now()) / 2, stored(), offered());
+        if (lag > step.maxLagS) step.maxLagS = lag;
+        if (performance.now() - lastLog > 2500) {
+          lastLog = performance.now();
+          log(
+            `  [${tag}] ${label} ${rate}/s: offered ${offered()}, stored ${stored()}, lag ${lag.toFixed(2)} s`,
+          );
+        }
+        await sleep(200);
+      }
+    })();
+    // Alerts spread evenly over the step, each from a person not used before.
+    let alertsDone = false;
+    const alerts = (async () => {
+      const total = Math.round(alertsPerS * seconds);
+      const t0 = performance.now();
+      for (let k = 0; k < total && nextAlert < devices.length; k++) {
+        const due = t0 + ((k + 0.5) * seconds * 1000) / total;
+        if (due > performance.now()) await sleep(due - performance.now());
+        if (alertsDone) break;
+        const d = devices[nextAlert++]!;
+        const lat = TRIGGER.lat + ((Math.random() - 0.5) * 200) / M_PER_DEG_LAT;
+        const lon = TRIGGER.lon + ((Math.random() - 0.5) * 200) / M_PER_DEG_LON;
+        const p = d.publish(lat, lon, 5);
+        sent.set(d.personId, { sentAt: p.sentAt, step });
+        void p.acked.then((t) => {
+          if (t !== null) alertFixesAcked++;
+        });
+      }
+    })();
+    const run = await pool.openLoop(rate, seconds, rate * 3, (now) => {
+      timeline.record(now, offered());
+      return step.maxLagS > o.maxLagS;
+    });
+    alertsDone = true;
+    await alerts;
+    const stepOffered = offered();
+    const g0 = performance.now();
+    while ((performance.now() - g0) / 1000 <= o.graceS) {
+      if (stored() >= stepOffered - (pool.counters.failed - failedBefore)) {
+        step.drainS = (performance.now() - g0) / 1000;
+        break;
+      }
+      await sleep(50);
+    }
+    polling = false;
+    await poller;
+    step.cpu = cpu.read();
+    step.seconds = run.seconds;
+    step.offeredPerS = run.issued / run.seconds;
+    step.ok = true;
+    step.why = 'kept up';
+    if (run.aborted || step.maxLagS > o.maxLagS) {
+      step.ok = false;
+      step.why = `lag ${step.maxLagS.toFixed(1)} s > ${o.maxLagS} s`;
+    } else if (step.drainS === null) {
+      step.ok = false;
+      step.why = `not all stored within ${o.graceS} s after the step`;
+    } else if (step.offeredPerS < 0.95 * rate) {
+      step.ok = false;
+      step.why = `offered only ${Math.round(step.offeredPerS)}/s (publishers or broker limit)`;
+    }
+    // Drain everything (and let the step's alerts arrive) before the next step.
+    const d0 = performance.now();
+    for (;;) {
+      await poll();
+      if (pool.inFlight === 0 && stored() >= offered() - (pool.counters.failed - failedBefore)) break;
+      if (performance.now() - d0 > 120_000) {
+        step.ok = false;
+        step.why += '; backlog not drained in 120 s';
+        break;
+      }
+      await sleep(100);
+    }
+    const mine = [...sent.entries()].filter(([, s]) => s.step === step);
+    const alertDeadline = performance.now() + o.timeoutS * 1000;
+    while (mine.some(([p]) => !arrived.has(p)) && performance.now() < alertDeadline) await sleep(20);
+    for (const [person, s] of mine) {
+      const at = arrived.get(person);
+      if (at === undefined || at - s.sentAt > o.timeoutS * 1000) step.missed++;
+      else step.latencies.push(at - s.sentAt);
+    }
+    step.latencies.sort((a, b) => a - b);
+    log(
+      `[${tag}] ${label} ${rate}/s: offered ${Math.round(step.offeredPerS)}/s, max lag ${step.maxLagS.toFixed(2)} s: ` +
+        `${step.ok ? 'OK' : `FAIL (${step.why})`}; alerts ${step.latencies.length} (missed ${step.missed}) ` +
+        `p50 ${r1(pct(step.latencies, 0.5))} ms p99 ${r1(pct(step.latencies, 0.99))} ms; cpu % ${JSON.stringify(step.cpu)}`,
+    );
+    return step;
+  };
+
+  // Warm-up (not a step): JIT, pools, the outlier filter's plausible-speed gap after the warm fixes.
+  await runStep('warm-up', Math.min(500, o.start), 3, 0);
+  const gap = 10_000 - (performance.now() - warmedAt);
+  if (gap > 0) await sleep(gap);
+
+  const steps: StepResult[] = [];
+  let good: StepResult | undefined;
+  let bad: StepResult | undefined;
+  let rate = o.start;
+  const round = (r: number) => (r >= 1000 ? Math.round(r / 100) * 100 : Math.round(r / 10) * 10);
+  const outOfTime = () => Date.now() > o.deadline;
+  for (;;) {
+    const r = await runStep('step', rate, o.seconds, o.alertsPerStep / o.seconds);
+    steps.push(r);
+    if (r.ok) {
+      good = r;
+      const nextRate = round(rate * o.factor);
+      if (nextRate > o.maxRate) break;
+      rate = nextRate;
+    } else {
+      bad = r;
+      if (good || steps.length >= 4) break;
+      rate = round(rate / 2);
+    }
+    if (r.why.includes('not drained')) break;
+    if (outOfTime()) {
+      notes.push(`[${tag}] ramp stopped by --budget-s`);
+      break;
+    }
+  }
+  for (let i = 0; i < o.refine && good && bad && !outOfTime(); i++) {
+    const mid = round((good.target + bad.target) / 2);
+    if (mid <= good.target || mid >= bad.target) break;
+    const r = await runStep('refine', mid, o.seconds, o.alertsPerStep / o.seconds);
+    steps.push(r);
+    if (r.ok) good = r;
+    else bad = r;
+  }
+  let hold: StepResult | undefined;
+  if (good) {
+    hold = await runStep('hold', good.target, o.holdS, o.alertRate);
+    if (!hold.ok) notes.push(`[${tag}] the hold at ${good.target}/s did not keep up (${hold.why})`);
+  }
+  const rssPeak = rss.stop();
+  await poll();
+  stopped = true;
+  await Promise.all(consoles.map((c) => c.close()));
+  await Promise.all(devices.map((d) => d.close()));
+  const exitCodes = await fleet.stop();
+  if (exitCodes.some((c) => c !== 0)) notes.push(`[${tag}] service exit codes ${JSON.stringify(exitCodes)}`);
+  return { instances, steps, good, hold, rssPeak, refusals, otherIncidentMessages: other, exitCodes, notes };
+}
+
+export default async function e2e(args: Record<string, string>): Promise<BenchResult> {
+  const people = numArg(args, 'people', 100_000);
+  const connections = Math.min(people, numArg(args, 'connections', 2000));
+  const instanceCounts = (args.instances ?? '1').split(',').map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1 || n > 8)
+      throw new Error(`--instances: 1-8 or a list like 1,2; got ${s}`);
+    return n;
+  });
+  const maxRate = numArg(args, 'max-rate', 60_000);
+  const holdS = numArg(args, 'hold-s', 30, false);
+  const alertRate = numArg(args, 'alert-rate', 5, false);
+  const alertsPerStep = numArg(args, 'alerts-per-step', 10);
+  const seconds = numArg(args, 'seconds', 10, false);
+  const budgetS = numArg(args, 'budget-s', 420);
+  const alertsPerRun = Math.ceil(alertsPerStep * 14 + alertRate * holdS);
+  const alertingTotal = alertsPerRun * instanceCounts.length;
+  const prohibitionZones = numArg(args, 'prohibition-zones', 1000);
+  const relayCount = numArg(args, 'relay-count', 100_000);
+  const relayRuns = numArg(args, 'relay-runs', 3);
+  const relayWindow = numArg(args, 'relay-window', 20);
+  const o = {
+    seconds,
+    start: numArg(args, 'start', 2000),
+    factor: numArg(args, 'factor', 1.5, false),
+    refine: args.refine === '0' ? 0 : numArg(args, 'refine', 1),
+    maxRate,
+    holdS,
+    alertRate,
+    alertsPerStep,
+    timeoutS: numArg(args, 'timeout-s', 10, false),
+    maxLagS: numArg(args, 'max-lag-s', 2, false),
+    graceS: numArg(args, 'grace-s', 3, false),
+    deadline: 0,
+  };
+  if (connections + alertingTotal > people)
+    throw new Error('--people must exceed connections + alerting people');
+  if (connections > 5000) throw new Error('--connections: at most 5,000 publisher connections');
+  if (!mosquittoInstalled()) throw new Error('Mosquitto 2 is not installed (/usr/sbin/mosquitto)');
+  // The flood guard (2/s per device) would refuse `connections` devices carrying a fleet's load.
+  const perDevice = Math.max(2, Math.ceil((maxRate / connections) * 1.5));
+  const serviceEnv: Record<string, string> = {
+    DEVICE_MSGS_PER_S: String(perDevice),
+    DEVICE_BURST: String(Math.max(120, perDevice * 10)),
+    ...envArgs(process.argv),
+  };
+
+  const t0 = Date.now();
+  const loadStart = loadAverage();
+  const notes: string[] = [];
+  const config: Record<string, unknown> = {
+    people,
+    publishing_devices: connections,
+    alerting_people: alertingTotal,
+    prohibition_zones: prohibitionZones,
+    zones_per_person: 'residence (300 m circle, curfew 22:00-06:00) + county + 1 shared prohibition zone',
+    instances: instanceCounts,
+    service_env: serviceEnv,
+    seconds_per_step: seconds,
+    start_per_s: o.start,
+    factor: o.factor,
+    refine: o.refine,
+    max_rate_per_s: maxRate,
+    hold_s: holdS,
+    alert_rate_per_s_hold: alertRate,
+    alerts_per_step: alertsPerStep,
+    max_lag_s: o.maxLagS,
+    grace_s: o.graceS,
+    relay_count: relayCount,
+    relay_runs: relayRuns,
+    qos: 1,
+    measured_latency: 'device PUBLISH (QoS 1) → `incident` opened (prohibition_entry) on a /live console',
+  };
+
+  const cleanup = new Cleanup(log);
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void cleanup.run().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    // ---- 1. set-up
+    const { adminUrl, target } = await benchDatabaseServer(log, notes);
+    const dbName = `em_bench_e2e_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    await adminQuery(adminUrl, `create database ${dbName}`);
+    cleanup.add('drop database', async () => {
+      await adminQuery(adminUrl, `drop database if exists ${dbName} with (force)`);
+      log(`database ${dbName} dropped`);
+    });
+    const dbUrl = new URL(adminUrl);
+    dbUrl.pathname = `/${dbName}`;
+    const databaseUrl = dbUrl.toString();
+    config.database = `${target} ${dbUrl.host}`;
+    {
+      // Migrations, the demo org units, the admin and the county, by the service's own code.
+      const svc = await startTestService({ DATABASE_URL: databaseUrl });
+      try {
+        await ensureCounty(svc);
+        config.storage_mode = svc.db.mode;
+      } finally {
+        await svc.cleanup();
+      }
+    }
+    const s0 = performance.now();
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    let seeded: SeededPerson[];
+    try {
+      seeded = await seedPeople(db, {
+        people,
+        prohibitionZones,
+        alerting: alertingTotal,
+        trigger: TRIGGER,
+        log,
+      });
+    } finally {
+      await db.end();
+    }
+    const seedS = (performance.now() - s0) / 1000;
+    log(`seeded ${people} people with devices, orders and zones in ${seedS.toFixed(1)} s`);
+
+    const servicePassword = `svc-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+    const relayPassword = `relay-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+    const dir = mkdtempSync(join(tmpdir(), 'em-bench-e2e-auth-'));
+    cleanup.add('auth files', async () => rmSync(dir, { recursive: true, force: true }));
+    const files = { passwordFile: join(dir, 'passwords'), aclFile: join(dir, 'acl') };
+    const f0 = performance.now();
+    const exportPool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    try {
+      const out = await exportMosquittoFiles(exportPool, [
+        { username: SERVICE_USER, passwordHash: mosquittoPasswordHash(servicePassword) },
+        { username: RELAY_USER, passwordHash: mosquittoPasswordHash(relayPassword) },
+      ]);
+      writeFileSync(files.passwordFile, out.passwordFile);
+      writeFileSync(files.aclFile, out.aclFile);
+      if (out.skipped.length) throw new Error(`${out.skipped.length} devices could not be exported`);
+      config.broker_auth = `password_file (${out.devices} devices) + acl_file (%u patterns)`;
+    } finally {
+      await exportPool.end();
+    }
+    const exportS = (performance.now() - f0) / 1000;
+    const broker = await startMosquitto({ files });
+    cleanup.add('mosquitto', () => broker.stop());
+    const mosquittoPid = broker.pid() ?? childPids(broker.dir)[0];
+    config.broker = 'mosquitto 2.0.11, password_file + acl_file, persistence on, loopback';
+    log(
+      `password and ACL files exported in ${exportS.toFixed(1)} s; mosquitto on ${broker.url} (pid ${mosquittoPid})`,
+    );
+
+    // ---- publishers (the first `connections` people) and 2. the relay ceiling
+    const accounts = seeded
+      .slice(0, connections)
+      .map((p) => ({ id: p.deviceId, secret: p.secret, home: p.home }));
+    const c0 = performance.now();
+    const pool = await PublisherPool.connect(broker.url, accounts);
+    cleanup.add('publishers', () => pool.close());
+    log(`${connections} publisher connections up in ${((performance.now() - c0) / 1000).toFixed(1)} s`);
+    const relays: RelayResult[] = [];
+    for (let i = 0; i < relayRuns; i++) {
+      relays.push(
+        await measureRelay({
+          url: broker.url,
+          username: RELAY_USER,
+          password: relayPassword,
+          clientId: `em-bench-relay-${process.pid}-${i}`,
+          pool,
+          count: relayCount,
+          window: relayWindow,
+          receiveMaximum: RECEIVE_MAXIMUM,
+          brokerPid: mosquittoPid,
+          cleanup,
+          log,
+        }),
+      );
+    }
+    const relay = [...relays].sort((a, b) => a.perS - b.perS)[Math.floor(relays.length / 2)]!;
+
+    // ---- 3. the service, per instance count
+    o.deadline = t0 + budgetS * 1000;
+    pool.tracking = true;
+    const runs: RunResult[] = [];
+    for (const [k, instances] of instanceCounts.entries()) {
+      runs.push(
+        await runInstances(instances, {
+          pool,
+          alerting: seeded.slice(
+            people - alertingTotal + k * alertsPerRun,
+            people - alertingTotal + (k + 1) * alertsPerRun,
+          ),
+          fleetOptions: {
+            env: serviceEnv,
+            shareGroup: 'em-e2e',
+            databaseUrl,
+            mqttUrl: broker.url,
+            mqttUsername: SERVICE_USER,
+            mqttPassword: servicePassword,
+            log,
+          },
+          mosquittoPid,
+          o: { ...o, deadline: Math.max(o.deadline, Date.now() + 60_000) },
+          cleanup,
+        }),
+      );
+    }
+    await pool.settle(10_000);
+    pool.tracking = false;
+
+    // ---- 4. accounting
+    const check = new pg.Client({ connectionString: databaseUrl });
+    await check.connect();
+    let lost = 0;
+    let duplicated = 0;
+    let ackedTotal = 0;
+    let storedRows = 0;
+    try {
+      const ids = pool.devices.map((d) => d.account.id);
+      const rows = await check.query<{ device_id: string; seq: string; n: number }>(
+        'select device_id, seq, count(*)::int as n from fixes where device_id = any($1) group by device_id, seq',
+        [ids],
+      );
+      const byDevice = new Map<string, Map<number, number>>();
+      for (const r of rows.rows) {
+        let m = byDevice.get(r.device_id);
+        if (!m) {
+          m = new Map();
+          byDevice.set(r.device_id, m);
+        }
+        m.set(Number(r.seq), r.n);
+        storedRows += r.n;
+        duplicated += r.n - 1;
+      }
+      for (const d of pool.devices) {
+        const m = byDevice.get(d.account.id);
+        ackedTotal += d.acked.length;
+        for (const s of new Set(d.acked)) if (!m?.has(s)) lost++;
+      }
+    } finally {
+      await check.end();
+    }
+    log(`accounting: ${ackedTotal} acknowledged, ${storedRows} rows, lost ${lost}, duplicated ${duplicated}`);
+
+    // ---- figures
+    const first = runs[0]!;
+    const fixesPerS = first.good ? first.good.offeredPerS : 0;
+    const holdLat = first.hold?.latencies ?? [];
+    const rampLat = first.steps
+      .filter((s) => s.ok)
+      .flatMap((s) => s.latencies)
+      .sort((a, b) => a - b);
+    const serviceRss = Object.entries(first.rssPeak)
+      .filter(([k]) => k.startsWith('service_'))
+      .map(([, v]) => v ?? 0);
+    const figures: Record<string, unknown> = {
+      fixes_per_s: Math.round(fixesPerS),
+      p50_ms: r1(pct(holdLat, 0.5)),
+      p99_ms: r1(pct(holdLat, 0.99)),
+      max_ms: r1(holdLat.at(-1) ?? null),
+      latency_samples: holdLat.length,
+      alerts_missed: first.hold?.missed ?? null,
+      hold_kept_up: first.hold?.ok ?? false,
+      hold_offered_per_s: first.hold ? Math.round(first.hold.offeredPerS) : null,
+      p50_ms_ramp_steps: r1(pct(rampLat, 0.5)),
+      p99_ms_ramp_steps: r1(pct(rampLat, 0.99)),
+      lost,
+      duplicated,
+      fixes_acked_by_broker: ackedTotal,
+      rows_stored: storedRows,
+      broker_qos1_relay_per_s: Math.round(relay.perS),
+      broker_qos1_relay_runs_per_s: relays.map((r) => Math.round(r.perS)),
+      rss_bytes_service: Math.max(0, ...serviceRss),
+      rss_peak_bytes: first.rssPeak,
+      rss_peak_bytes_relay: relay.rssPeak,
+      cpu_pct_hold: first.hold?.cpu ?? null,
+      cpu_pct_relay: relay.cpu,
+      first_failed_offered_per_s: (() => {
+        const f = first.steps.find((s) => !s.ok);
+        return f ? Math.round(f.offeredPerS) : null;
+      })(),
+      refusals_by_reason: first.refusals,
+      other_incident_messages: first.otherIncidentMessages,
+      seed_seconds: Math.round(seedS * 10) / 10,
+      auth_export_seconds: Math.round(exportS * 10) / 10,
+      total_seconds: Math.round((Date.now() - t0) / 1000),
+    };
+    const ratios: Record<string, number> = {};
+    if (relay.perS > 0) ratios.vs_broker = Math.round((fixesPerS / relay.perS) * 100) / 100;
+    if (runs.length > 1) {
+      const one = runs.find((r) => r.instances === 1);
+      for (const r of runs) {
+        const rps = r.good ? Math.round(r.good.offeredPerS) : 0;
+        figures[`fixes_per_s_instances_${r.instances}`] = rps;
+        figures[`p99_ms_instances_${r.instances}`] = r1(pct(r.hold?.latencies ?? [], 0.99));
+        figures[`rss_peak_bytes_instances_${r.instances}`] = r.rssPeak;
+        if (one?.good && r.instances !== 1) {
+          ratios[`scale_${r.instances}_vs_1`] = Math.round((rps / one.good.offeredPerS) * 100) / 100;
+        }
+      }
+    }
+    for (const r of runs) {
+      notes.push(
+        ...r.notes,
+        ...r.steps.map(
+          (s) =>
+            `[${r.instances}x] ${s.label} ${s.target}/s: offered ${Math.round(s.offeredPerS)}/s for ${s.seconds.toFixed(1)} s, ` +
+            `max lag ${s.maxLagS.toFixed(2)} s: ${s.ok ? 'kept up' : `FAILED (${s.why})`}; alerts p50 ` +
+            `${r1(pct(s.latencies, 0.5))} ms, p99 ${r1(pct(s.latencies, 0.99))} ms (${s.latencies.length}, missed ${s.missed})`,
+        ),
+      );
+      if (r.hold) {
+        notes.push(
+          `[${r.instances}x] hold ${r.hold.target}/s for ${r.hold.seconds.toFixed(1)} s: ${r.hold.ok ? 'kept up' : `FAILED (${r.hold.why})`}`,
+        );
+      }
+    }
+    notes.push(
+      `${connections} device connections carry the load (one process cannot hold ${people} MQTT connections); ` +
+        `all ${people} people, devices and zones are in the service's directory and the broker's password file; ` +
+        `the flood guard is set to ${serviceEnv.DEVICE_MSGS_PER_S}/s per device accordingly`,
+      'p50_ms/p99_ms: the hold at the sustained rate; the clock is this process (devices and consoles run here)',
+      'cpu: percent of one core over the hold; db_backends = the server processes serving the bench database ' +
+        '(their RSS counts shared buffers they touched); bench = the load generator (publishers, consoles)',
+      'one 2-core machine runs the broker, the service(s), the database and the load generator',
+    );
+    if (instanceCounts.some((n) => n > 1) && !serviceEnv.REDIS_URL) {
+      notes.push(
+        "several instances without shared state: a person's fixes may reach different instances (in-memory state each); pass --env REDIS_URL=... when that is wired",
+      );
+    }
+    if (lost > 0) notes.push(`LOSS: ${lost} fixes acknowledged by the broker were never stored`);
+    if (!first.good) notes.push('no step kept up: fixes_per_s is 0');
+    if (first.good && !first.steps.some((s) => !s.ok))
+      notes.push('no step failed before --max-rate: a lower bound');
+    config.load_average = { start: loadStart, end: loadAverage() };
+    return { config, figures, ratios, notes };
+  } finally {
+    await cleanup.run();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
