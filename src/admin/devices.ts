@@ -9,6 +9,8 @@ import type { AdminContext } from './admin-context.js';
 export interface NewDevice {
   id?: string;
   superviseeId: string | null;
+  /** The unit a device without a supervisee belongs to (a protected person's phone). */
+  orgUnitId?: string | null;
   kind: 'ankle' | 'phone';
   owntracks?: { user: string; device: string } | undefined;
 }
@@ -25,8 +27,8 @@ export async function registerDevice(ctx: AdminContext, input: NewDevice): Promi
   const secret = generateDeviceSecret();
   await ctx.pool.query(
     `insert into devices (id, supervisee_id, kind, secret_hash, owntracks_user, owntracks_device,
-                          broker_password_hash)
-     values ($1, $2, $3, $4, $5, $6, $7)`,
+                          broker_password_hash, org_unit_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
       id,
       input.superviseeId,
@@ -35,6 +37,7 @@ export async function registerDevice(ctx: AdminContext, input: NewDevice): Promi
       input.owntracks?.user ?? null,
       input.owntracks?.device ?? null,
       mosquittoPasswordHash(secret),
+      input.superviseeId ? null : (input.orgUnitId ?? null),
     ],
   );
   await ctx.brokerCredentials?.provisionDevice(id, secret, owntracksTopic(input.owntracks));
