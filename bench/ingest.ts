@@ -197,7 +197,7 @@ interface StepResult {
 }
 
 /** Offered (issued) totals over time, to turn a stored count into the age of the oldest unstored fix. */
-class OfferTimeline {
+export class OfferTimeline {
   private readonly times: number[] = [];
   private readonly totals: number[] = [];
   record(t: number, total: number): void {

@@ -9,12 +9,9 @@ import { provisionAll, provisionWorld } from './provision.js';
 import { api, login, restProvisioner } from './rest-provisioner.js';
 import { DAY, localMidnight } from './routine.js';
 import { playRealtime } from './runner.js';
-import { MIX_WEIGHTS, population } from './scenarios/index.js';
+import { population } from './scenarios/index.js';
 import { connectAll } from './transport.js';
 import { EXCLUSION_SITES, exclusionZone } from './world.js';
-
-/** Scenarios the REST API cannot provision yet (see rest-provisioner.ts). */
-const NOT_PROVISIONABLE = ['protected-person-approach', 'gathering'];
 
 function parseRate(rate: string): number {
   const m = /^(\d+(?:\.\d+)?)\/(s|sec|min|h)$/.exec(rate);
@@ -47,9 +44,6 @@ async function main(): Promise<void> {
   const provisioner = restProvisioner(session);
   await provisionWorld(provisioner);
 
-  const weights = Object.fromEntries(
-    Object.entries(MIX_WEIGHTS).filter(([n]) => !NOT_PROVISIONABLE.includes(n)),
-  );
   // People carry ~1.2 devices on average; ask for enough and stop at the wanted device count.
   const scenarios = population({
     seed: a.seed!,
@@ -57,7 +51,6 @@ async function main(): Promise<void> {
     start: localMidnight(now),
     days: 2,
     scenario: a.scenario!,
-    weights,
   });
   let devices = 0;
   const chosen = scenarios.filter((s) => {

@@ -26,8 +26,10 @@ export interface Provisioner {
   assignZone(zoneId: string, personIds: readonly string[]): Promise<void>;
   createPerson(p: { name: string; level: SupervisionLevel; orgUnitId: string }): Promise<string>;
   createEmOrder(personId: string, startsAt: number, endsAt: number): Promise<void>;
+  /** A device of a supervisee, or (personId null) a protected person's phone registered to `orgUnitId`. */
   registerDevice(d: {
     personId: string | null;
+    orgUnitId: string;
     kind: 'ankle' | 'phone';
     owntracks?: { user: string; device: string };
   }): Promise<DeviceIdentity>;
@@ -71,10 +73,11 @@ export async function provisionScenario(p: Provisioner, s: ScenarioInstance): Pr
   const devices: ProvisionedDevice[] = [];
   const deviceIds = new Map<string, string>();
   const zoneIds = new Map<string, string>();
-  const register = async (spec: DeviceSpec, personId: string | null) => {
+  const register = async (spec: DeviceSpec, personId: string | null, orgUnitId: string) => {
     const owntracks = owntracksOf(spec);
     const identity = await p.registerDevice({
       personId,
+      orgUnitId,
       kind: spec.kind,
       ...(owntracks ? { owntracks } : {}),
     });
@@ -86,12 +89,14 @@ export async function provisionScenario(p: Provisioner, s: ScenarioInstance): Pr
     personIds.set(person.key, id);
     // Art. 29: an approved period covering the whole simulation (at most three months).
     await p.createEmOrder(id, s.start - DAY, s.end + 30 * DAY);
-    for (const d of person.devices) await register(d, id);
+    for (const d of person.devices) await register(d, id, person.orgUnitId);
     if (person.prohibitionSiteIds.length > 0) {
       for (const site of person.prohibitionSiteIds) await p.assignZone(site, [id]);
     }
   }
-  for (const d of s.otherDevices) await register(d, null);
+  // Devices of no supervisee (a protected person's phone) belong to the unit of the scenario's people.
+  const unitOfOthers = s.persons[0]?.orgUnitId ?? 'lianhua';
+  for (const d of s.otherDevices) await register(d, null, unitOfOthers);
   const idOf = (key: string) => {
     const id = personIds.get(key);
     if (!id) throw new Error(`scenario ${s.id}: unknown person ${key}`);

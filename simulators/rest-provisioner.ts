@@ -1,7 +1,7 @@
 // The simulators' Provisioner over the service's REST API (/api/v1), for a service already running.
-// Gaps in the API (reported): no endpoint assigns an existing zone to a person, devices must belong
-// to a supervisee (a protected person's phone cannot be registered), and links between supervisees
-// (co-defendants) cannot be created. Scenarios needing those are left out of REST runs.
+// A protected person's phone is registered through /protected-person-phones and co-defendants are
+// linked through /supervisee-links. No endpoint assigns an existing zone to more people: shared
+// exclusion sites are created once per batch of people (cli.ts, pendingAssignments).
 import type { DeviceIdentity } from './devices.js';
 import type { NewZoneRequest, Provisioner } from './provision.js';
 
@@ -89,7 +89,12 @@ export function restProvisioner(s: RestSession): Provisioner & { pendingAssignme
       });
     },
     async registerDevice(d): Promise<DeviceIdentity> {
-      if (!d.personId) throw new ApiError('the API registers devices only for a supervisee');
+      if (!d.personId) {
+        return api<DeviceIdentity>(s, 'POST', '/protected-person-phones', {
+          orgUnitId: d.orgUnitId,
+          ...(d.owntracks ? { owntracks: d.owntracks } : {}),
+        });
+      }
       return api<DeviceIdentity>(s, 'POST', '/devices', {
         superviseeId: d.personId,
         kind: d.kind,
@@ -107,8 +112,8 @@ export function restProvisioner(s: RestSession): Provisioner & { pendingAssignme
       });
       await api(s, 'POST', `/leave-permits/${permit.id}/approve`);
     },
-    async linkPersons() {
-      throw new ApiError('the API has no endpoint for supervisee links (co-defendants)');
+    async linkPersons(a, b, reason) {
+      await api(s, 'POST', '/supervisee-links', { a, b, reason });
     },
   };
 }

@@ -12,6 +12,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 export interface DeviceAccount {
   id: string;
   secret: string;
+  /** Where the device walks (a 50 m circle around it); by default a spot within ~5 km of the centre. */
+  home?: { lat: number; lon: number };
 }
 
 const LAT0 = 30.12;
@@ -29,6 +31,7 @@ class DevicePublisher {
   private readonly lat: number;
   private readonly lon: number;
   private readonly phase: number;
+  private readonly walkM: number;
 
   constructor(
     readonly account: DeviceAccount,
@@ -37,8 +40,9 @@ class DevicePublisher {
   ) {
     this.topic = `em/v1/devices/${account.id}/telemetry`;
     // Homes spread within ~5 km of the centre: inside the county boundary, no alerts.
-    this.lat = LAT0 + (((index * 7919) % 1000) / 1000 - 0.5) * 0.08;
-    this.lon = LON0 + (((index * 104_729) % 1000) / 1000 - 0.5) * 0.08;
+    this.lat = account.home?.lat ?? LAT0 + (((index * 7919) % 1000) / 1000 - 0.5) * 0.08;
+    this.lon = account.home?.lon ?? LON0 + (((index * 104_729) % 1000) / 1000 - 0.5) * 0.08;
+    this.walkM = account.home ? 50 : 200;
     this.phase = index;
   }
 
@@ -46,11 +50,11 @@ class DevicePublisher {
     const seq = ++this.seq;
     const ts = Math.max(now, this.lastTs + 1);
     this.lastTs = ts;
-    // A walk at 1 m/s around a 200 m circle: position follows the fix time, so however often a device
+    // A walk at 1 m/s around a 200 m (50 m at home) circle: position follows the fix time, so however often a device
     // reports, consecutive fixes are plausible (no outlier jumps the rules engine would skip).
-    const a = this.phase + ts / 200_000;
-    const lat = this.lat + (200 * Math.sin(a)) / M_PER_DEG_LAT;
-    const lon = this.lon + (200 * Math.cos(a)) / M_PER_DEG_LON;
+    const a = this.phase + ts / (this.walkM * 1000);
+    const lat = this.lat + (this.walkM * Math.sin(a)) / M_PER_DEG_LAT;
+    const lon = this.lon + (this.walkM * Math.cos(a)) / M_PER_DEG_LON;
     const body = `{"ts":${ts},"lat":${lat.toFixed(7)},"lon":${lon.toFixed(7)},"acc":8,"src":"gnss","seq":${seq}}`;
     return { seq, body };
   }

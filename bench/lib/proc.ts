@@ -149,3 +149,48 @@ export function histogramQuantileBound(
   const i = counts.findIndex((c) => c >= q * total);
   return les[i] ?? null;
 }
+
+/** Resident memory of a process (VmRSS), or of the sum of a group, in bytes; null when all are gone. */
+export function rssBytes(pid: number | readonly number[] | undefined): number | null {
+  if (pid === undefined) return null;
+  if (typeof pid !== 'number') {
+    const each = pid.map((p) => rssBytes(p)).filter((v): v is number => v !== null);
+    return each.length === 0 ? null : each.reduce((a, b) => a + b, 0);
+  }
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Peak resident memory of named processes, sampled every `everyMs` from /proc until `stop()`.
+ * Sampling misses spikes shorter than the interval; it is a bound from below.
+ */
+export class RssSampler {
+  private readonly peak = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+  constructor(
+    private readonly pids: () => Record<string, number | readonly number[] | undefined>,
+    everyMs = 500,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+  private sample(): void {
+    for (const [name, pid] of Object.entries(this.pids())) {
+      const rss = rssBytes(pid);
+      if (rss !== null && rss > (this.peak.get(name) ?? 0)) this.peak.set(name, rss);
+    }
+  }
+  /** Peak bytes per name (null when never seen). */
+  stop(): Record<string, number | null> {
+    clearInterval(this.timer);
+    this.sample();
+    const out: Record<string, number | null> = {};
+    for (const name of Object.keys(this.pids())) out[name] = this.peak.get(name) ?? null;
+    return out;
+  }
+}

@@ -1,12 +1,16 @@
 // Device registration and secret rotation. The secret is shown once, stored only as a hash, and
-// pushed to the broker's own credential store when the broker is external (issue 3 item 2).
+// pushed to the broker's own credential store when the broker is external (issue 3 item 2). The
+// Mosquitto password-file hash is kept too, for file-based provisioning (docs/decisions/0007).
 import { randomUUID } from 'node:crypto';
+import { mosquittoPasswordHash } from '../auth/broker-password.js';
 import { generateDeviceSecret, hashDeviceSecret } from '../auth/device-secrets.js';
 import type { AdminContext } from './admin-context.js';
 
 export interface NewDevice {
   id?: string;
   superviseeId: string | null;
+  /** The unit a device without a supervisee belongs to (a protected person's phone). */
+  orgUnitId?: string | null;
   kind: 'ankle' | 'phone';
   owntracks?: { user: string; device: string } | undefined;
 }
@@ -22,8 +26,9 @@ export async function registerDevice(ctx: AdminContext, input: NewDevice): Promi
   const id = input.id ?? `dev-${randomUUID().slice(0, 12)}`;
   const secret = generateDeviceSecret();
   await ctx.pool.query(
-    `insert into devices (id, supervisee_id, kind, secret_hash, owntracks_user, owntracks_device)
-     values ($1, $2, $3, $4, $5, $6)`,
+    `insert into devices (id, supervisee_id, kind, secret_hash, owntracks_user, owntracks_device,
+                          broker_password_hash, org_unit_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
       id,
       input.superviseeId,
@@ -31,6 +36,8 @@ export async function registerDevice(ctx: AdminContext, input: NewDevice): Promi
       hashDeviceSecret(secret),
       input.owntracks?.user ?? null,
       input.owntracks?.device ?? null,
+      mosquittoPasswordHash(secret),
+      input.superviseeId ? null : (input.orgUnitId ?? null),
     ],
   );
   await ctx.brokerCredentials?.provisionDevice(id, secret, owntracksTopic(input.owntracks));
@@ -41,9 +48,9 @@ export async function registerDevice(ctx: AdminContext, input: NewDevice): Promi
 export async function rotateDeviceSecret(ctx: AdminContext, deviceId: string): Promise<IssuedDevice> {
   const secret = generateDeviceSecret();
   const res = await ctx.pool.query<{ owntracks_user: string | null; owntracks_device: string | null }>(
-    `update devices set secret_hash = $2, secret_rotated_at = now() where id = $1
+    `update devices set secret_hash = $2, broker_password_hash = $3, secret_rotated_at = now() where id = $1
      returning owntracks_user, owntracks_device`,
-    [deviceId, hashDeviceSecret(secret)],
+    [deviceId, hashDeviceSecret(secret), mosquittoPasswordHash(secret)],
   );
   const row = res.rows[0];
   if (!row) throw new Error(`no device ${deviceId}`);

@@ -19,6 +19,7 @@ import { incidentRoutes } from './routes/incidents.js';
 import { leavePermitRoutes } from './routes/leave-permits.js';
 import { orgUnitRoutes } from './routes/org-units.js';
 import { oversightRoutes } from './routes/oversight-reports.js';
+import { superviseeLinkRoutes } from './routes/supervisee-links.js';
 import { superviseeRoutes } from './routes/supervisees.js';
 import { trackRoutes } from './routes/tracks.js';
 import { userRoutes } from './routes/users.js';
@@ -55,6 +56,7 @@ export function apiPlugin(deps: ApiDeps) {
             orgUnitRoutes(deps),
             userRoutes(deps),
             superviseeRoutes(deps),
+            superviseeLinkRoutes(deps),
             deviceRoutes(deps),
             emOrderRoutes(deps),
             zoneRoutes(deps),

@@ -49,11 +49,15 @@ export interface ScopedDevice {
   path: string | null;
 }
 
-/** A device belongs to its supervisee's unit; an unassigned device is visible at city level only. */
+/**
+ * A device belongs to its supervisee's unit, a protected person's phone to the unit that registered
+ * it; any other unassigned device is visible at city level only.
+ */
 export async function deviceInScope(db: Queryable, caller: Caller, deviceId: string): Promise<ScopedDevice> {
   const res = await db.query<ScopedDevice>(
-    `select d.id, d.supervisee_id, d.kind, d.disabled, o.path
+    `select d.id, d.supervisee_id, d.kind, d.disabled, coalesce(o.path, du.path) as path
      from devices d left join supervisees s on s.id = d.supervisee_id left join org_units o on o.id = s.org_unit_id
+       left join org_units du on du.id = d.org_unit_id
      where d.id = $1`,
     [deviceId],
   );

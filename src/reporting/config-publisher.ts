@@ -9,6 +9,9 @@ import type { PersonState } from '../domain/rules/person-state.js';
 import type { PersonAlertChange } from '../pipeline/types.js';
 import { deviceConfigFor, ReportingModes } from './reporting-mode.js';
 
+/** Retained config publishes in flight during a full sync. */
+const SYNC_IN_FLIGHT = 200;
+
 export type RetainedPublish = (topic: string, payload: string) => Promise<void>;
 
 export class DeviceConfigPublisher {
@@ -25,9 +28,15 @@ export class DeviceConfigPublisher {
 
   /** Re-derives every device's config; publishes only those that differ from what was sent. */
   async syncAll(): Promise<number> {
+    // Up to SYNC_IN_FLIGHT publishes wait for their PUBACK at once: one at a time, a first start with
+    // 100,000 devices spent ~100 s here before the service was ready (bench/e2e.ts).
     let sent = 0;
-    for (const deviceId of this.directory.current.devices.keys())
-      sent += (await this.syncDevice(deviceId)) ? 1 : 0;
+    const ids = [...this.directory.current.devices.keys()];
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < ids.length; i = next++) sent += (await this.syncDevice(ids[i]!)) ? 1 : 0;
+    };
+    await Promise.all(Array.from({ length: Math.min(SYNC_IN_FLIGHT, ids.length) }, worker));
     return sent;
   }
 

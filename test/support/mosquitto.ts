@@ -28,6 +28,11 @@ export interface StartMosquittoOptions {
    * temporary directory, removed on `stop()`.
    */
   persistenceDir?: string;
+  /**
+   * File-based authentication instead of dynamic security: Mosquitto's own `password_file` and
+   * `acl_file` (docs/decisions/0007). `reload()` makes the broker re-read them. No admin account then.
+   */
+  files?: { passwordFile: string; aclFile: string };
 }
 
 export interface MosquittoInstance {
@@ -45,6 +50,10 @@ export interface MosquittoInstance {
   kill(): Promise<void>;
   /** Stops the broker if it runs, then starts it again on the same port with the same files. */
   restart(): Promise<void>;
+  /** SIGHUP: the broker re-reads its configuration, password file and ACL file. */
+  reload(): void;
+  /** The broker's process id while it runs. */
+  pid(): number | undefined;
 }
 
 export function mosquittoInstalled(): boolean {
@@ -79,12 +88,14 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-function configText(dir: string, port: number): string {
+function configText(dir: string, port: number, files: StartMosquittoOptions['files']): string {
+  const auth = files
+    ? [`password_file ${files.passwordFile}`, `acl_file ${files.aclFile}`]
+    : [`plugin ${DYNSEC_PLUGIN}`, `plugin_opt_config_file ${join(dir, 'dynamic-security.json')}`];
   const lines = [
     'per_listener_settings false',
     'allow_anonymous false',
-    `plugin ${DYNSEC_PLUGIN}`,
-    `plugin_opt_config_file ${join(dir, 'dynamic-security.json')}`,
+    ...auth,
     'persistence true',
     // Mosquitto appends the file name to this prefix, so it must end with a separator.
     `persistence_location ${join(dir, 'persistence')}/`,
@@ -144,14 +155,14 @@ export async function startMosquitto(opts: StartMosquittoOptions = {}): Promise<
   const ownsDir = opts.persistenceDir === undefined;
   const dir = opts.persistenceDir ?? mkdtempSync(join(tmpdir(), 'em-mosquitto-'));
   mkdirSync(join(dir, 'persistence'), { recursive: true });
-  const credentials = await initialiseDynsec(dir);
+  const credentials = opts.files ? { adminUsername: '', adminPassword: '' } : await initialiseDynsec(dir);
   const logLines: string[] = [];
   let child: ChildProcess | null = null;
   let port = opts.port ?? 0;
 
   const launch = async (): Promise<void> => {
     const confFile = join(dir, 'mosquitto.conf');
-    writeFileSync(confFile, configText(dir, port));
+    writeFileSync(confFile, configText(dir, port, opts.files));
     const proc = spawn(MOSQUITTO_BINARY, ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     running.add(proc);
@@ -215,5 +226,9 @@ export async function startMosquitto(opts: StartMosquittoOptions = {}): Promise<
       await terminate('SIGTERM');
       await launch();
     },
+    reload() {
+      (child as ChildProcess | null)?.kill('SIGHUP');
+    },
+    pid: () => (child as ChildProcess | null)?.pid,
   };
 }

@@ -9,7 +9,11 @@ export interface ServiceProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnService(env: Record<string, string>, httpPort: number): Promise<ServiceProcess> {
+export async function spawnService(
+  env: Record<string, string>,
+  httpPort: number,
+  readyTimeoutMs = 60_000,
+): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(httpPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -33,7 +37,7 @@ export async function spawnService(env: Record<string, string>, httpPort: number
       const res = await fetch(`${httpUrl}/readyz`).catch(() => null);
       return res?.status === 200;
     },
-    60_000,
+    readyTimeoutMs,
     200,
   );
   return {

@@ -1,5 +1,7 @@
 // Devices: registration and secret rotation (the secret is shown once, stored as a hash), disabling,
-// and status (last fix, battery). A status read shows a position, so it is audited (Art. 54).
+// and status (last fix, battery). A status read shows a position, so it is audited (Art. 54). A
+// protected person's phone (the victim's, for protected-person zones) belongs to no supervisee: it is
+// registered to, and scoped by, an org unit.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,11 +10,16 @@ import { appendAuditNow } from '../../audit/audit-log.js';
 import { scopePattern } from '../../auth/access.js';
 import { type ApiDeps, auditedWrite, callerOf, writerOf } from '../api-context.js';
 import { IdParams, iso, OffsetPage, offsetPage, secured } from '../schemas.js';
-import { deviceInScope, personInScope } from '../scope.js';
+import { deviceInScope, personInScope, unitInScope } from '../scope.js';
 
 const NewDevice = z.object({
   superviseeId: z.string().min(1),
   kind: z.enum(['ankle', 'phone']),
+  owntracks: z.object({ user: z.string().min(1).max(64), device: z.string().min(1).max(64) }).optional(),
+});
+
+const NewProtectedPersonPhone = z.object({
+  orgUnitId: z.string().min(1).describe('the unit responsible for the protection order'),
   owntracks: z.object({ user: z.string().min(1).max(64), device: z.string().min(1).max(64) }).optional(),
 });
 
@@ -32,8 +39,10 @@ export function deviceRoutes(deps: ApiDeps) {
         const caller = callerOf(req);
         const q = req.query;
         const res = await deps.pool.query(
-          `select d.id, d.supervisee_id as "superviseeId", d.kind, d.disabled, d.secret_rotated_at as "secretRotatedAt"
-           from devices d join supervisees s on s.id = d.supervisee_id join org_units o on o.id = s.org_unit_id
+          `select d.id, d.supervisee_id as "superviseeId", o.id as "orgUnitId", d.kind, d.disabled,
+                  d.secret_rotated_at as "secretRotatedAt"
+           from devices d left join supervisees s on s.id = d.supervisee_id
+             join org_units o on o.id = coalesce(s.org_unit_id, d.org_unit_id)
            where o.path like $1 and ($2::text is null or d.supervisee_id = $2) order by d.id limit $3 offset $4`,
           [scopePattern(caller.orgPath), q.superviseeId ?? null, q.limit, q.offset],
         );
@@ -54,6 +63,37 @@ export function deviceRoutes(deps: ApiDeps) {
             action: 'device.register',
             subjectSuperviseeId: req.body.superviseeId,
             detail: { deviceId: d.id },
+          }),
+        );
+        return reply.code(201).send(issued);
+      },
+    );
+    api.post(
+      '/protected-person-phones',
+      {
+        schema: {
+          ...meta,
+          summary: "Registers a protected person's phone (no supervisee); its secret is shown once",
+          body: NewProtectedPersonPhone,
+          response: { 201: IssuedSecret },
+        },
+      },
+      async (req, reply) => {
+        const caller = writerOf(req);
+        await unitInScope(deps.pool, caller, req.body.orgUnitId);
+        const issued = await auditedWrite(
+          deps,
+          caller,
+          (ctx) =>
+            registerDevice(ctx, {
+              superviseeId: null,
+              orgUnitId: req.body.orgUnitId,
+              kind: 'phone',
+              owntracks: req.body.owntracks,
+            }),
+          (d) => ({
+            action: 'device.register_protected_person_phone',
+            detail: { deviceId: d.id, orgUnitId: req.body.orgUnitId },
           }),
         );
         return reply.code(201).send(issued);

@@ -53,7 +53,12 @@ export function inProcessProvisioner(svc: RunningService): Provisioner {
       });
     },
     registerDevice: (d) =>
-      registerDevice(ctx, { superviseeId: d.personId, kind: d.kind, owntracks: d.owntracks }),
+      registerDevice(ctx, {
+        superviseeId: d.personId,
+        orgUnitId: d.orgUnitId,
+        kind: d.kind,
+        owntracks: d.owntracks,
+      }),
     async createLeave(l) {
       const permitId = await requestLeavePermit(ctx, {
         superviseeId: l.personId,
