@@ -23,8 +23,9 @@ import { IngestService } from './ingest/ingest-service.js';
 import { attachLiveGateway, type LiveGateway } from './live/gateway.js';
 import { IncidentFeed } from './live/incident-feed.js';
 import type { Logger } from './logger.js';
+import { DependencyStatus } from './observability/dependency-status.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import type { ReadinessCheck } from './observability/readiness.js';
+import { serviceReadinessChecks } from './observability/service-readiness.js';
 import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { MemoryStateStore } from './pipeline/state-store.js';
@@ -88,6 +89,8 @@ export async function startService(
   };
   try {
     const metrics = createMetrics();
+    // Wall-clock time: outages are real even when rules run on a simulated clock.
+    const status = new DependencyStatus(metrics, log);
     const db = config.DATABASE_URL
       ? await openPostgres(config.DATABASE_URL, config.DB_POOL_SIZE)
       : await openEmbeddedPostgres(config.DATA_DIR, config.DB_POOL_SIZE);
@@ -141,6 +144,15 @@ export async function startService(
     const batcher = new Batcher(pipeline, log, {
       ...DEFAULT_BATCHER_OPTIONS,
       onQueueDepth: (d) => metrics.queueDepth.set(d),
+      onRetry: (err) => {
+        metrics.commitRetries.inc();
+        status.markDown(
+          'database',
+          err.message || String(err),
+          'holding device messages unacknowledged and retrying the batch',
+        );
+      },
+      onCommitted: () => status.markUp('database'),
     });
     closers.push(['pipeline drain', () => batcher.close()]);
     // Closers run last-in first-out, so one placed before the drain runs after it.
@@ -188,6 +200,15 @@ export async function startService(
           username: config.MQTT_USERNAME,
           password: config.MQTT_PASSWORD,
           shareGroup: config.MQTT_SHARE_GROUP,
+          onConnectionChange: (connected, reason) =>
+            connected
+              ? status.markUp('broker')
+              : status.markDown(
+                  'broker',
+                  reason,
+                  'devices are not being read; reconnecting (the broker keeps their messages for this session)',
+                ),
+          onUnacknowledged: (n) => metrics.brokerUnacked.set(n),
         },
         ingest,
         log,
@@ -251,48 +272,21 @@ export async function startService(
     }, TICK_MS);
     closers.push(['timers', async () => clearInterval(ticker)]);
 
-    const readiness: ReadinessCheck[] = [
-      {
-        name: 'database',
-        async check() {
-          await db.pool.query('select 1');
-          return { ok: true, detail: `connected to ${db.describe}`, storageMode: db.mode };
-        },
+    const readiness = serviceReadinessChecks({
+      db,
+      status,
+      batcher,
+      maxQueuedFixes: DEFAULT_BATCHER_OPTIONS.maxQueuedFixes,
+      broker: {
+        url: mqttUrl,
+        embedded: !!broker,
+        connected: () => (broker ? !broker.aedes.closed : (brokerClient?.connected ?? false)),
+        unacknowledged: () => brokerClient?.inFlight ?? 0,
       },
-      {
-        name: 'broker',
-        async check() {
-          if (broker) return { ok: !broker.aedes.closed, detail: `embedded broker on ${mqttUrl}` };
-          const ok = brokerClient?.connected ?? false;
-          return {
-            ok,
-            detail: ok
-              ? `connected to ${mqttUrl}`
-              : `cannot reach MQTT broker ${mqttUrl}; devices are not being read`,
-          };
-        },
-      },
-      {
-        name: 'pipeline',
-        async check() {
-          const depth = batcher.depth;
-          const ok = depth < DEFAULT_BATCHER_OPTIONS.maxQueuedFixes;
-          return {
-            ok,
-            detail: ok ? `${depth} items queued` : `backlog full (${depth}); devices are held back`,
-          };
-        },
-      },
-      {
-        name: 'state',
-        async check() {
-          return {
-            ok: true,
-            detail: config.REDIS_URL ? `redis ${config.REDIS_URL}` : 'in-memory (single instance)',
-          };
-        },
-      },
-    ];
+      redisUrl: config.REDIS_URL,
+    });
+    status.markUp('database');
+    if (broker) status.markUp('broker');
 
     const tokens = new TokenSigner(
       await loadTokenSecret(db.pool, config.TOKEN_SECRET),
@@ -311,7 +305,17 @@ export async function startService(
     const app = await buildApp({ log, metrics, readiness, plugins: [api, webConsole] });
     closers.push(['http', () => app.close()]);
     await app.listen({ host: config.HOST, port: config.PORT });
-    const live = attachLiveGateway(app.server, { pool: db.pool, feed, tokens, log, clock });
+    const live = attachLiveGateway(app.server, {
+      pool: db.pool,
+      feed,
+      tokens,
+      log,
+      clock,
+      metrics: {
+        connections: (n) => metrics.wsConnections.set(n),
+        slowConsumerClosed: () => metrics.wsSlowConsumerCloses.inc(),
+      },
+    });
     closers.push(['live gateway', () => live.close()]);
     const address = app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.PORT;

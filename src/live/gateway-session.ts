@@ -49,6 +49,8 @@ export class LiveSession {
   private lastSent: number;
   private pending: IncidentEventRow[] | null = [];
   private closed = false;
+  /** The code this side closed with, if it did (SLOW_CONSUMER is counted and logged by the gateway). */
+  closeCode: number | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -109,6 +111,7 @@ export class LiveSession {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeCode = code;
     this.ws.close(code, reason);
     // A peer that does not read will not complete the closing handshake either.
     setTimeout(() => this.ws.terminate(), 5000).unref();

@@ -38,6 +38,11 @@ export interface LiveGatewayDeps {
   readonly tokens: TokenSigner;
   readonly log: Logger;
   readonly clock: () => number;
+  /** Operator signals: open connections, and consoles closed for falling behind. */
+  readonly metrics?: {
+    connections(count: number): void;
+    slowConsumerClosed(): void;
+  };
 }
 
 export interface LiveGateway {
@@ -104,7 +109,16 @@ export function attachLiveGateway(
         unsubscribe();
         clearTimeout(expiry);
         sessions.delete(session);
+        deps.metrics?.connections(sessions.size);
+        if (session.closeCode === CLOSE.SLOW_CONSUMER) {
+          deps.metrics?.slowConsumerClosed();
+          deps.log.warn(
+            { userId: caller.userId, cursor: session.cursor },
+            'console closed: it fell too far behind (it resumes from its cursor)',
+          );
+        }
       });
+      deps.metrics?.connections(sessions.size);
       ws.on('error', () => ws.terminate());
       ws.on('message', () => {}); // consoles do not send; anything sent is ignored
       session.send({

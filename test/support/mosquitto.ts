@@ -45,6 +45,10 @@ export interface MosquittoInstance {
   kill(): Promise<void>;
   /** Stops the broker if it runs, then starts it again on the same port with the same files. */
   restart(): Promise<void>;
+  /** Stops the broker (SIGTERM: it saves its database) and leaves it down until `up()`. */
+  down(): Promise<void>;
+  /** Starts a broker stopped by `down()` or `kill()` again, on the same port with the same files. */
+  up(): Promise<void>;
 }
 
 export function mosquittoInstalled(): boolean {
@@ -213,6 +217,12 @@ export async function startMosquitto(opts: StartMosquittoOptions = {}): Promise<
     },
     async restart() {
       await terminate('SIGTERM');
+      await launch();
+    },
+    async down() {
+      await terminate('SIGTERM');
+    },
+    async up() {
       await launch();
     },
   };
