@@ -20,7 +20,7 @@ import { runEscalations } from './incidents/escalation.js';
 import { DEFAULT_DECODE_LIMITS } from './ingest/decode/index.js';
 import { FloodGuard } from './ingest/flood-guard.js';
 import { IngestService } from './ingest/ingest-service.js';
-import { attachLiveGateway, type LiveGateway } from './live/gateway.js';
+import { attachLiveGateway, DEFAULT_LIVE_OPTIONS, type LiveGateway } from './live/gateway.js';
 import { IncidentFeed } from './live/incident-feed.js';
 import type { Logger } from './logger.js';
 import { DependencyStatus } from './observability/dependency-status.js';
@@ -305,17 +305,21 @@ export async function startService(
     const app = await buildApp({ log, metrics, readiness, plugins: [api, webConsole] });
     closers.push(['http', () => app.close()]);
     await app.listen({ host: config.HOST, port: config.PORT });
-    const live = attachLiveGateway(app.server, {
-      pool: db.pool,
-      feed,
-      tokens,
-      log,
-      clock,
-      metrics: {
-        connections: (n) => metrics.wsConnections.set(n),
-        slowConsumerClosed: () => metrics.wsSlowConsumerCloses.inc(),
+    const live = attachLiveGateway(
+      app.server,
+      {
+        pool: db.pool,
+        feed,
+        tokens,
+        log,
+        clock,
+        metrics: {
+          connections: (n) => metrics.wsConnections.set(n),
+          slowConsumerClosed: () => metrics.wsSlowConsumerCloses.inc(),
+        },
       },
-    });
+      { ...DEFAULT_LIVE_OPTIONS, pingIntervalMs: config.LIVE_PING_INTERVAL_S * 1000 },
+    );
     closers.push(['live gateway', () => live.close()]);
     const address = app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.PORT;

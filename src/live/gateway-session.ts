@@ -16,6 +16,8 @@ export const CLOSE = {
   INTERNAL_ERROR: 1011,
   /** The console fell behind: reconnect with ?since=<last cursor>. */
   SLOW_CONSUMER: 4008,
+  /** The console stopped reading (no answer to a ping): reconnect with ?since=<last cursor>. */
+  NOT_READING: 4009,
   /** The token expired: log in again, reconnect with ?since=<last cursor>. */
   TOKEN_EXPIRED: 4401,
 } as const;

@@ -4,16 +4,15 @@
 // (clean start false, session expiry) must find its queued messages again; devices resend what was
 // never acknowledged. Meanwhile /readyz says the broker is unreachable, and /metrics counts it.
 import { describe, expect, it } from 'vitest';
-import { baselineIncidents } from './support/baseline.js';
+import { startBaseline } from './support/baseline.js';
 import { expectNothingLost } from './support/expectations.js';
 import {
   awaitCaughtUp,
   checkPool,
   describeSkip,
   eventually,
-  FLEET_PERSONS,
-  FLEET_VIRTUAL_MS,
   faultPrerequisites,
+  fleetShape,
   OUTAGE_S,
   PLAY_S,
   prepare,
@@ -29,6 +28,7 @@ const skip = describeSkip('broker restart', faultPrerequisites());
 
 describe.skipIf(skip)('fault: the MQTT broker restarts under load', () => {
   it('carries queued messages across in the persistent session; nothing lost, nothing doubled', async () => {
+    const baseline = startBaseline(fleetShape('broker-restart'));
     const infra = await startInfra();
     const svc = await startTestService(infra.env);
     const pool = checkPool(infra.databaseUrl);
@@ -57,12 +57,7 @@ describe.skipIf(skip)('fault: the MQTT broker restarts under load', () => {
       await awaitCaughtUp(pool, run, p);
       const v = await verdict(pool, run, p);
       await run.stop();
-      const baseline = await baselineIncidents({
-        ...p.fleet.options,
-        persons: FLEET_PERSONS,
-        durationMs: FLEET_VIRTUAL_MS,
-      });
-      expectNothingLost(v, baseline, 'broker restart');
+      expectNothingLost(v, await baseline(), 'broker restart');
     } finally {
       await pool.end();
       await svc.cleanup();

@@ -9,6 +9,16 @@ import { startTestService } from '../../support/service.js';
 import { buildFleet, type FleetOptions, fleetDevices, provisionFleet } from './fleet.js';
 import { incidentSignature } from './rig.js';
 
+/**
+ * Starts the undisturbed run at once (it is independent of the fault run's clock) so that it
+ * overlaps the fault run; the returned promise never rejects unobserved.
+ */
+export function startBaseline(options: Omit<FleetOptions, 'start'>): () => Promise<string[]> {
+  const running = baselineIncidents(options);
+  running.catch(() => {});
+  return () => running;
+}
+
 export async function baselineIncidents(options: Omit<FleetOptions, 'start'>): Promise<string[]> {
   // A generous flood guard: the whole run arrives at once here, which the guard would throttle.
   const svc = await startTestService({ DEVICE_BURST: '100000', DEVICE_MSGS_PER_S: '100000' });
@@ -18,7 +28,7 @@ export async function baselineIncidents(options: Omit<FleetOptions, 'start'>): P
     const provisioner = inProcessProvisioner(svc);
     await provisionWorld(provisioner);
     const provisioned = await provisionFleet(provisioner, fleet);
-    const sims = fleetDevices(provisioned, options.intervalMs);
+    const sims = fleetDevices(fleet, provisioned);
     const links = await connectAll(sims, { mqttUrl: svc.mqttUrl, osmandUrl: svc.osmandUrl }, 20);
     await Promise.all(
       sims.map(async (sim) => {

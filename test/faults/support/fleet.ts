@@ -11,11 +11,7 @@
 import { DeviceSim } from '../../../simulators/devices.js';
 import { distanceM, offset } from '../../../simulators/geo.js';
 import { Itinerary, type Segment } from '../../../simulators/itinerary.js';
-import {
-  type ProvisionedScenario,
-  type Provisioner,
-  provisionScenario,
-} from '../../../simulators/provision.js';
+import { type ProvisionedScenario, type Provisioner, provisionAll } from '../../../simulators/provision.js';
 import { createRng } from '../../../simulators/rng.js';
 import type {
   DeviceBehaviour,
@@ -159,16 +155,34 @@ export function buildFleet(o: FleetOptions): Fleet {
   return { options: o, instance, roleOf: (k) => roles.get(k) ?? 'compliant' };
 }
 
-/** Provisions the fleet (people, EM orders, devices, exclusion-site assignments) in a service. */
+/**
+ * Provisions the fleet (people, EM orders, devices, exclusion-site assignments) in a service, a few
+ * people at a time: each change reloads the service's directory, and concurrent reloads coalesce.
+ */
 export async function provisionFleet(p: Provisioner, fleet: Fleet): Promise<ProvisionedScenario> {
-  return provisionScenario(p, fleet.instance);
+  const one = (person: PersonSpec): ScenarioInstance => ({ ...fleet.instance, persons: [person] });
+  const parts = await provisionAll(p, fleet.instance.persons.map(one), 8);
+  return {
+    instance: fleet.instance,
+    personIds: new Map(parts.flatMap((part) => [...part.personIds])),
+    devices: parts.flatMap((part) => part.devices),
+  };
 }
 
-/** One simulated device per provisioned ankle, on a fixed interval (config ignored, see above). */
-export function fleetDevices(provisioned: ProvisionedScenario, intervalMs: number): DeviceSim[] {
-  return provisioned.devices.map((d) => {
-    const sim = new DeviceSim(d.spec, d.identity);
-    sim.fixInterval(intervalMs);
-    return sim;
-  });
+/**
+ * One simulated device per ankle of `fleet`, logged in with the identity provisioned for the same
+ * device key, on a fixed interval (config ignored, see above). The fleet may be a rebuild of the
+ * provisioned one with a later start: provisioning takes a while, and the play starts after it.
+ */
+export function fleetDevices(fleet: Fleet, provisioned: ProvisionedScenario): DeviceSim[] {
+  const identities = new Map(provisioned.devices.map((d) => [d.spec.key, d.identity]));
+  return fleet.instance.persons.flatMap((person) =>
+    person.devices.map((spec) => {
+      const identity = identities.get(spec.key);
+      if (!identity) throw new Error(`fleet: device ${spec.key} was not provisioned`);
+      const sim = new DeviceSim(spec, identity);
+      sim.fixInterval(fleet.options.intervalMs);
+      return sim;
+    }),
+  );
 }

@@ -27,7 +27,7 @@ import {
 } from '../../support/private-postgres.js';
 import { ADMIN_PASSWORD, startTestService, type TestService } from '../../support/service.js';
 import { ResumingConsole } from './consoles.js';
-import { buildFleet, type Fleet, fleetDevices, provisionFleet } from './fleet.js';
+import { buildFleet, type Fleet, type FleetOptions, fleetDevices, provisionFleet } from './fleet.js';
 import { FleetLoad, type VirtualClock } from './load.js';
 
 export const inCi = process.env.CI === 'true';
@@ -129,10 +129,21 @@ export const CONSOLES: readonly ConsoleSpec[] = [
   { name: 'county supervisor', role: 'supervisor', orgUnitId: 'yanjiang' },
 ];
 
+/** The fleet of a fault test, all but its start (which each run fixes). */
+export function fleetShape(seed: string): Omit<FleetOptions, 'start'> {
+  return {
+    seed,
+    persons: FLEET_PERSONS,
+    durationMs: FLEET_VIRTUAL_MS,
+    intervalMs: FLEET_INTERVAL_MS,
+    orgUnits: ['lianhua', 'baotai', 'lianhua'],
+  };
+}
+
 export interface Prepared {
-  readonly fleet: Fleet;
+  readonly seed: string;
+  readonly playS: number;
   readonly provisioned: ProvisionedScenario;
-  readonly clock: VirtualClock;
   /** Newest incident cursor before the load started: consoles start after it. */
   readonly head: number;
   readonly tokens: ReadonlyMap<string, string>;
@@ -144,21 +155,11 @@ export interface Prepared {
  * virtual clock: `PLAY_S` from now, devices cover FLEET_VIRTUAL_MS.
  */
 export async function prepare(svc: TestService, seed: string, playS = PLAY_S): Promise<Prepared> {
-  const scale = FLEET_VIRTUAL_MS / (playS * 1000);
-  const lead = Math.max(0, FLEET_VIRTUAL_MS - playS * 1000 - MAX_LEAD_MS);
-  const t0 = Date.now() + 5_000; // connecting the devices takes a moment
-  const start = t0 - lead;
-  const fleet = buildFleet({
-    seed,
-    persons: FLEET_PERSONS,
-    start,
-    durationMs: FLEET_VIRTUAL_MS,
-    intervalMs: FLEET_INTERVAL_MS,
-    orgUnits: ['lianhua', 'baotai'],
-  });
+  // Provisioned first, timed after: the fleet's clock must not run while people are registered.
+  const provisional = buildFleet({ ...fleetShape(seed), start: Date.now() });
   const provisioner = inProcessProvisioner(svc);
   await provisionWorld(provisioner);
-  const provisioned = await provisionFleet(provisioner, fleet);
+  const provisioned = await provisionFleet(provisioner, provisional);
   const tokens = new Map<string, string>();
   for (const c of CONSOLES)
     tokens.set(c.name, (await login(svc, await createUser(svc, c.role, c.orgUnitId), PASSWORD)).token);
@@ -167,16 +168,13 @@ export async function prepare(svc: TestService, seed: string, playS = PLAY_S): P
       'select coalesce(max(cursor), 0)::bigint as head from incident_events',
     )
   ).rows[0]!.head;
-  return {
-    fleet,
-    provisioned,
-    clock: { t0, start, scale, end: start + FLEET_VIRTUAL_MS },
-    head,
-    tokens,
-  };
+  return { seed, playS, provisioned, head, tokens };
 }
 
 export interface Run {
+  /** The fleet as played: its start is fixed when the run starts, after provisioning. */
+  readonly fleet: Fleet;
+  readonly clock: VirtualClock;
   readonly load: FleetLoad;
   readonly consoles: ResumingConsole[];
   stop(): Promise<void>;
@@ -186,9 +184,19 @@ export interface Run {
 export async function startRun(p: Prepared, mqttUrl: string, httpUrl: () => string): Promise<Run> {
   const consoles = CONSOLES.map((c) => new ResumingConsole(c.name, httpUrl, p.tokens.get(c.name)!, p.head));
   for (const c of consoles) c.start();
-  const load = new FleetLoad(mqttUrl, fleetDevices(p.provisioned, FLEET_INTERVAL_MS), p.clock);
+  // Fix times run `scale` times faster than the wall clock, lead it by at most MAX_LEAD_MS at the
+  // end and lag it by less than the normal level's lost-contact timeout at the start.
+  const scale = FLEET_VIRTUAL_MS / (p.playS * 1000);
+  const lead = Math.max(0, FLEET_VIRTUAL_MS - p.playS * 1000 - MAX_LEAD_MS);
+  const t0 = Date.now() + 2_000; // connecting the devices takes a moment
+  const start = t0 - lead;
+  const fleet = buildFleet({ ...fleetShape(p.seed), start });
+  const clock: VirtualClock = { t0, start, scale, end: start + FLEET_VIRTUAL_MS };
+  const load = new FleetLoad(mqttUrl, fleetDevices(fleet, p.provisioned), clock);
   await load.start();
   return {
+    fleet,
+    clock,
     load,
     consoles,
     async stop() {
@@ -327,7 +335,7 @@ export interface RunVerdict {
 /** The three checks of every fault test, measured (the test asserts on them). */
 export async function verdict(pool: pg.Pool, run: Run, p: Prepared): Promise<RunVerdict> {
   const stored = await storedOnce(pool, run.load);
-  const incidents = await incidentSignature(pool, p.provisioned, p.fleet.options.start);
+  const incidents = await incidentSignature(pool, p.provisioned, run.fleet.options.start);
   const consoles = [];
   for (const [i, spec] of CONSOLES.entries()) {
     const c = run.consoles[i]!;
@@ -342,4 +350,11 @@ export async function verdict(pool: pg.Pool, run: Run, p: Prepared): Promise<Run
     });
   }
   return { stored, incidents, consoles };
+}
+
+/** Prints each phase's wall time, so a slow CI run shows where its minutes went. */
+export function stopwatch(label: string): (phase: string) => void {
+  const t0 = performance.now();
+  return (phase) =>
+    console.info(`[fault ${label}] +${((performance.now() - t0) / 1000).toFixed(1)} s ${phase}`);
 }
