@@ -71,6 +71,11 @@ export const ConfigSchema = z.object({
     .min(60)
     .max(86_400)
     .default(8 * 3600),
+  /**
+   * Consoles are pinged this often; one that has not answered the previous ping (it stopped reading)
+   * is closed and resumes by cursor. Lower it behind proxies that cut idle connections sooner.
+   */
+  LIVE_PING_INTERVAL_S: z.coerce.number().min(0.2).max(300).default(15),
   /** Base map tiles, e.g. an offline tile server; empty draws zones and tracks on a plain background. */
   MAP_TILE_URL: z.string().default(''),
   /** Password of the seeded admin; generated and printed once when unset. */

@@ -23,11 +23,12 @@ import { runEscalations } from './incidents/escalation.js';
 import { DEFAULT_DECODE_LIMITS } from './ingest/decode/index.js';
 import { FloodGuard } from './ingest/flood-guard.js';
 import { IngestService } from './ingest/ingest-service.js';
-import { attachLiveGateway, type LiveGateway } from './live/gateway.js';
+import { attachLiveGateway, DEFAULT_LIVE_OPTIONS, type LiveGateway } from './live/gateway.js';
 import { IncidentFeed } from './live/incident-feed.js';
 import type { Logger } from './logger.js';
+import { DependencyStatus } from './observability/dependency-status.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
-import type { ReadinessCheck } from './observability/readiness.js';
+import { serviceReadinessChecks } from './observability/service-readiness.js';
 import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { MemoryStateStore, type PersonStateStore } from './pipeline/state-store.js';
@@ -94,6 +95,8 @@ export async function startService(
   };
   try {
     const metrics = createMetrics();
+    // Wall-clock time: outages are real even when rules run on a simulated clock.
+    const status = new DependencyStatus(metrics, log);
     const db = config.DATABASE_URL
       ? await openPostgres(config.DATABASE_URL, config.DB_POOL_SIZE)
       : await openEmbeddedPostgres(config.DATA_DIR, config.DB_POOL_SIZE);
@@ -171,6 +174,15 @@ export async function startService(
     const batcher = new Batcher(pipeline, log, {
       ...DEFAULT_BATCHER_OPTIONS,
       onQueueDepth: (d) => metrics.queueDepth.set(d),
+      onRetry: (err) => {
+        metrics.commitRetries.inc();
+        status.markDown(
+          'database',
+          err.message || String(err),
+          'holding device messages unacknowledged and retrying the batch',
+        );
+      },
+      onCommitted: () => status.markUp('database'),
     });
     closers.push(['pipeline drain', () => batcher.close()]);
     // Closers run last-in first-out, so one placed before the drain runs after it.
@@ -244,6 +256,15 @@ export async function startService(
           username: config.MQTT_USERNAME,
           password: config.MQTT_PASSWORD,
           shareGroup: config.MQTT_SHARE_GROUP,
+          onConnectionChange: (connected, reason) =>
+            connected
+              ? status.markUp('broker')
+              : status.markDown(
+                  'broker',
+                  reason,
+                  'devices are not being read; reconnecting (the broker keeps their messages for this session)',
+                ),
+          onUnacknowledged: (n) => metrics.brokerUnacked.set(n),
         },
         ingest,
         log,
@@ -317,57 +338,27 @@ export async function startService(
     }, config.TIMER_TICK_MS);
     closers.push(['timers', async () => clearInterval(ticker)]);
 
-    const readiness: ReadinessCheck[] = [
-      {
-        name: 'database',
-        async check() {
-          await db.pool.query('select 1');
-          return { ok: true, detail: `connected to ${db.describe}`, storageMode: db.mode };
-        },
+    const readiness = serviceReadinessChecks({
+      db,
+      status,
+      batcher,
+      maxQueuedFixes: DEFAULT_BATCHER_OPTIONS.maxQueuedFixes,
+      broker: {
+        url: mqttUrl,
+        embedded: !!broker,
+        connected: () => (broker ? !broker.aedes.closed : (brokerClient?.connected ?? false)),
+        unacknowledged: () => brokerClient?.inFlight ?? 0,
       },
-      {
-        name: 'broker',
-        async check() {
-          if (broker) return { ok: !broker.aedes.closed, detail: `embedded broker on ${mqttUrl}` };
-          const ok = brokerClient?.connected ?? false;
-          return {
-            ok,
-            detail: ok
-              ? `connected to ${mqttUrl}`
-              : `cannot reach MQTT broker ${mqttUrl}; devices are not being read`,
-          };
-        },
-      },
-      {
-        name: 'pipeline',
-        async check() {
-          const depth = batcher.depth;
-          const ok = depth < DEFAULT_BATCHER_OPTIONS.maxQueuedFixes;
-          return {
-            ok,
-            detail: ok ? `${depth} items queued` : `backlog full (${depth}); devices are held back`,
-          };
-        },
-      },
-      {
-        name: 'state',
-        async check() {
-          if (!redis) return { ok: true, detail: 'in-memory (single instance)' };
-          const ok = await redis.ping().then(
-            () => true,
-            () => false,
-          );
-          return {
-            ok,
-            detail: ok
-              ? `redis; ${timerLease?.held ? 'fires' : 'does not fire'} timers`
-              : 'cannot reach redis; person state and alert fan-out unavailable',
+      shared: redis
+        ? {
             instanceId,
-            firesTimers: timerLease?.held ?? false,
-          };
-        },
-      },
-    ];
+            ping: () => redis.ping(),
+            firesTimers: () => timerLease?.held ?? false,
+          }
+        : undefined,
+    });
+    status.markUp('database');
+    if (broker) status.markUp('broker');
 
     const tokens = new TokenSigner(
       await loadTokenSecret(db.pool, config.TOKEN_SECRET),
@@ -386,7 +377,21 @@ export async function startService(
     const app = await buildApp({ log, metrics, readiness, plugins: [api, webConsole] });
     closers.push(['http', () => app.close()]);
     await app.listen({ host: config.HOST, port: config.PORT });
-    const live = attachLiveGateway(app.server, { pool: db.pool, feed, tokens, log, clock });
+    const live = attachLiveGateway(
+      app.server,
+      {
+        pool: db.pool,
+        feed,
+        tokens,
+        log,
+        clock,
+        metrics: {
+          connections: (n) => metrics.wsConnections.set(n),
+          slowConsumerClosed: () => metrics.wsSlowConsumerCloses.inc(),
+        },
+      },
+      { ...DEFAULT_LIVE_OPTIONS, pingIntervalMs: config.LIVE_PING_INTERVAL_S * 1000 },
+    );
     closers.push(['live gateway', () => live.close()]);
     const address = app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.PORT;

@@ -16,6 +16,8 @@ export const CLOSE = {
   INTERNAL_ERROR: 1011,
   /** The console fell behind: reconnect with ?since=<last cursor>. */
   SLOW_CONSUMER: 4008,
+  /** The console stopped reading (no answer to a ping): reconnect with ?since=<last cursor>. */
+  NOT_READING: 4009,
   /** The token expired: log in again, reconnect with ?since=<last cursor>. */
   TOKEN_EXPIRED: 4401,
 } as const;
@@ -49,6 +51,8 @@ export class LiveSession {
   private lastSent: number;
   private pending: IncidentEventRow[] | null = [];
   private closed = false;
+  /** The code this side closed with, if it did (SLOW_CONSUMER is counted and logged by the gateway). */
+  closeCode: number | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -109,6 +113,7 @@ export class LiveSession {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeCode = code;
     this.ws.close(code, reason);
     // A peer that does not read will not complete the closing handshake either.
     setTimeout(() => this.ws.terminate(), 5000).unref();

@@ -38,6 +38,11 @@ export interface LiveGatewayDeps {
   readonly tokens: TokenSigner;
   readonly log: Logger;
   readonly clock: () => number;
+  /** Operator signals: open connections, and consoles closed for falling behind. */
+  readonly metrics?: {
+    connections(count: number): void;
+    slowConsumerClosed(): void;
+  };
 }
 
 export interface LiveGateway {
@@ -67,6 +72,7 @@ export function attachLiveGateway(
     handleProtocols: (protocols) => (protocols.has(LIVE_SUBPROTOCOL) ? LIVE_SUBPROTOCOL : false),
   });
   const alive = new WeakMap<object, boolean>();
+  const sessionOf = new WeakMap<object, LiveSession>();
   const sessions = new Set<LiveSession>();
 
   const start = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
@@ -92,6 +98,7 @@ export function attachLiveGateway(
     wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new LiveSession(ws, caller, since, deps.pool, options);
       sessions.add(session);
+      sessionOf.set(ws, session);
       alive.set(ws, true);
       const unsubscribe = deps.feed.subscribe((row) => session.onLive(row));
       const expiry = setTimeout(
@@ -104,7 +111,18 @@ export function attachLiveGateway(
         unsubscribe();
         clearTimeout(expiry);
         sessions.delete(session);
+        deps.metrics?.connections(sessions.size);
+        if (session.closeCode === CLOSE.SLOW_CONSUMER || session.closeCode === CLOSE.NOT_READING) {
+          deps.metrics?.slowConsumerClosed();
+          deps.log.warn(
+            { userId: caller.userId, cursor: session.cursor, code: session.closeCode },
+            session.closeCode === CLOSE.SLOW_CONSUMER
+              ? 'console closed: it fell too far behind (it resumes from its cursor)'
+              : 'console closed: it stopped reading (it resumes from its cursor)',
+          );
+        }
       });
+      deps.metrics?.connections(sessions.size);
       ws.on('error', () => ws.terminate());
       ws.on('message', () => {}); // consoles do not send; anything sent is ignored
       session.send({
@@ -136,7 +154,11 @@ export function attachLiveGateway(
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
       if (alive.get(ws) === false) {
-        ws.terminate();
+        // A close frame rather than a bare reset: a console that was only frozen (a background tab)
+        // reads it when it wakes and knows to resume; close() terminates a peer that never answers.
+        const session = sessionOf.get(ws);
+        if (session) session.close(CLOSE.NOT_READING, 'no answer to ping; resume with since=<last cursor>');
+        else ws.terminate();
         continue;
       }
       alive.set(ws, false);

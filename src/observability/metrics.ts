@@ -47,6 +47,32 @@ export function createMetrics() {
       labelNames: ['dependency'],
       registers: [registry],
     }),
+    dependencyOutages: c(
+      'em_dependency_outages_total',
+      'Times a dependency became unreachable (database, broker, state)',
+      ['dependency'],
+    ),
+    dependencyDowntime: c(
+      'em_dependency_downtime_seconds_total',
+      'Seconds a dependency was unreachable, added when it returns',
+      ['dependency'],
+    ),
+    commitRetries: c('em_batch_commit_retries_total', 'Batch commits retried after a transient failure', []),
+    brokerUnacked: new client.Gauge({
+      name: 'em_mqtt_unacknowledged_messages',
+      help: 'Messages received from the broker and not yet acknowledged (held until committed)',
+      registers: [registry],
+    }),
+    ingestLagMaxSeconds: new client.Gauge({
+      name: 'em_ingest_lag_max_seconds',
+      help: 'Largest commit time minus fix time in the last committed batch (caught up when small)',
+      registers: [registry],
+    }),
+    wsSlowConsumerCloses: c(
+      'em_ws_slow_consumer_closes_total',
+      'Console connections closed because they fell too far behind (they resume by cursor)',
+      [],
+    ),
     wsConnections: new client.Gauge({
       name: 'em_ws_connections',
       help: 'Open console WebSocket connections',

@@ -36,6 +36,8 @@ export interface BatcherOptions {
   retryDelaysMs: readonly number[];
   onQueueDepth?: (depth: number) => void;
   onRetry?: (err: Error, attempt: number) => void;
+  /** After every committed batch: the database answers again (dependency status). */
+  onCommitted?: () => void;
 }
 
 export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = {
@@ -137,7 +139,9 @@ export class Batcher {
   private async runWithRetry(submissions: readonly Submission[]): Promise<SubmissionOutcome[]> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.runner.runBatch(submissions);
+        const outcomes = await this.runner.runBatch(submissions);
+        this.options.onCommitted?.();
+        return outcomes;
       } catch (err) {
         if (isDataError(err)) return this.isolate(submissions, err as Error);
         const delays = this.options.retryDelaysMs;

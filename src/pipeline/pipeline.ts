@@ -132,6 +132,7 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
       }
       for (const apply of batch.afterCommit) apply();
       const commitTime = Date.now();
+      let maxLagMs = -1;
       const outcomes: SubmissionOutcome[] = submissions.map((s) => ({
         accepted: 0,
         refused: s.refusals.length,
@@ -144,7 +145,9 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
         if (!item.refusal) {
           o.accepted++;
           m.fixesAccepted.inc({ protocol });
-          m.ingestLagSeconds.observe(Math.max(0, commitTime - item.fix.ts) / 1000);
+          const lagMs = Math.max(0, commitTime - item.fix.ts);
+          m.ingestLagSeconds.observe(lagMs / 1000);
+          if (lagMs > maxLagMs) maxLagMs = lagMs;
         } else if (item.refusal.reason === 'duplicate') o.duplicates++;
         else o.refused++;
       }
@@ -161,6 +164,7 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
       for (const row of batch.committed) {
         m.incidentChanges.inc({ kind: String(row.data.kind), action: row.action });
       }
+      if (maxLagMs >= 0) m.ingestLagMaxSeconds.set(maxLagMs / 1000);
       m.batchCommitSeconds.observe((performance.now() - started) / 1000);
       if (batch.committed.length > 0) deps.publish(batch.committed);
       if (batch.alertChanges.length > 0 || batch.stagedState.size > 0) {

@@ -24,6 +24,11 @@ export function createPool(connectionString: string, max: number): pg.Pool {
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor may a checked-out one's: pg-pool drops its own error listener while a client is lent out, and
+  // a connection cut between two statements of a transaction then emits 'error' with no listener,
+  // an uncaught exception that took the whole service down in a database outage (issue 10). The
+  // statement in flight or the next one fails instead, and the batch is retried.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

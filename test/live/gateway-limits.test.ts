@@ -1,6 +1,6 @@
 // The gateway's own limits, on a gateway of its own with small settings: a console that stops
 // reading is disconnected with SLOW_CONSUMER (so it resumes) instead of buffering without bound, and
-// a peer that stops answering pings is terminated.
+// a peer that stops answering pings is closed with NOT_READING (and terminated if it never answers).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -84,11 +84,12 @@ describe('live gateway limits', () => {
     await c.close();
   });
 
-  it('terminates a peer that stops answering pings', async () => {
+  it('closes a peer that stops answering pings, telling it to resume', async () => {
     const { url, gateway } = await start(100);
     const c = await openConsole(url, token, { autoPong: false });
     const closed = await c.closed;
-    expect(closed.code).toBe(1006);
+    expect(closed.code).toBe(CLOSE.NOT_READING);
+    expect(closed.reason).toMatch(/resume with since=/);
     await waitFor(() => gateway.connections === 0);
   });
 });

@@ -54,6 +54,10 @@ export interface MosquittoInstance {
   reload(): void;
   /** The broker's process id while it runs. */
   pid(): number | undefined;
+  /** Stops the broker (SIGTERM: it saves its database) and leaves it down until `up()`. */
+  down(): Promise<void>;
+  /** Starts a broker stopped by `down()` or `kill()` again, on the same port with the same files. */
+  up(): Promise<void>;
 }
 
 export function mosquittoInstalled(): boolean {
@@ -230,5 +234,11 @@ export async function startMosquitto(opts: StartMosquittoOptions = {}): Promise<
       (child as ChildProcess | null)?.kill('SIGHUP');
     },
     pid: () => (child as ChildProcess | null)?.pid,
+    async down() {
+      await terminate('SIGTERM');
+    },
+    async up() {
+      await launch();
+    },
   };
 }

@@ -23,6 +23,10 @@ export interface BrokerIngestOptions {
   reconnect?: boolean;
   /** How many unacknowledged messages the broker may send us at once [MQTT-3.1.2-11 Receive Maximum]. */
   receiveMaximum?: number;
+  /** Connection up or lost (with why), for the dependency status (issue 10 item 4). */
+  onConnectionChange?: (connected: boolean, reason: string) => void;
+  /** Messages received and not yet acknowledged, whenever that number changes. */
+  onUnacknowledged?: (count: number) => void;
 }
 
 const DEFER_PUBACK = Object.assign(new Error('PUBACK deferred until commit'), { deferred: true });
@@ -55,9 +59,11 @@ export async function startBrokerIngest(
     const { topic, messageId, qos } = packet;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     inFlight++;
+    options.onUnacknowledged?.(inFlight);
     ingest.handleMqtt(topic, payload, null).then(
       () => {
         inFlight--;
+        options.onUnacknowledged?.(inFlight);
         // The session may have been replaced meanwhile; the broker then redelivers and dedupe holds.
         if (qos > 0 && client.connected && messageId !== undefined) {
           (client as unknown as { _sendPacket(p: object, cb?: () => void): void })._sendPacket({
@@ -69,6 +75,7 @@ export async function startBrokerIngest(
       },
       (err: Error) => {
         inFlight--;
+        options.onUnacknowledged?.(inFlight);
         log.warn({ err, topic }, 'ingest failed; leaving the message unacknowledged for redelivery');
       },
     );
@@ -81,13 +88,22 @@ export async function startBrokerIngest(
   );
   client.on('connect', (connack) => {
     log.info({ url: options.url, sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
+    options.onConnectionChange?.(true, 'connected');
     // Resubscribe on every connect: cheap, and covers a broker that lost its session store.
     client.subscribe(filters, { qos: 1 }, (err) => {
       if (err) log.error({ err }, 'MQTT subscribe failed');
     });
   });
-  client.on('error', (err) => log.warn({ err: err.message }, 'MQTT client error'));
+  let lastError = 'connection closed';
+  client.on('error', (err) => {
+    lastError = err.message;
+    log.warn({ err: err.message }, 'MQTT client error');
+  });
   client.on('offline', () => log.warn({ url: options.url }, 'MQTT broker unreachable; reconnecting'));
+  client.on('close', () => {
+    if (!client.disconnecting) options.onConnectionChange?.(false, lastError);
+    lastError = 'connection closed';
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`no connection to MQTT broker ${options.url} within 15 s`)),
