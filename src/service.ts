@@ -25,6 +25,7 @@ import { IncidentFeed } from './live/incident-feed.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { ReadinessCheck } from './observability/readiness.js';
+import { generateDailySummaries, type SummaryRun } from './oversight/daily-summary-job.js';
 import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { MemoryStateStore } from './pipeline/state-store.js';
@@ -59,11 +60,15 @@ export interface RunningService {
    * escalates unacknowledged incidents due at `now`.
    */
   tick(now?: number): Promise<void>;
+  /** Generates the daily summary of each county for the last complete day at `now`, if not stored yet. */
+  summarize(now?: number): Promise<SummaryRun>;
   stop(): Promise<void>;
 }
 
 /** How often timers are evaluated; far below the shortest lost-contact timeout (5 min, strict). */
 const TICK_MS = 10_000;
+/** How often the daily summaries are looked at; a day's summary comes at most this long after midnight. */
+const SUMMARY_CHECK_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 
 export interface ServiceOptions {
@@ -251,6 +256,19 @@ export async function startService(
     }, TICK_MS);
     closers.push(['timers', async () => clearInterval(ticker)]);
 
+    const summarize = async (now = clock()) => {
+      const run = await generateDailySummaries(db.pool, now, config.DAILY_SUMMARY_UTC_OFFSET_MIN);
+      if (run.generated.length)
+        log.info({ day: run.day, counties: run.generated }, 'daily summaries generated');
+      return run;
+    };
+    // At start (a service down at midnight catches up) and then on a timer; idempotent per county and day.
+    await summarize().catch((err) => log.error({ err }, 'daily summaries failed; will retry'));
+    const summaries = setInterval(() => {
+      summarize().catch((err) => log.error({ err }, 'daily summaries failed; will retry'));
+    }, SUMMARY_CHECK_MS);
+    closers.push(['daily summaries', async () => clearInterval(summaries)]);
+
     const readiness: ReadinessCheck[] = [
       {
         name: 'database',
@@ -336,6 +354,7 @@ export async function startService(
       osmandUrl,
       seed,
       tick,
+      summarize,
       stop: () => {
         stopping ??= stopAll();
         return stopping;

@@ -18,7 +18,9 @@ import { emOrderRoutes } from './routes/em-orders.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { leavePermitRoutes } from './routes/leave-permits.js';
 import { orgUnitRoutes } from './routes/org-units.js';
+import { oversightDailyRoutes } from './routes/oversight-daily.js';
 import { oversightRoutes } from './routes/oversight-reports.js';
+import { oversightReviewRoutes } from './routes/oversight-review.js';
 import { superviseeRoutes } from './routes/supervisees.js';
 import { trackRoutes } from './routes/tracks.js';
 import { userRoutes } from './routes/users.js';
@@ -66,6 +68,8 @@ export function apiPlugin(deps: ApiDeps) {
             consolePersonRoutes(deps),
             consoleActorRoutes(deps),
             oversightRoutes(deps),
+            oversightReviewRoutes(deps),
+            oversightDailyRoutes(deps),
           ]) {
             await authed.register(routes);
           }

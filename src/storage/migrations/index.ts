@@ -1,7 +1,8 @@
 import { core } from './001-core.js';
 import { timeseries } from './002-timeseries.js';
 import { hourlySummary } from './003-hourly-summary.js';
+import { dailySummaries } from './004-daily-summaries.js';
 import type { Migration } from './migration.js';
 
 /** In order; never edit a released migration, add a new one. */
-export const migrations: readonly Migration[] = [core, timeseries, hourlySummary];
+export const migrations: readonly Migration[] = [core, timeseries, hourlySummary, dailySummaries];
