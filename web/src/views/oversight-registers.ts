@@ -129,7 +129,7 @@ export function legalityCard(report: EmLegalityReport, names: Names): HTMLElemen
     h(
       'div',
       { class: `kpi ${value === 0 ? 'ok' : 'bad'}`, 'data-testid': testId, 'data-value': value },
-      h('strong', {}, value),
+      h('strong', { class: 'kpi-value' }, value),
       h('span', {}, label),
       h('small', {}, d.mustBeZero),
     );

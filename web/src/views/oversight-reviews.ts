@@ -140,7 +140,7 @@ export function sampleCard(app: ConsoleApp, names: Names): HTMLElement {
                 h(
                   'li',
                   { 'data-person': id },
-                  h('span', {}, names.person(id)),
+                  h('span', { class: 'sample-name' }, names.person(id)),
                   h('button', { type: 'button', 'data-action': 'pdf', onclick: download(id, 'pdf') }, d.pdf),
                   h(
                     'button',
