@@ -233,7 +233,7 @@ describe.skipIf(!chromiumAvailable())('oversight page in Chromium', () => {
     expect(text).toContain('失联 (lost_contact)');
     expect(text).toContain('已通报公安 (police_notified)');
     for (const p of pdfPages(file, ARTIFACTS_DIR, 'oversight-review-pa1'))
-      expect(p.inkRatio).toBeGreaterThan(0.005);
+      expect(p.bodyInkRatio).toBeGreaterThan(0.0005);
     const audit = await svc.db.pool.query<{ n: number }>(
       `select count(*)::int as n from audit_log where actor_user_id = $1 and action = 'oversight.review'
        and subject_supervisee_id = 'pa1' and detail->>'format' = 'pdf'`,

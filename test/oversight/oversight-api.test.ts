@@ -519,10 +519,12 @@ describe('oversight reports on a seeded month', () => {
         expect(pdfAudit.rows[0]!.n).toBe(1);
         const pages = pdfPages(file, dir, 'review-pa2');
         expect(pages.length).toBeGreaterThanOrEqual(1);
+        expect(pages[0]!.bodyInkRatio).toBeGreaterThan(0.01);
         for (const page of pages) {
-          // A4 at 60 dpi is about 496 × 702; a page of text inks a few percent of it, a blank one none.
+          // A4 at 60 dpi is about 496 × 702. Every page has text above its footer (a blank page, or one
+          // with only the footer, has none there); the first page is full.
           expect(Math.abs(page.width - 496)).toBeLessThanOrEqual(1);
-          expect(page.inkRatio).toBeGreaterThan(0.005);
+          expect(page.bodyInkRatio).toBeGreaterThan(0.0005);
         }
         const other = await svc.app.inject({
           method: 'GET',

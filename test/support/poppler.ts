@@ -24,6 +24,8 @@ export interface PageImage {
   height: number;
   /** Share of pixels darker than mid-grey: text and rules on a white page. */
   inkRatio: number;
+  /** The same above the bottom eighth of the page, where a footer sits: zero on a page with only a footer. */
+  bodyInkRatio: number;
 }
 
 /**
@@ -44,9 +46,22 @@ export function pdfPages(pdfPath: string, dir: string, name: string, dpi = 60): 
     if (!header) throw new Error(`not a binary PGM: ${f}`);
     const [all, w, h] = header;
     const pixels = data.subarray(all.length);
+    const bodyEnd = Number(w) * Math.floor((Number(h) * 7) / 8);
     let ink = 0;
-    for (const p of pixels) if (p < 128) ink++;
+    let bodyInk = 0;
+    for (let i = 0; i < pixels.length; i++) {
+      if (pixels[i]! < 128) {
+        ink++;
+        if (i < bodyEnd) bodyInk++;
+      }
+    }
     const png = join(dir, f.replace('-gray', '').replace(/\.pgm$/, '.png'));
-    return { png, width: Number(w), height: Number(h), inkRatio: ink / pixels.length };
+    return {
+      png,
+      width: Number(w),
+      height: Number(h),
+      inkRatio: ink / pixels.length,
+      bodyInkRatio: bodyInk / bodyEnd,
+    };
   });
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { appendAuditNow } from '../../audit/audit-log.js';
 import type { Caller } from '../../auth/access.js';
-import { renderEvidencePdf } from '../../oversight/evidence-pdf.js';
+import { renderEvidencePdfOffThread } from '../../oversight/evidence-pdf-thread.js';
 import { readEvidence, readNames } from '../../oversight/readers.js';
 import { contentHash } from '../../oversight/sample.js';
 import { type ApiDeps, callerOf } from '../api-context.js';
@@ -71,7 +71,7 @@ export function oversightReviewRoutes(deps: ApiDeps) {
         const { content, sha256 } = await bundle(caller, req.params.id, 'pdf');
         const names = await readNames(deps.pool, content);
         const requester = await readNames(deps.pool, { viewedBy: [{ actorUserId: caller.userId }] });
-        const pdf = await renderEvidencePdf({
+        const pdf = await renderEvidencePdfOffThread({
           content,
           sha256,
           names,
