@@ -127,6 +127,10 @@ describe.skipIf(!chromiumAvailable())('oversight page in Chromium', () => {
     const handled = Object.fromEntries(officers.labels.map((l, i) => [l, officers.datasets[0]!.data[i]]));
     expect(handled).toEqual({ [u.oa1.name]: 5, [u.oa2.name]: 1, [u.ob1.name]: 3, [u.sup.name]: 1 });
 
+    // The county supervisor who resolved #3 is listed under the county.
+    expect(await page.textContent(`[data-testid="officer-figures"] tr[data-user="${u.sup.id}"]`)).toContain(
+      '雁江区司法局',
+    );
     // The figures table beside the charts.
     expect(await field('lianhua', 'incidentsOpened')).toBe('6');
     expect(await field('lianhua', 'supervisedPersonDays')).toBe('55');

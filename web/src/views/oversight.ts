@@ -160,7 +160,7 @@ export function oversightPage(app: ConsoleApp, navigate: (path: string) => void)
   const load = async () => {
     const query = { from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString() };
     const summariesTo = cstDay(Date.now());
-    const [handling, daily, lost, legality, intake, summaries] = await Promise.allSettled([
+    const [handling, daily, lost, legality, intake, summaries, units] = await Promise.allSettled([
       app.api.get<HandlingReport>('/oversight/handling', query),
       period.to - period.from <= MAX_SERIES_DAYS * DAY_MS
         ? app.api.get<HandlingDaily>('/oversight/handling/daily', query)
@@ -172,11 +172,12 @@ export function oversightPage(app: ConsoleApp, navigate: (path: string) => void)
         from: cstDay(Date.parse(summariesTo) - 13 * DAY_MS),
         to: summariesTo,
       }),
+      app.api.get<{ items: { id: string; name: string }[] }>('/org-units'),
     ]);
     if (disposed) return;
+    // Units in scope by name (a county's own staff act on its offices' incidents too).
     const officeNames = new Map<string, string>();
-    if (handling.status === 'fulfilled')
-      for (const o of handling.value.offices) officeNames.set(o.orgUnitId, o.name);
+    if (units.status === 'fulfilled') for (const u of units.value.items) officeNames.set(u.id, u.name);
     const names: Names = {
       office: (id) => officeNames.get(id) ?? id,
       person: (id) => app.personName(id),
