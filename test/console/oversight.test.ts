@@ -208,7 +208,7 @@ describe.skipIf(!chromiumAvailable())('oversight page in Chromium', () => {
     const path = join(ARTIFACTS_DIR, 'oversight-daily-summaries.csv');
     await download.saveAs(path);
     const { readFileSync } = await import('node:fs');
-    const csv = readFileSync(path, 'utf8');
+    const csv = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
     expect(csv.split('\r\n')[0]).toMatch(/^day,county_id,unit_id,unit_name,incidentsOpened,/);
     expect(csv).toContain(`${cstDay(at(-9))},yanjiang,yanjiang,雁江区司法局,1,`);
     await row.scrollIntoViewIfNeeded();

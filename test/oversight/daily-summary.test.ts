@@ -256,7 +256,8 @@ describe('daily summary per county on a fake clock', () => {
     });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
-    const lines = csv.body.trimEnd().split('\r\n');
+    expect(csv.body.startsWith('\uFEFF')).toBe(true);
+    const lines = csv.body.slice(1).trimEnd().split('\r\n');
     const sha = json.body.items[0].sha256;
     const at = new Date(L(24.5)).toISOString();
     expect(lines).toEqual([

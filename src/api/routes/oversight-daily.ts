@@ -65,10 +65,13 @@ export function oversightDailyRoutes(deps: ApiDeps) {
         );
         const summaries = await readDailySummaries(deps.pool, scopePattern(caller.orgPath), from, to);
         if (req.query.format === 'csv') {
-          return reply
-            .type('text/csv; charset=utf-8')
-            .header('content-disposition', `attachment; filename="daily-summaries-${from}-${to}.csv"`)
-            .send(dailySummariesCsv(summaries));
+          return (
+            reply
+              .type('text/csv; charset=utf-8')
+              .header('content-disposition', `attachment; filename="daily-summaries-${from}-${to}.csv"`)
+              // A byte-order mark: spreadsheet programs in use in China (Excel, WPS) then read UTF-8, not GBK.
+              .send(`\uFEFF${dailySummariesCsv(summaries)}`)
+          );
         }
         return { from, to, items: summaries };
       },
