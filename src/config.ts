@@ -78,6 +78,8 @@ export const ConfigSchema = z.object({
   LIVE_PING_INTERVAL_S: z.coerce.number().min(0.2).max(300).default(15),
   /** Base map tiles, e.g. an offline tile server; empty draws zones and tracks on a plain background. */
   MAP_TILE_URL: z.string().default(''),
+  /** Daily summaries (issue 9): the local day's offset from UTC in minutes; 480 = China Standard Time. */
+  DAILY_SUMMARY_UTC_OFFSET_MIN: z.coerce.number().int().min(-720).max(840).default(480),
   /** Password of the seeded admin; generated and printed once when unset. */
   ADMIN_INITIAL_PASSWORD: z.string().min(8).optional(),
   /** Seed the demo org units and an admin on first start. */

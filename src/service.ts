@@ -29,6 +29,7 @@ import type { Logger } from './logger.js';
 import { DependencyStatus } from './observability/dependency-status.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { serviceReadinessChecks } from './observability/service-readiness.js';
+import { generateDailySummaries, type SummaryRun } from './oversight/daily-summary-job.js';
 import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { MemoryStateStore, type PersonStateStore } from './pipeline/state-store.js';
@@ -68,9 +69,13 @@ export interface RunningService {
    * escalates unacknowledged incidents due at `now`.
    */
   tick(now?: number): Promise<void>;
+  /** Generates the daily summary of each county for the last complete day at `now`, if not stored yet. */
+  summarize(now?: number): Promise<SummaryRun>;
   stop(): Promise<void>;
 }
 
+/** How often the daily summaries are looked at; a day's summary comes at most this long after midnight. */
+const SUMMARY_CHECK_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 
 export interface ServiceOptions {
@@ -338,6 +343,19 @@ export async function startService(
     }, config.TIMER_TICK_MS);
     closers.push(['timers', async () => clearInterval(ticker)]);
 
+    const summarize = async (now = clock()) => {
+      const run = await generateDailySummaries(db.pool, now, config.DAILY_SUMMARY_UTC_OFFSET_MIN);
+      if (run.generated.length)
+        log.info({ day: run.day, counties: run.generated }, 'daily summaries generated');
+      return run;
+    };
+    // At start (a service down at midnight catches up) and then on a timer; idempotent per county and day.
+    await summarize().catch((err) => log.error({ err }, 'daily summaries failed; will retry'));
+    const summaries = setInterval(() => {
+      summarize().catch((err) => log.error({ err }, 'daily summaries failed; will retry'));
+    }, SUMMARY_CHECK_MS);
+    closers.push(['daily summaries', async () => clearInterval(summaries)]);
+
     const readiness = serviceReadinessChecks({
       db,
       status,
@@ -420,6 +438,7 @@ export async function startService(
         return !timerLease || timerLease.held;
       },
       tick,
+      summarize,
       stop: () => {
         stopping ??= stopAll();
         return stopping;

@@ -18,7 +18,9 @@ import { emOrderRoutes } from './routes/em-orders.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { leavePermitRoutes } from './routes/leave-permits.js';
 import { orgUnitRoutes } from './routes/org-units.js';
+import { oversightDailyRoutes } from './routes/oversight-daily.js';
 import { oversightRoutes } from './routes/oversight-reports.js';
+import { oversightReviewRoutes } from './routes/oversight-review.js';
 import { superviseeLinkRoutes } from './routes/supervisee-links.js';
 import { superviseeRoutes } from './routes/supervisees.js';
 import { trackRoutes } from './routes/tracks.js';
@@ -68,6 +70,8 @@ export function apiPlugin(deps: ApiDeps) {
             consolePersonRoutes(deps),
             consoleActorRoutes(deps),
             oversightRoutes(deps),
+            oversightReviewRoutes(deps),
+            oversightDailyRoutes(deps),
           ]) {
             await authed.register(routes);
           }

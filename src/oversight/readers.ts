@@ -343,3 +343,32 @@ export async function readEvidence(db: Queryable, personId: string) {
     })),
   };
 }
+
+/**
+ * Display names of the units and users a bundle names (its person's office and officer, approvers,
+ * incident actors, readers in the audit log), so a printed bundle shows people rather than ids.
+ */
+export async function readNames(
+  db: Queryable,
+  bundle: {
+    person?: { orgUnitId?: unknown; officerId?: unknown } | null;
+    leavePermits?: { approvedByUserId?: unknown }[];
+    incidents?: { history: { actor: string }[] }[];
+    viewedBy?: { actorUserId: string | null }[];
+  },
+): Promise<Map<string, string>> {
+  const ids = new Set<string>();
+  const add = (v: unknown) => typeof v === 'string' && ids.add(v);
+  add(bundle.person?.orgUnitId);
+  add(bundle.person?.officerId);
+  for (const l of bundle.leavePermits ?? []) add(l.approvedByUserId);
+  for (const i of bundle.incidents ?? []) for (const e of i.history) add(e.actor);
+  for (const a of bundle.viewedBy ?? []) add(a.actorUserId);
+  const list = [...ids];
+  const res = await db.query<{ id: string; name: string }>(
+    `select id, display_name || ' (' || username || ')' as name from users where id = any($1)
+     union all select id, name from org_units where id = any($1)`,
+    [list],
+  );
+  return new Map(res.rows.map((r) => [r.id, r.name]));
+}

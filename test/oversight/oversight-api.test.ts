@@ -2,17 +2,21 @@
 // baotai = B) is seeded with SQL at chosen moments relative to a fixed clock, and every figure the API
 // reports is checked against a value worked out by hand from that seed (the comments show the sums).
 // Scope: an officer of A sees only A; the county auditor sees both, and its reads are audited.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentHash } from '../../src/oversight/sample.js';
-import { type ApiClient, createUser, login, loginAdmin } from '../api/support.js';
+import { type ApiClient, login, loginAdmin } from '../api/support.js';
+import { pdfPages, pdfText, popplerAvailable } from '../support/poppler.js';
 import type { TestService } from '../support/service.js';
-import { DAY, insertIncident, S, startOversightService } from './support.js';
+import { seedMonth } from './seed-month.js';
+import { DAY, S, startOversightService } from './support.js';
 
 const NOW = Math.floor(Date.now() / 1000) * 1000;
 const at = (days: number, seconds = 0) => NOW + days * DAY + seconds * S;
 const iso = (t: number) => new Date(t).toISOString();
-const A = { id: 'lianhua', path: '/ziyang/yanjiang/lianhua/' };
-const B = { id: 'baotai', path: '/ziyang/yanjiang/baotai/' };
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 /** The period under review: [NOW − 28 d, NOW − 1 d). */
 const PERIOD = `from=${encodeURIComponent(iso(at(-28)))}&to=${encodeURIComponent(iso(at(-1)))}`;
 
@@ -23,219 +27,12 @@ describe('oversight reports on a seeded month', () => {
 
   beforeAll(async () => {
     svc = await startOversightService(NOW);
-    const db = svc.db.pool;
-    for (const [key, role, unit] of [
-      ['oa1', 'officer', 'lianhua'],
-      ['oa2', 'officer', 'lianhua'],
-      ['ob1', 'officer', 'baotai'],
-      ['sup', 'supervisor', 'yanjiang'],
-      ['aud', 'auditor', 'yanjiang'],
-      ['audA', 'auditor', 'lianhua'],
-    ] as const) {
-      const name = await createUser(svc, role, unit);
-      const res = await db.query<{ id: string }>('select id from users where username = $1', [name]);
-      u[key] = { id: res.rows[0]!.id, name };
-    }
+    Object.assign(u, await seedMonth(svc, NOW));
     as.oa1 = await login(svc, u.oa1.name);
     as.ob1 = await login(svc, u.ob1.name);
     as.sup = await login(svc, u.sup.name);
     as.aud = await login(svc, u.aud.name);
     as.admin = await loginAdmin(svc);
-
-    const people: [string, string, string][] = [
-      ['pa1', 'lianhua', u.oa1.id],
-      ['pa2', 'lianhua', u.oa2.id],
-      ['pa3', 'lianhua', u.oa1.id],
-      ['pb1', 'baotai', u.ob1.id],
-      ['pb2', 'baotai', u.ob1.id],
-      ['pb3', 'baotai', u.ob1.id],
-      ['pb4', 'baotai', u.ob1.id],
-    ];
-    for (const [id, unit, officer] of people) {
-      await db.query(
-        `insert into supervisees (id, org_unit_id, name, level, officer_id) values ($1, $2, $1, 'normal', $3)`,
-        [id, unit, officer],
-      );
-      await db.query(
-        `insert into devices (id, supervisee_id, kind, secret_hash) values ($1, $2, 'ankle', 'x')`,
-        [`d-${id}`, id],
-      );
-    }
-    await db.query(
-      `insert into devices (id, supervisee_id, kind, secret_hash) values ('dx', null, 'ankle', 'x')`,
-    );
-    // Orders: [start, end) in days from NOW, optional revocation and renewal.
-    const orders: [string, string, number, number, number | null, string | null][] = [
-      ['o-pa1', 'pa1', -40, 20, null, null],
-      ['o-pa2a', 'pa2', -60, -14, null, null],
-      ['o-pa2b', 'pa2', -10, 3, null, 'o-pa2a'],
-      ['o-pa3', 'pa3', -20, -5, -15, null],
-      ['o-pb1', 'pb1', -25, 30, null, null],
-      ['o-pb2', 'pb2', -3, 40, null, null],
-      ['o-pb3', 'pb3', -80, -20, null, null],
-      ['o-pb4', 'pb4', 10, 40, null, null],
-    ];
-    for (const [id, person, start, end, revoked, renews] of orders) {
-      await db.query(
-        `insert into em_orders (id, supervisee_id, ground, approver, approved_at, starts_at, ends_at, revoked_at,
-           renews_order_id) values ($1, $2, 'left_without_approval', '雁江区司法局局长', $3, $3, $4, $5, $6)`,
-        [
-          id,
-          person,
-          new Date(at(start)),
-          new Date(at(end)),
-          revoked === null ? null : new Date(at(revoked)),
-          renews,
-        ],
-      );
-    }
-    // Fixes: [person, days from NOW, seconds].
-    const fixes: [string, number, number][] = [
-      ['pa1', -27, 0], // first fix of o-pa1, 13 days after it began: late intake
-      ['pa1', -2, 0],
-      ['pa2', -20, 0], // inside o-pa2a
-      ['pa2', -12, 0], // between o-pa2a and o-pa2b: outside any order
-      ['pa2', -10, 1800], // o-pa2b's first fix, 30 minutes in
-      ['pa3', -12, 0], // after o-pa3's revocation: outside any order
-      ['pb1', -25, 7200], // 2 h after o-pb1 began
-      ['pb1', -5, 0],
-      ['pb3', -22, 0], // inside o-pb3
-      ['pb3', -19, 0], // after o-pb3 ended: outside any order
-    ];
-    for (const [person, days, seconds] of fixes) {
-      await db.query(
-        `insert into fixes (device_id, ts, supervisee_id, lat, lon, acc, src, received_at, protocol)
-         values ($1, $2, $3, 30.12, 104.63, 10, 'gnss', $2, 'native')`,
-        [`d-${person}`, new Date(at(days, seconds)), person],
-      );
-    }
-    const letters: [string | null, string][] = [
-      ['dx', 'unknown_device'],
-      ['dx', 'unknown_device'],
-      ['dx', 'malformed'],
-      ['d-pa1', 'unknown_device'],
-      ['ghost', 'unknown_device'],
-    ];
-    for (const [device, reason] of letters) {
-      await db.query(
-        `insert into dead_letters (received_at, protocol, device_id, reason, detail) values ($1, 'native', $2, $3, 'seeded')`,
-        [new Date(at(-1)), device, reason],
-      );
-    }
-    const { oa1, oa2, ob1, sup } = { oa1: u.oa1.id, oa2: u.oa2.id, ob1: u.ob1.id, sup: u.sup.id };
-    // #1..#8 in A, #9..#12 in B (numbers used in the comments below).
-    const a = (i: Parameters<typeof insertIncident>[2]) => insertIncident(db, A, i);
-    const b = (i: Parameters<typeof insertIncident>[2]) => insertIncident(db, B, i);
-    const o1 = at(-20);
-    await a({
-      person: 'pa1',
-      kind: 'zone_exit',
-      openedAt: o1,
-      state: 'resolved',
-      ack: { at: o1 + 60 * S, by: oa1 },
-      resolve: { at: o1 + 600 * S, by: oa1, disposition: 'contacted' },
-      escalationLevel: 0,
-    });
-    const o2 = at(-15);
-    await a({
-      person: 'pa1',
-      kind: 'curfew',
-      openedAt: o2,
-      state: 'resolved',
-      ack: { at: o2 + 300 * S, by: oa2 },
-      resolve: { at: o2 + 3600 * S, by: oa2, disposition: 'warned' },
-      escalationLevel: 1,
-    });
-    const o3 = at(-9);
-    await a({
-      person: 'pa2',
-      kind: 'strap_tamper',
-      openedAt: o3,
-      state: 'resolved',
-      ack: { at: o3 + 120 * S, by: oa1 },
-      resolve: { at: o3 + 7200 * S, by: sup, disposition: 'false_alarm' },
-      escalationLevel: 1,
-    });
-    // Lost contact from −25 d, resolved without a separate acknowledgement at −12 d: 13 days off.
-    await a({
-      person: 'pa1',
-      kind: 'lost_contact',
-      startedAt: at(-25),
-      openedAt: at(-25, 600),
-      state: 'resolved',
-      resolve: { at: at(-12), by: oa1, disposition: 'police_notified' },
-      escalationLevel: 2,
-    });
-    const o5 = at(-3);
-    await a({
-      person: 'pa1',
-      kind: 'low_battery',
-      openedAt: o5,
-      state: 'acknowledged',
-      ack: { at: o5 + 30 * S, by: oa1 },
-      escalationLevel: 0,
-    });
-    // Before the period; still open (35 days off supervision). Escalation level 2 so the service's
-    // own escalation timer has nothing left to do with it.
-    await a({ person: 'pa2', kind: 'lost_contact', openedAt: at(-35), state: 'open', escalationLevel: 2 });
-    // After the period (12 h ago), still open.
-    await a({
-      person: 'pa1',
-      kind: 'zone_exit',
-      openedAt: at(0, -12 * 3600),
-      state: 'open',
-      escalationLevel: 2,
-    });
-    const o8 = at(-18);
-    await a({
-      person: 'pa3',
-      kind: 'zone_exit',
-      openedAt: o8,
-      state: 'resolved',
-      ack: { at: o8 + 900 * S, by: oa1 },
-      resolve: { at: o8 + 1800 * S, by: oa1, disposition: 'contacted' },
-      escalationLevel: 0,
-    });
-    const o9 = at(-20);
-    await b({
-      person: 'pb1',
-      kind: 'zone_exit',
-      openedAt: o9,
-      state: 'resolved',
-      ack: { at: o9 + 40 * S, by: ob1 },
-      resolve: { at: o9 + 400 * S, by: ob1, disposition: 'false_alarm' },
-      escalationLevel: 0,
-    });
-    const o10 = at(-10);
-    await b({
-      person: 'pb1',
-      kind: 'curfew',
-      openedAt: o10,
-      state: 'resolved',
-      ack: { at: o10 + 200 * S, by: ob1 },
-      resolve: { at: o10 + 86_400 * S, by: ob1, disposition: 'device_fault' },
-      escalationLevel: 1,
-    });
-    const o11 = at(-24);
-    await b({
-      person: 'pb3',
-      kind: 'lost_contact',
-      openedAt: o11,
-      state: 'acknowledged',
-      ack: { at: o11 + 1000 * S, by: ob1 },
-      escalationLevel: 0,
-    });
-    await b({ person: 'pb2', kind: 'zone_exit', openedAt: at(0, -1800), state: 'open', escalationLevel: 2 });
-    // #13: an incident for pb4, whose only order has not begun: a rule evaluated outside an order.
-    // Opened and resolved before the period, so it changes no handling figure.
-    await b({
-      person: 'pb4',
-      kind: 'zone_exit',
-      openedAt: at(-35),
-      state: 'resolved',
-      resolve: { at: at(-34), by: ob1, disposition: 'other' },
-      escalationLevel: 0,
-    });
   });
 
   afterAll(async () => {
@@ -539,6 +336,61 @@ describe('oversight reports on a seeded month', () => {
     });
   });
 
+  describe('handling per day', () => {
+    it('slices the figures into day buckets from `from`, per office and for the whole scope', async () => {
+      const res = await as.sup.get(
+        `/oversight/handling/daily?from=${encodeURIComponent(iso(at(-21)))}&to=${encodeURIComponent(iso(at(-18)))}`,
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.days.map((d: { day: string }) => d.day)).toEqual([
+        iso(at(-21)),
+        iso(at(-20)),
+        iso(at(-19)),
+      ]);
+      const [d1, d2, d3] = res.body.days;
+      // [−21, −20): no incident. Person-days: A pa1 + pa2 = 2 (pa3's order starts at −20); B pb1 + pb3 = 2.
+      expect(d1.offices.lianhua).toMatchObject({
+        incidentsOpened: 0,
+        supervisedPersonDays: 2,
+        acknowledgeP50S: null,
+      });
+      expect(d1.offices.baotai).toMatchObject({ incidentsOpened: 0, supervisedPersonDays: 2 });
+      expect(d1.offices.all).toMatchObject({ incidentsOpened: 0, supervisedPersonDays: 4 });
+      // [−20, −19): #1 in A (ack 60 s, resolve 600 s), #9 in B (40 s, 400 s). Person-days: A pa1 pa2 pa3 = 3;
+      // B pb1 = 1 (pb3's order ended at −20). Whole scope, nearest rank over [40, 60]: p50 40, p95 60.
+      expect(d2.offices.lianhua).toEqual({
+        incidentsOpened: 1,
+        supervisedPersonDays: 3,
+        incidentsPerPersonDay: Math.round((1 / 3) * 1e6) / 1e6,
+        acknowledgeP50S: 60,
+        acknowledgeP95S: 60,
+        resolveP50S: 600,
+        resolveP95S: 600,
+        escalatedToCounty: 0,
+      });
+      expect(d2.offices.baotai).toMatchObject({
+        incidentsOpened: 1,
+        supervisedPersonDays: 1,
+        acknowledgeP50S: 40,
+      });
+      expect(d2.offices.all).toMatchObject({
+        incidentsOpened: 2,
+        supervisedPersonDays: 4,
+        incidentsPerPersonDay: 0.5,
+        acknowledgeP50S: 40,
+        acknowledgeP95S: 60,
+        resolveP50S: 400,
+        resolveP95S: 600,
+      });
+      // [−19, −18): #8 opened at −18 belongs to the next bucket.
+      expect(d3.offices.all.incidentsOpened).toBe(0);
+      const tooLong = await as.sup.get(
+        `/oversight/handling/daily?from=${encodeURIComponent(iso(at(-200)))}&to=${encodeURIComponent(iso(at(-1)))}`,
+      );
+      expect(tooLong.status).toBe(400);
+    });
+  });
+
   describe('sampled review', () => {
     it('draws N people per office from a seed, reproducibly, and records the draw', async () => {
       const first = await as.aud.get('/oversight/sample?perOffice=2&seed=review-2026-11');
@@ -617,5 +469,70 @@ describe('oversight reports on a seeded month', () => {
       expect(other.status).toBe(404);
       expect(other.contentType).toContain('application/problem+json');
     });
+    it.skipIf(!popplerAvailable())(
+      'renders the bundle as a PDF with the Chinese text, every page inked and footed with the hash',
+      async () => {
+        await svc.db.pool.query("update supervisees set name = '王某某' where id = 'pa2'");
+        const res = await svc.app.inject({
+          method: 'GET',
+          url: '/api/v1/oversight/review/pa2/pdf',
+          headers: { authorization: `Bearer ${as.aud.token}` },
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.headers['content-type']).toBe('application/pdf');
+        const hash = String(res.headers['x-content-sha256']);
+        expect(hash).toMatch(/^[0-9a-f]{64}$/);
+        const dir = join(ARTIFACTS, 'oversight');
+        mkdirSync(dir, { recursive: true });
+        const file = join(dir, 'review-pa2.pdf');
+        writeFileSync(file, res.rawPayload);
+        const text = pdfText(file).replace(/\s+/g, ' ');
+        for (const expected of [
+          '抽查核查证据材料',
+          '监管对象 Person: 王某某',
+          '莲花街道司法所',
+          'Order o-pa2a',
+          'Order o-pa2b',
+          '续期自 Renews: o-pa2a',
+          '批准人 Approver: 雁江区司法局局长',
+          '未经批准离开所居住的市、县',
+          '设备拆卸 (strap_tamper)',
+          '误报 (false_alarm)',
+          '定位点数 Fixes: 3',
+          u.aud.name,
+          hash,
+        ]) {
+          expect(text).toContain(expected);
+        }
+        // The hash in the PDF is the one of the JSON content as it was served with this PDF: the bundle
+        // read right after carries one more audit record (this PDF's), so only its earlier part matches.
+        const json = await as.aud.get('/oversight/review/pa2');
+        expect(json.body.content.viewedBy.at(-2)).toMatchObject({
+          action: 'oversight.review',
+          actorRole: 'auditor',
+        });
+        const pdfAudit = await svc.db.pool.query<{ n: number }>(
+          `select count(*)::int as n from audit_log where action = 'oversight.review' and subject_supervisee_id = 'pa2'
+           and detail->>'format' = 'pdf' and actor_user_id = $1`,
+          [u.aud.id],
+        );
+        expect(pdfAudit.rows[0]!.n).toBe(1);
+        const pages = pdfPages(file, dir, 'review-pa2');
+        expect(pages.length).toBeGreaterThanOrEqual(1);
+        expect(pages[0]!.bodyInkRatio).toBeGreaterThan(0.01);
+        for (const page of pages) {
+          // A4 at 60 dpi is about 496 × 702. Every page has text above its footer (a blank page, or one
+          // with only the footer, has none there); the first page is full.
+          expect(Math.abs(page.width - 496)).toBeLessThanOrEqual(1);
+          expect(page.bodyInkRatio).toBeGreaterThan(0.0005);
+        }
+        const other = await svc.app.inject({
+          method: 'GET',
+          url: '/api/v1/oversight/review/pa2/pdf',
+          headers: { authorization: `Bearer ${as.ob1.token}` },
+        });
+        expect(other.statusCode).toBe(404);
+      },
+    );
   });
 });

@@ -5,6 +5,7 @@ import { ConsoleApp } from './console-app.js';
 import { onLangChange } from './i18n/index.js';
 import { clearSession, loadSession, type Session, saveSession } from './session.js';
 import { loginPage } from './views/login.js';
+import { oversightPage } from './views/oversight.js';
 import { overviewPage } from './views/overview.js';
 import { personPage } from './views/person.js';
 import { shell } from './views/shell.js';
@@ -22,7 +23,7 @@ let frame: ReturnType<typeof shell> | null = null;
 let page: Page | null = null;
 
 function navigate(path: string): void {
-  if (path !== location.pathname) history.pushState(null, '', path);
+  if (path !== location.pathname + location.search) history.pushState(null, '', path);
   render();
 }
 
@@ -40,7 +41,9 @@ function signIn(session: Session): void {
 
 function pageFor(console: ConsoleApp): Page {
   const person = /^\/people\/([^/]+)$/.exec(location.pathname);
-  return person ? personPage(console, decodeURIComponent(person[1]!)) : overviewPage(console, navigate);
+  if (person) return personPage(console, decodeURIComponent(person[1]!));
+  if (location.pathname === '/oversight') return oversightPage(console, navigate);
+  return overviewPage(console, navigate);
 }
 
 /** Rebuilds the screen for the current path, session and language. */

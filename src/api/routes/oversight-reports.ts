@@ -1,6 +1,6 @@
 // Oversight reports (issue 9) for the county, the city and the procuratorate (检察监督): handling
 // quality (虚管), the lost-supervision register (脱管), EM legality (Art. 29), missed intake (漏管) and the
-// sampled review (a seeded draw per office and a hashed evidence bundle per person; JSON only, no PDF).
+// sampled review's seeded draw per office (the bundles are in oversight-review.ts).
 // Read-only for every role and limited to the caller's unit (an officer sees their own office). Each
 // read is recorded in the audit log; an auditor's request is also recorded by `authenticate`.
 import { randomUUID } from 'node:crypto';
@@ -11,9 +11,9 @@ import { appendAuditNow } from '../../audit/audit-log.js';
 import type { Caller } from '../../auth/access.js';
 import { effectiveEnd, emLegality, inForce, intakeFinding } from '../../oversight/em-legality.js';
 import { aggregateHandling } from '../../oversight/handling.js';
+import { handlingByDay } from '../../oversight/handling-series.js';
 import { DEFAULT_MILESTONES, lostContactRegister } from '../../oversight/lost-contact.js';
 import {
-  readEvidence,
   readHandling,
   readLegalityChecks,
   readLostContact,
@@ -21,14 +21,15 @@ import {
   readSampleFrame,
   readUnassignedReporting,
 } from '../../oversight/readers.js';
-import { contentHash, drawSample } from '../../oversight/sample.js';
+import { drawSample } from '../../oversight/sample.js';
 import { DAY_MS } from '../../oversight/stats.js';
 import { type ApiDeps, callerOf } from '../api-context.js';
 import { ProblemError } from '../problem.js';
-import { IdParams, IsoInstant, secured } from '../schemas.js';
-import { personInScope } from '../scope.js';
+import { IsoInstant, secured } from '../schemas.js';
 
 const MAX_PERIOD_DAYS = 400;
+/** A daily series is drawn, not paged: three months of buckets at most. */
+const MAX_SERIES_DAYS = 92;
 
 const HandlingQuery = z.object({
   from: IsoInstant.describe('start of the period (inclusive)'),
@@ -98,6 +99,41 @@ export function oversightRoutes(deps: ApiDeps) {
         await audit(caller, 'handling', { from: req.query.from, to: req.query.to });
         const input = await readHandling(deps.pool, caller.orgPath, { from, to, now: deps.clock() });
         return aggregateHandling(input);
+      },
+    );
+
+    api.get(
+      '/oversight/handling/daily',
+      {
+        schema: {
+          ...meta,
+          description:
+            'The handling figures per day-long bucket from `from` (the caller picks the day boundary), per office ' +
+            'and for the whole scope (`all`): incidents opened, supervised person-days, rate, acknowledge / ' +
+            'resolve p50 and p95 (s), escalations to county.',
+          querystring: HandlingQuery,
+        },
+      },
+      async (req) => {
+        const caller = callerOf(req);
+        const from = Date.parse(req.query.from);
+        const to = Date.parse(req.query.to);
+        if (!(to > from) || to - from > MAX_SERIES_DAYS * DAY_MS) {
+          throw new ProblemError(
+            400,
+            'Invalid period',
+            `to must be after from, at most ${MAX_SERIES_DAYS} days apart`,
+            'invalid-request',
+          );
+        }
+        await audit(caller, 'handling-daily', { from: req.query.from, to: req.query.to });
+        const input = await readHandling(deps.pool, caller.orgPath, { from, to, now: deps.clock() });
+        return {
+          from: req.query.from,
+          to: req.query.to,
+          offices: input.offices,
+          days: handlingByDay(input),
+        };
       },
     );
 
@@ -228,41 +264,6 @@ export function oversightRoutes(deps: ApiDeps) {
           drawnAt: new Date(deps.clock()).toISOString(),
           offices,
         };
-      },
-    );
-
-    api.get(
-      '/oversight/review/:id',
-      {
-        schema: {
-          ...meta,
-          description:
-            "One person's evidence bundle for a sampled review: orders and approvals, zones, leave, incidents " +
-            'with handling history, a track summary and who viewed the person; with a sha256 over the content ' +
-            '(canonical JSON, keys sorted).',
-          params: IdParams,
-        },
-      },
-      async (req) => {
-        const caller = callerOf(req);
-        const person = await personInScope(deps.pool, caller, req.params.id);
-        await appendAuditNow(
-          deps.pool,
-          {
-            actorUserId: caller.userId,
-            actorRole: caller.role,
-            action: 'oversight.review',
-            subjectSuperviseeId: person.id,
-            purpose: 'sampled review',
-            detail: { report: 'review' },
-          },
-          deps.clock(),
-        );
-        const content = {
-          generatedAt: new Date(deps.clock()).toISOString(),
-          ...(await readEvidence(deps.pool, person.id)),
-        };
-        return { content, sha256: contentHash(content) };
       },
     );
   };

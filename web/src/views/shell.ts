@@ -74,7 +74,7 @@ export function shell(
       h('strong', {}, d.app.name),
       h('span', { class: 'sub' }, d.app.console),
     ),
-    h('nav', {}, navLink('/', d.nav.overview)),
+    h('nav', {}, navLink('/', d.nav.overview), navLink('/oversight', d.oversight.nav)),
     h('div', { class: 'spacer' }),
     indicator,
     app.readOnly ? null : sound,
