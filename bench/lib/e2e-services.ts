@@ -1,7 +1,9 @@
 // The service side of bench/e2e.ts: N service processes (`node --import tsx src/main.ts`, as in
-// production) on one database and broker, all in one MQTT shared-subscription group; one WebSocket
-// console on /live per instance (an alert is announced by the instance that processed its fix, and
-// nothing fans alerts out across instances yet without shared state); the summed
+// production) on one database and broker, all in one MQTT shared-subscription group; with more than
+// one, as a scaled-out deployment runs them (README "Scaling out", docs/decisions/0006-scale-out.md):
+// person state, timers and alert fan-out shared through Redis (BENCH_REDIS_URL, default
+// 127.0.0.1:6379, a key prefix of this run's own). One WebSocket console on /live per instance (the
+// first arrival of an alert on any of them counts); the summed
 // em_fixes_accepted_total of all instances; the database backends serving them, for /proc sampling.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,32 +44,45 @@ export async function startFleet(o: FleetOptions): Promise<ServiceFleet> {
   const dataDir = mkdtempSync(join(tmpdir(), 'em-bench-e2e-'));
   const clientIds = Array.from({ length: o.instances }, (_, i) => `em-e2e-${o.runTag}-${i + 1}`);
   const procs: ServiceProcess[] = [];
-  const started = await Promise.allSettled(
-    clientIds.map(async (clientId) => {
-      const [httpPort, osmandPort] = [await freePort(), await freePort()];
-      const proc = await spawnService(
-        {
-          DATABASE_URL: o.databaseUrl,
-          MQTT_URL: o.mqttUrl,
-          MQTT_USERNAME: o.mqttUsername,
-          MQTT_PASSWORD: o.mqttPassword,
-          MQTT_CLIENT_ID: clientId,
-          MQTT_SHARE_GROUP: o.shareGroup,
-          DATA_DIR: dataDir,
-          OSMAND_PORT: String(osmandPort),
-          REDIS_URL: '',
-          STORAGE_MODE: 'auto',
-          LOG_LEVEL: 'warn',
-          ADMIN_INITIAL_PASSWORD: ADMIN_PASSWORD,
-          ...o.env,
-        },
-        httpPort,
-        300_000,
-      );
-      procs.push(proc);
-      return proc;
-    }),
-  );
+  const shared: Record<string, string> =
+    o.instances > 1
+      ? {
+          STATE_STORE: 'redis',
+          REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+          REDIS_KEY_PREFIX: `em-e2e-${o.runTag}:`,
+        }
+      : { REDIS_URL: '' };
+  const startOne = async (clientId: string) => {
+    const [httpPort, osmandPort] = [await freePort(), await freePort()];
+    const proc = await spawnService(
+      {
+        DATABASE_URL: o.databaseUrl,
+        MQTT_URL: o.mqttUrl,
+        MQTT_USERNAME: o.mqttUsername,
+        MQTT_PASSWORD: o.mqttPassword,
+        MQTT_CLIENT_ID: clientId,
+        MQTT_SHARE_GROUP: o.shareGroup,
+        DATA_DIR: dataDir,
+        OSMAND_PORT: String(osmandPort),
+        INSTANCE_ID: clientId,
+        ...shared,
+        STORAGE_MODE: 'auto',
+        LOG_LEVEL: 'warn',
+        ADMIN_INITIAL_PASSWORD: ADMIN_PASSWORD,
+        ...o.env,
+      },
+      httpPort,
+      300_000,
+    );
+    procs.push(proc);
+    return proc;
+  };
+  // The first instance migrates and seeds alone; the others then start together.
+  const first = await Promise.allSettled([startOne(clientIds[0]!)]);
+  const started =
+    first[0]!.status === 'rejected'
+      ? first
+      : [...first, ...(await Promise.allSettled(clientIds.slice(1).map(startOne)))];
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
     // spawnService keeps no handle when start-up fails: end our own children by pid.
