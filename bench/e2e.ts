@@ -411,9 +411,9 @@ export default async function e2e(args: Record<string, string>): Promise<BenchRe
         '(their RSS counts shared buffers they touched); bench = the load generator (publishers, consoles)',
       'one 2-core machine runs the broker, the service(s), the database and the load generator',
     );
-    if (instanceCounts.some((n) => n > 1) && !serviceEnv.REDIS_URL) {
+    if (instanceCounts.some((n) => n > 1)) {
       notes.push(
-        "several instances without shared state: a person's fixes may reach different instances (in-memory state each); pass --env REDIS_URL=... when that is wired",
+        'several instances run as a scaled-out deployment: one MQTT share group, person state, timers and alert fan-out in Redis (BENCH_REDIS_URL)',
       );
     }
     if (lost > 0) notes.push(`LOSS: ${lost} fixes acknowledged by the broker were never stored`);
