@@ -13,7 +13,12 @@
 // acknowledges one to the broker: the broker keeps acknowledging devices and queues their messages
 // for the instances' sessions, each instance holds a bounded number unacknowledged, and
 // /readyz of every instance says Redis is unreachable. When it returns, exactly one instance fires
-// the timers again, the backlog is worked off, and the run ends as an undisturbed one would.
+// the timers again and the backlog is worked off: nothing lost, nothing stored twice, every console
+// given its whole scope. Incidents: the same as the undisturbed run, none earlier, but some start
+// later: in the catch-up the backlog of each device is dealt round robin to both instances, and the
+// fix that loses the race for its person's lease is stored but never decides (out-of-order rule).
+// Measured: no out-of-order fix before the outage, over half of the run's fixes after it. A known
+// gap of the scale-out under any backlog (docs/decisions/0006-scale-out.md, "Redis outage").
 import { describe, expect, it } from 'vitest';
 import { type ServiceCluster, startCluster, waitForOneTimerHolder } from '../support/instances.js';
 import { type PrivateRedis, privateRedisAvailable, startPrivateRedis } from '../support/private-redis.js';
@@ -74,6 +79,13 @@ describe.skipIf(skip)('fault: Redis is unreachable in a multi-instance run', () 
       let next = 0;
       const run = await startRun(p, infra.broker.url, () => urls[next++ % urls.length]!);
       await sleep((PLAY_S * 1000) / 4);
+      const staleFixes = async () => {
+        let n = 0;
+        for (const url of urls)
+          n += (await metricValue(url, 'em_refusals_total', { reason: 'flag_stale' })) ?? 0;
+        return n;
+      };
+      const staleBefore = await staleFixes();
 
       await redis.stop();
       const stoppedAt = Date.now();
@@ -135,9 +147,15 @@ describe.skipIf(skip)('fault: Redis is unreachable in a multi-instance run', () 
       await awaitCaughtUp(pool, run, p);
       expect(await unacknowledged()).toBe(0);
       const v = await verdict(pool, run, p);
+      console.info(
+        `[fault redis outage] fixes stored out of order (never deciding): ${staleBefore} before the outage, ` +
+          `${await staleFixes()} in all`,
+      );
       await run.stop();
       lap('caught up');
-      expectNothingLost(v, await baseline(), 'redis outage');
+      // Not `equal`: in the catch-up a device's fixes are dealt round robin to both instances, and a
+      // fix that loses the race for its person's lease never decides (see IncidentMatch).
+      expectNothingLost(v, await baseline(), 'redis outage', 'no-earlier');
     } catch (err) {
       if (cluster)
         for (let i = 0; i < cluster.size; i++)
