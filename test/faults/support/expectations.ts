@@ -52,9 +52,8 @@ export function expectNothingLost(
     for (const [key, starts] of want) {
       const seen = got.get(key)!;
       expect(seen.length, `${key}: how many`).toBe(starts.length);
-      starts.forEach((t, i) =>
-        expect(seen[i]!, `${key}: no earlier than undisturbed`).toBeGreaterThanOrEqual(t),
-      );
+      for (const [i, t] of starts.entries())
+        expect(seen[i]!, `${key}: no earlier than undisturbed`).toBeGreaterThanOrEqual(t);
     }
     const delayed = v.incidents.filter((s) => !baseline.includes(s));
     console.info(
