@@ -1,12 +1,13 @@
 // `npm run bench -- faults [--persons 200] [--interval-ms 1000] [--outage-s 60] [--before-s 20]
-//                         [--after-s 60] [--lag-ok-s 2] [--only broker_restart,database_outage,...]`
+//                         [--after-s 60] [--lag-ok-s 2] [--only broker_restart,redis_outage,...]`
 //
 // Recovery figures per fault (issue 10 item 2, ../shared/BENCH.md `faults`). For each fault, on
 // fresh services of its own: a private PostgreSQL cluster (initdb in a temp dir, so it can be
 // stopped), a real Mosquitto with persistence, and the service as its own process. The seeded fault
 // fleet (test/faults/support/fleet.ts) plays in real time, `persons` ankle monitors each publishing
 // a QoS 1 fix every `interval-ms`. After `before-s` the fault is injected and lasts `outage-s`
-// (the broker stopped; the database stopped; the service stopped by SIGTERM or SIGKILL and started
+// (the broker stopped; the database stopped; Redis killed under two instances and started again with
+// its data; the service stopped by SIGTERM or SIGKILL and started
 // again `outage-s` later); the load goes on for `after-s` after the return.
 //
 // Figures per fault, under `by_fault.<name>`:
@@ -26,15 +27,29 @@ import { FleetLoad } from '../test/faults/support/load.js';
 import { checkPool, type Infra, startInfra, storedOnce } from '../test/faults/support/rig.js';
 import { metricValue } from '../test/faults/support/signals.js';
 import { inProcessProvisioner } from '../test/scenarios/support/in-process.js';
+import { type ServiceCluster, startCluster } from '../test/support/instances.js';
 import { mosquittoInstalled } from '../test/support/mosquitto.js';
 import { freePort } from '../test/support/ports.js';
 import { privatePostgresAvailable } from '../test/support/private-postgres.js';
+import {
+  type PrivateRedis,
+  privateRedisAvailable,
+  startPrivateRedis,
+} from '../test/support/private-redis.js';
 import { startTestService } from '../test/support/service.js';
 import { type ServiceProcess, spawnService } from '../test/support/service-process.js';
 import type { BenchResult } from './bench-types.js';
 import { benchLog, Cleanup, numArg, sleep, stopProcess } from './lib/bench-common.js';
 
-const FAULTS = ['broker_restart', 'database_outage', 'service_sigterm', 'service_sigkill'] as const;
+const FAULTS = [
+  'broker_restart',
+  'database_outage',
+  'redis_outage',
+  'service_sigterm',
+  'service_sigkill',
+] as const;
+/** Service processes sharing person state in Redis for the redis_outage case (issue 8 scale-out). */
+const REDIS_INSTANCES = 2;
 type Fault = (typeof FAULTS)[number];
 
 interface FaultFigures {
@@ -106,10 +121,36 @@ async function runFault(fault: Fault, o: Options): Promise<FaultFigures> {
     await provisioning.stop();
 
     const httpPort = await freePort();
-    let proc: ServiceProcess = await spawnService(infra.env, httpPort);
-    const httpUrl = `http://127.0.0.1:${httpPort}`;
-    cleanup.add('service', () => stopProcess(proc));
-    let rssMax = peakRss(proc.child.pid);
+    let proc: ServiceProcess | null = null;
+    let redis: PrivateRedis | null = null;
+    let cluster: ServiceCluster | null = null;
+    let httpUrls: string[];
+    if (fault === 'redis_outage') {
+      // Several instances sharing person state in a private Redis that can be killed and restarted
+      // with its data (fsync'd append-only file, test/support/private-redis.ts).
+      const privateRedis = await startPrivateRedis();
+      redis = privateRedis;
+      cleanup.add('redis', () => privateRedis.destroy());
+      const { MQTT_CLIENT_ID: _id, DATA_DIR: _dir, OSMAND_PORT: _port, ...shared } = infra.env;
+      const started = await startCluster({
+        count: REDIS_INSTANCES,
+        env: shared,
+        redisUrl: privateRedis.url,
+        keyPrefix: 'em-bench:',
+      });
+      cluster = started;
+      // Runs before the Redis cleanup (last in, first out): a graceful drain needs Redis.
+      cleanup.add('instances', () => started.stop());
+      httpUrls = [...started.httpUrls];
+    } else {
+      proc = await spawnService(infra.env, httpPort);
+      cleanup.add('service', () => stopProcess(proc!));
+      httpUrls = [`http://127.0.0.1:${httpPort}`];
+    }
+    const pids = (): Array<number | undefined> =>
+      cluster ? Array.from({ length: cluster.size }, (_, i) => cluster!.pid(i)) : [proc?.child.pid];
+    const rssNow = () => Math.max(0, ...pids().map(peakRss));
+    let rssMax = rssNow();
 
     // Real time: the fleet's clock is the wall clock, so fix time = publish time and the ingest lag
     // is the time a fix waited somewhere between device and database.
@@ -133,11 +174,15 @@ async function runFault(fault: Fault, o: Options): Promise<FaultFigures> {
     const okBacklog = (o.persons * o.lagOkS * 1000) / o.intervalMs;
     const sampler = (async () => {
       while (sampling) {
-        rssMax = Math.max(rssMax, peakRss(proc.child.pid));
+        rssMax = Math.max(rssMax, rssNow());
         stored = (await storedRows(pool)) ?? stored;
         const backlog = Math.max(0, load.totalAcked - stored);
         backlogMax = Math.max(backlogMax, backlog);
-        const lag = await metricValue(httpUrl, 'em_ingest_lag_max_seconds').catch(() => null);
+        let lag: number | null = null;
+        for (const url of httpUrls) {
+          const l = await metricValue(url, 'em_ingest_lag_max_seconds').catch(() => null);
+          if (l !== null) lag = Math.max(lag ?? 0, l);
+        }
         if (lag !== null) lagMax = Math.max(lagMax, lag);
         if (
           returnedAt !== null &&
@@ -160,12 +205,16 @@ async function runFault(fault: Fault, o: Options): Promise<FaultFigures> {
       await infra.broker.down();
       await sleep(o.outageS * 1000 - (Date.now() - downAt));
       await infra.broker.up();
+    } else if (fault === 'redis_outage') {
+      await redis!.stop();
+      await sleep(o.outageS * 1000 - (Date.now() - downAt));
+      await redis!.start();
     } else if (fault === 'database_outage') {
       await infra.privateDb!.stop();
       await sleep(o.outageS * 1000 - (Date.now() - downAt));
       await infra.privateDb!.start();
     } else {
-      const code = await proc.kill(fault === 'service_sigterm' ? 'SIGTERM' : 'SIGKILL');
+      const code = await proc!.kill(fault === 'service_sigterm' ? 'SIGTERM' : 'SIGKILL');
       log(`${fault}: service exited with ${code}`);
       await sleep(o.outageS * 1000 - (Date.now() - downAt));
       proc = await spawnService(infra.env, httpPort);
@@ -179,7 +228,7 @@ async function runFault(fault: Fault, o: Options): Promise<FaultFigures> {
     while (Date.now() < deadline && (await storedOnce(pool, load)).missing.length > 0) await sleep(1000);
     sampling = false;
     await sampler;
-    rssMax = Math.max(rssMax, peakRss(proc.child.pid));
+    rssMax = Math.max(rssMax, rssNow());
     const check = await storedOnce(pool, load);
     await load.stop();
     return {
@@ -211,6 +260,8 @@ export default async function faults(args: Record<string, string>): Promise<Benc
   const only = args.only ? (args.only.split(',') as Fault[]) : [...FAULTS];
   for (const f of only)
     if (!FAULTS.includes(f)) throw new Error(`unknown fault ${f}; known: ${FAULTS.join(', ')}`);
+  if (only.includes('redis_outage') && !privateRedisAvailable())
+    throw new Error('redis-server is required for redis_outage');
   const byFault: Record<string, FaultFigures> = {};
   for (const fault of only) {
     byFault[fault] = await runFault(fault, o);
@@ -231,7 +282,10 @@ export default async function faults(args: Record<string, string>): Promise<Benc
     },
     figures: { by_fault: byFault },
     notes: [
-      'service process as in production (npm start), single instance; a Redis outage needs the multi-instance scale-out (issue 8) and is not measured yet',
+      'service process as in production (npm start), single instance; except redis_outage: ' +
+        `${REDIS_INSTANCES} instances (STATE_STORE=redis, one MQTT shared subscription) sharing a private ` +
+        'redis-server with an fsync-always append-only file, SIGKILLed and started again with its data',
+      'rss_max_bytes of redis_outage is the largest of its instances',
       'service_sigterm / service_sigkill: the service is down for outage_s and then started again; recovery_s runs from its readiness',
     ],
   };

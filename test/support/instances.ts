@@ -33,6 +33,8 @@ export interface ServiceCluster {
   /** The environment of slot `i`, e.g. to start the same instance in-process. */
   env(i: number): Record<string, string>;
   running(i: number): boolean;
+  /** Process id of slot `i`'s current process (undefined when it is not running). */
+  pid(i: number): number | undefined;
   /** Output (stdout and stderr) of the slot's current or last process. */
   output(i: number): string;
   /** Kills slot `i`'s process (SIGKILL by default: a crash) and waits until it has exited. */
@@ -89,6 +91,7 @@ export async function startCluster(options: ClusterOptions): Promise<ServiceClus
     httpUrls: slots.map((s) => `http://127.0.0.1:${s.port}`),
     env: (i) => ({ ...slot(i).env }),
     running: (i) => slot(i).proc !== null,
+    pid: (i) => slot(i).proc?.child.pid,
     output: (i) => slot(i).proc?.output() ?? outputs.get(i) ?? '',
     async kill(i, signal = 'SIGKILL') {
       const s = slot(i);

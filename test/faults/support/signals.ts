@@ -29,3 +29,14 @@ export async function metricValue(
   }
   return null;
 }
+
+/** The sum of every sample of a Prometheus metric (all label sets); 0 when absent. */
+export async function metricSum(httpUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (m && m[1] === name) sum += Number(m[2]);
+  }
+  return sum;
+}
