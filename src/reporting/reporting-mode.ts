@@ -33,10 +33,18 @@ export function zoneTrackActive(state: PersonState): boolean {
   );
 }
 
+/**
+ * Fast reporting: a zone track active, or the last fix in an approach band (a prohibition zone or
+ * a protected person ahead), so the evidence for an entry is gathered at 15 s from the first fix.
+ */
+export function wantsFastReporting(state: PersonState): boolean {
+  return state.approaching || zoneTrackActive(state);
+}
+
 export class ReportingModes {
   /** personId → open fast-mode episode keys. */
   private readonly open = new Map<string, Set<string>>();
-  /** Persons with a zone track pending or open, from their latest committed state. */
+  /** Persons with a zone track pending or open, or in an approach band, from their latest committed state. */
   private readonly tracking = new Set<string>();
 
   /** Applies a committed batch: its alert changes and the states it staged. Returns who flipped. */
@@ -48,7 +56,7 @@ export class ReportingModes {
     const touched = new Set<string>([...changes.map((c) => c.superviseeId), ...states.keys()]);
     for (const id of touched) before.set(id, this.isFast(id));
     for (const [id, state] of states) {
-      if (zoneTrackActive(state)) this.tracking.add(id);
+      if (wantsFastReporting(state)) this.tracking.add(id);
       else this.tracking.delete(id);
     }
     this.applyChanges(changes);

@@ -21,12 +21,20 @@ import {
   withEpisode,
 } from './person-state.js';
 import {
+  APPROACH_MAX_ACC_M,
   BATTERY_CLEAR_PCT,
   BATTERY_LOW_PCT,
   LATE_AFTER_MS,
   MAX_CONSECUTIVE_JUMPS,
 } from './supervision-levels.js';
-import { checkProhibition, checkProximity, isStrong, mustBeInside, sample } from './zone-checks.js';
+import {
+  checkProhibition,
+  checkProximity,
+  isStrong,
+  mustBeInside,
+  nearProhibition,
+  sample,
+} from './zone-checks.js';
 import { stepTrack, trackChange, Verdict } from './zone-track.js';
 
 function isValidFix(fix: Fix): boolean {
@@ -211,8 +219,14 @@ export function evaluateFix(
     }
   }
 
+  // Approach bands (reporting only, issue 7): a fix accurate enough to place the person near a
+  // prohibition zone or a protected person keeps the devices in fast mode; a coarse fix keeps the flag.
+  const placed = acc <= APPROACH_MAX_ACC_M;
+  let approaching = placed ? false : state.approaching;
+
   // Prohibition zones (Art. 31): highest severity, less evidence.
   let prohibition = state.prohibition;
+  if (placed && ctx.prohibition !== null) approaching = nearProhibition(ctx.prohibition, lat, lon);
   // A cell or Wi-Fi fix cannot start a violation, so with nothing pending it need not be placed at all.
   if (ctx.prohibition !== null && (strong || prohibition !== IDLE_TRACK)) {
     let s = checkProhibition(ctx.prohibition, lat, lon, acc, strong);
@@ -237,6 +251,7 @@ export function evaluateFix(
   let proximity = state.proximity;
   if (ctx.protectedPersons.length > 0) {
     const r = checkProximity(ctx.protectedPersons, peers.protectedFixes, ts, lat, lon, acc, strong);
+    if (placed && r.near) approaching = true;
     if (r.sample !== null) {
       const next = stepTrack(
         proximity,
@@ -282,6 +297,7 @@ export function evaluateFix(
     episodes,
     ankleStill,
     phoneLastTs: state.phoneLastTs,
+    approaching,
   };
   return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }

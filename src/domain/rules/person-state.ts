@@ -91,6 +91,13 @@ export interface PersonState {
   /** Set by an ankle-monitor no_motion event, cleared when the monitor moves. */
   readonly ankleStill: AnkleStill | null;
   readonly phoneLastTs: number;
+  /**
+   * The last placed monitor fix was in the approach band of a prohibition zone or a protected
+   * person (APPROACH_* in supervision-levels.ts): devices report fast from there on, so evidence is
+   * gathered at 15 s and not at the level's interval once the person is inside (issue 7: detection
+   * delay). Says nothing about alerts.
+   */
+  readonly approaching: boolean;
 }
 
 /** State at the start of monitoring; `since` starts the lost-contact clock (usually the order start). */
@@ -112,6 +119,7 @@ export function initialPersonState(since: number): PersonState {
     episodes: NO_EPISODES,
     ankleStill: null,
     phoneLastTs: 0,
+    approaching: false,
   };
 }
 
@@ -144,5 +152,6 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     episodes: p.episodes,
     ankleStill: p.ankleStill,
     phoneLastTs: p.phoneLastTs,
+    approaching: p.approaching,
   };
 }

@@ -68,6 +68,18 @@ export const LEVEL_PARAMETERS: Readonly<Record<SupervisionLevel, LevelParameters
  */
 export const PROHIBITION_SINGLE_FIX_DEPTH_M = 40;
 
+/**
+ * Approach bands (issue 7: p95 detection delay within two reporting intervals). A fix this near a
+ * prohibition zone's bounding box, or this near a protected person's circle, switches the devices
+ * to fast reporting before the person is inside: evidence is then gathered at 15 s, and an indoor
+ * run of uncertain fixes no longer drops the device back to the slow interval between attempts.
+ * The prohibition band must stay within the near grid's margin (near-grid.ts), whose cell lists are
+ * complete to that distance. Only fixes at least this accurate move the flag; a cell fix keeps it.
+ */
+export const PROHIBITION_APPROACH_M = 150;
+export const PROTECTED_APPROACH_M = 1_000;
+export const APPROACH_MAX_ACC_M = 100;
+
 /** Battery thresholds for fix-reported battery (%): open below LOW, clear at or above CLEAR. */
 export const BATTERY_LOW_PCT = 15;
 export const BATTERY_CLEAR_PCT = 25;

@@ -6,7 +6,11 @@ import { needDistanceM, pOutside, SATURATION_SIGMAS, Side, sideOf, sigmaOf } fro
 import { ENTRY_SIZE, nearCell, nearReach } from '../geo/near-grid.js';
 import { distanceM, M_PER_DEG_LAT } from '../geo/projection.js';
 import type { PeerFix, ProhibitionRefs, ProtectedPerson } from './person-context.js';
-import { PROHIBITION_SINGLE_FIX_DEPTH_M } from './supervision-levels.js';
+import {
+  PROHIBITION_APPROACH_M,
+  PROHIBITION_SINGLE_FIX_DEPTH_M,
+  PROTECTED_APPROACH_M,
+} from './supervision-levels.js';
 import { type TrackSample, Verdict } from './zone-track.js';
 
 export function isStrong(source: FixSource): boolean {
@@ -123,6 +127,31 @@ export function checkProhibition(
   return best === null ? null : prohibitionSample(best, d, acc, strong);
 }
 
+/**
+ * Whether one of the person's prohibition zones has its bounding box within PROHIBITION_APPROACH_M
+ * of the point (reporting only: never an alert). One near-grid cell: its list is complete within
+ * the margin, and its clearance answers most points without looking at the list.
+ */
+export function nearProhibition(refs: ProhibitionRefs, lat: number, lon: number): boolean {
+  const g = refs.index.near;
+  const cell = nearCell(g, lat, lon);
+  const cells = g.cells;
+  if (cells[2 * cell + 1]! > PROHIBITION_APPROACH_M) return false;
+  const ids = refs.ids;
+  const entries = g.entries;
+  const end = ENTRY_SIZE * cells[2 * cell + 2]!;
+  const kx = g.kxMin;
+  for (let k = ENTRY_SIZE * cells[2 * cell]!; k < end; k += ENTRY_SIZE) {
+    const box = Math.max(
+      Math.max(entries[k]! - lat, 0, lat - entries[k + 1]!) * M_PER_DEG_LAT,
+      Math.max(entries[k + 2]! - lon, 0, lon - entries[k + 3]!) * kx,
+    );
+    if (box > PROHIBITION_APPROACH_M) continue;
+    if (ids === null || ids.has(g.zones[entries[k + 4]!]!.id)) return true;
+  }
+  return false;
+}
+
 export interface ProximityResult {
   /** null when no protected person could be judged from this fix (all undecided): no track step. */
   readonly sample: TrackSample | null;
@@ -134,6 +163,8 @@ export interface ProximityResult {
    * "unknown" nor real proximity for them, nor clears either.
    */
   readonly undecided: readonly string[];
+  /** A judged protected person's circle is within PROTECTED_APPROACH_M of the fix (reporting only). */
+  readonly near: boolean;
 }
 
 const NONE: readonly string[] = Object.freeze([]);
@@ -156,6 +187,7 @@ export function checkProximity(
   let p = 0;
   let zoneId: string | null = null;
   let judged = 0;
+  let near = false;
   let unknown: string[] | null = null;
   let undecided: string[] | null = null;
   for (const person of persons) {
@@ -174,6 +206,7 @@ export function checkProximity(
     // Both positions are uncertain: combine the two sigmas.
     const sigma = Math.hypot(sigmaOf(acc), sigmaOf(peer.acc));
     const d = distanceM(lat, lon, peer.lat, peer.lon) - person.radiusM;
+    if (d < PROTECTED_APPROACH_M) near = true;
     const v = mustBeInside(-d, sigma);
     const pNear = 1 - pOutside(d, sigma);
     if (v < verdict || (v === verdict && pNear > p)) {
@@ -185,5 +218,5 @@ export function checkProximity(
   // Nothing judged and someone undecided: say nothing rather than "compliant" (which would count
   // towards clearing a real proximity episode on a fix that cannot tell).
   const s = judged === 0 && undecided !== null ? null : sample(verdict, p, strong, zoneId);
-  return { sample: s, unknown: unknown ?? NONE, undecided: undecided ?? NONE };
+  return { sample: s, unknown: unknown ?? NONE, undecided: undecided ?? NONE, near };
 }
