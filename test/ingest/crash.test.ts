@@ -15,6 +15,7 @@ import { monitoredPerson, startTestService, ZIYANG } from '../support/service.js
 import { spawnService } from '../support/service-process.js';
 
 const DEVICES = 4;
+const PUBLISH_TIMEOUT_MS = 10_000;
 
 interface Setup {
   /** Environment shared by the provisioning service, the process under test and the final check. */
@@ -68,6 +69,10 @@ describe.each(targets)('crash safety with the %s broker', (_name, makeSetup) => 
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('keeps every acknowledged fix exactly once across a SIGKILL', async () => {
+    const started = Date.now();
+    // Phase marks, so that a run that overruns says where it stood.
+    const phase = (what: string) =>
+      console.log(`[crash ${_name}] +${((Date.now() - started) / 1000).toFixed(1)} s ${what}`);
     const setup = await makeSetup(dataDir);
     try {
       // Provision with the service in-process, then run it as a separate process on the same data.
@@ -78,6 +83,7 @@ describe.each(targets)('crash safety with the %s broker', (_name, makeSetup) => 
 
       const httpPort = await freePort();
       let proc = await spawnService(setup.env, httpPort);
+      phase('service process ready');
       const acked = new Map<string, Set<number>>();
       let running = true;
       let seq = 0;
@@ -111,6 +117,9 @@ describe.each(targets)('crash safety with the %s broker', (_name, makeSetup) => 
               src: 'gnss',
               seq: n,
             };
+            // A PUBACK that has not come within PUBLISH_TIMEOUT_MS counts as not acknowledged (a
+            // device would retry): the check below holds only acknowledged fixes to exactly-once.
+            let timer: NodeJS.Timeout | undefined;
             const ok = await Promise.race([
               client
                 .publishAsync(`em/v1/devices/${ankle.id}/telemetry`, JSON.stringify(fix), { qos: 1 })
@@ -119,8 +128,13 @@ describe.each(targets)('crash safety with the %s broker', (_name, makeSetup) => 
                   () => false,
                 ),
               closed,
+              new Promise<boolean>((r) => {
+                timer = setTimeout(() => r(false), PUBLISH_TIMEOUT_MS);
+              }),
             ]);
+            clearTimeout(timer);
             if (ok) done.add(n);
+            else if (client.connected) break;
             // Distinct fix times: the service's identity of a fix is (device, ts).
             await new Promise((r) => setTimeout(r, 2));
           }
@@ -130,15 +144,19 @@ describe.each(targets)('crash safety with the %s broker', (_name, makeSetup) => 
 
       await new Promise((r) => setTimeout(r, 2500));
       await proc.kill('SIGKILL');
+      phase('SIGKILL');
       const ackedAtKill = [...acked.values()].reduce((n, s) => n + s.size, 0);
       await new Promise((r) => setTimeout(r, 300));
       proc = await spawnService(setup.env, httpPort);
+      phase('service process ready again');
       await new Promise((r) => setTimeout(r, 1500));
       running = false;
       await Promise.all(publishers);
+      phase('publishers stopped');
       // Let a real broker's queue for the service drain before the graceful stop.
       await new Promise((r) => setTimeout(r, 1500));
       expect(await proc.kill('SIGTERM')).toBe(0);
+      phase('SIGTERM: stopped');
 
       const check = await startTestService(setup.env);
       try {

@@ -6,7 +6,11 @@ export interface ServiceProcess {
   readonly child: ChildProcess;
   readonly httpUrl: string;
   output(): string;
-  kill(signal: NodeJS.Signals): Promise<number | null>;
+  /**
+   * Sends `signal` and waits for the exit code. A process that has not exited after `timeoutMs`
+   * fails the call with its output (a hung graceful stop is a finding, not a test timeout).
+   */
+  kill(signal: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
 }
 
 export async function spawnService(
@@ -39,14 +43,28 @@ export async function spawnService(
     },
     readyTimeoutMs,
     200,
-  );
+  ).catch((e: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${e.message} (service not ready):\n${out.slice(-4000)}`);
+  });
   return {
     child,
     httpUrl,
     output: () => out,
-    async kill(signal) {
+    async kill(signal, timeoutMs = 60_000) {
       child.kill(signal);
-      return exited;
+      let timer: NodeJS.Timeout | undefined;
+      const overdue = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`service did not exit within ${timeoutMs} ms of ${signal}:\n${out.slice(-4000)}`));
+        }, timeoutMs);
+      });
+      try {
+        return await Promise.race([exited, overdue]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
