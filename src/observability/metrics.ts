@@ -19,6 +19,11 @@ export function createMetrics() {
       'Batches re-evaluated because another instance wrote a person state first (issue 8)',
       [],
     ),
+    stateDeferrals: c(
+      'em_state_deferrals_total',
+      'Messages held for the next batch because another instance held their person at that moment (issue 8)',
+      [],
+    ),
     deadLetterDrops: c(
       'em_dead_letters_not_kept_total',
       'Dead letters not kept because the table was full',

@@ -8,8 +8,11 @@ import { LeaseTimeoutError, StaleStateError } from './state-store.js';
 import type { Submission, SubmissionOutcome } from './types.js';
 
 export interface BatchRunner {
-  /** Runs every stage for these submissions; resolves with one outcome per submission after commit. */
-  runBatch(submissions: readonly Submission[]): Promise<SubmissionOutcome[]>;
+  /**
+   * Runs every stage for these submissions; resolves with one outcome per submission after commit,
+   * or null for a submission deferred to the next batch (its person was busy on another instance).
+   */
+  runBatch(submissions: readonly Submission[]): Promise<Array<SubmissionOutcome | null>>;
   /** Commits one submission the database refuses as a dead letter, so it cannot block the rest. */
   quarantine(submission: Submission, err: Error): Promise<SubmissionOutcome>;
 }
@@ -108,11 +111,25 @@ export class Batcher {
       while (this.queue.length > 0) {
         const taken = this.take();
         const outcomes = await this.runWithRetry(taken.map((p) => p.submission));
-        const released = taken.reduce((n, p) => n + weight(p.submission), 0);
-        this.queuedFixes -= released;
+        const deferred: Pending[] = [];
+        for (const [i, p] of taken.entries()) {
+          const outcome = outcomes[i];
+          if (!outcome) {
+            deferred.push(p);
+            continue;
+          }
+          this.queuedFixes -= weight(p.submission);
+          p.resolve(outcome);
+        }
         this.options.onQueueDepth?.(this.queuedFixes);
-        for (const [i, p] of taken.entries()) p.resolve(outcomes[i]!);
         for (const wake of this.spaceWaiters.splice(0)) wake();
+        if (deferred.length > 0) {
+          // Deferred messages go first into the next batch, in their order (issue 8: their person
+          // was busy on another instance). When nothing could run, give the holder a moment.
+          this.queue.unshift(...deferred);
+          if (deferred.length === taken.length)
+            await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
+        }
       }
     } finally {
       this.running = false;
@@ -124,7 +141,10 @@ export class Batcher {
    * One bad message must not hold every device back (a poison batch): halve the batch until the
    * message the database refuses stands alone, then quarantine it; the rest commits as usual.
    */
-  private async isolate(submissions: readonly Submission[], err: Error): Promise<SubmissionOutcome[]> {
+  private async isolate(
+    submissions: readonly Submission[],
+    err: Error,
+  ): Promise<Array<SubmissionOutcome | null>> {
     if (submissions.length === 1) {
       this.log.warn({ err: err.message }, 'database refused a message; quarantined as a dead letter');
       return [await this.runner.quarantine(submissions[0]!, err)];
@@ -136,7 +156,7 @@ export class Batcher {
     ];
   }
 
-  private async runWithRetry(submissions: readonly Submission[]): Promise<SubmissionOutcome[]> {
+  private async runWithRetry(submissions: readonly Submission[]): Promise<Array<SubmissionOutcome | null>> {
     for (let attempt = 0; ; attempt++) {
       try {
         const outcomes = await this.runner.runBatch(submissions);

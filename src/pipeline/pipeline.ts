@@ -1,7 +1,8 @@
 // The pipeline, as one list (ARCHITECTURE.md). A fix passes these stages in this order; a stage that
 // refuses a fix marks it with a reason, which is counted and kept as a dead letter, never silent.
 //
-//   authorize → order & dedupe → lease state → evaluate (filter, zones, decide) → persist
+//   lease state (a message whose person another instance holds waits for the next batch)
+//   → authorize → order & dedupe → evaluate (filter, zones, decide) → persist
 //   then, after commit: write state → acknowledge devices → publish incident changes
 import type pg from 'pg';
 import type { Directory } from '../directory/directory.js';
@@ -12,7 +13,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { BatchRunner } from './batcher.js';
 import { authorizeStage } from './stages/authorize.js';
 import { evaluateStage } from './stages/evaluate.js';
-import { leaseStateStage } from './stages/lease-state.js';
+import { leaseState } from './stages/lease-state.js';
 import { orderAndDedupeStage } from './stages/order-dedupe.js';
 import { persistStage } from './stages/persist.js';
 import { type PersonStateStore, StaleStateError } from './state-store.js';
@@ -35,7 +36,6 @@ export function buildStages(deps: PipelineDeps): readonly Stage[] {
   return [
     authorizeStage(deps.directory),
     orderAndDedupeStage(),
-    leaseStateStage(deps.directory, deps.store),
     evaluateStage(deps.directory, deps.log),
     persistStage(deps.pool, deps.directory),
   ];
@@ -86,6 +86,7 @@ function newBatch(submissions: readonly Submission[], now: number): Batch {
 }
 
 export function createPipeline(deps: PipelineDeps): BatchRunner {
+  const claimFor = leaseState(deps.directory, deps.store);
   const stages = buildStages(deps);
   const persist = stages[stages.length - 1]!;
   const before = stages.slice(0, -1);
@@ -108,9 +109,17 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
       m.refusals.inc({ reason: 'storage_rejected', protocol: submission.protocol }, Math.max(1, items));
       return { accepted: 0, refused: Math.max(1, items), duplicates: 0 };
     },
-    async runBatch(submissions) {
+    async runBatch(offered) {
       const started = performance.now();
+      const { lease, deferred } = await claimFor(offered);
+      const submissions = deferred.size === 0 ? offered : offered.filter((_, i) => !deferred.has(i));
+      if (deferred.size > 0) m.stateDeferrals.inc(deferred.size);
+      if (submissions.length === 0) {
+        await lease.release();
+        return offered.map(() => null);
+      }
       const batch = newBatch(submissions, clock());
+      batch.lease = lease;
       try {
         for (const stage of before) await stage.run(batch);
         await persist.run(batch);
@@ -170,7 +179,9 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
       if (batch.alertChanges.length > 0 || batch.stagedState.size > 0) {
         deps.afterCommit?.(batch.alertChanges, batch.stagedState);
       }
-      return outcomes;
+      if (deferred.size === 0) return outcomes;
+      let next = 0;
+      return offered.map((_, i) => (deferred.has(i) ? null : outcomes[next++]!));
     },
   };
 }

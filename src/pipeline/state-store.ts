@@ -21,10 +21,22 @@ export interface StateLease {
   release(): Promise<void>;
 }
 
+/** A lease on the people that were free, and the people another holder had at that moment. */
+export interface StateClaim extends StateLease {
+  readonly busy: ReadonlySet<string>;
+}
+
 export interface PersonStateStore {
   readonly kind: 'memory' | 'redis';
   /** Waits for (at most `LeaseOptions.waitMs`) and takes the leases of these people. */
   lease(personIds: Iterable<string>): Promise<StateLease>;
+  /**
+   * Takes, without waiting, the leases of those of these people nobody else holds. The pipeline
+   * uses this (issue 8): a batch never holds some people while it waits for others, so batches of
+   * several instances proceed side by side, and a message whose person is busy elsewhere simply
+   * waits for the instance's next batch.
+   */
+  claim(personIds: Iterable<string>): Promise<StateClaim>;
   close(): Promise<void>;
 }
 
@@ -98,8 +110,7 @@ export class MemoryStateStore implements PersonStateStore {
     const deadline = this.clock() + this.options.waitMs;
     let taken = 0;
     while (taken < ids.length) {
-      const held = this.leases.get(ids[taken]!);
-      if (held && held.token !== token && held.expiresAt > this.clock()) {
+      if (this.heldElsewhere(ids[taken]!, token)) {
         if (this.clock() > deadline) {
           this.releaseAll(ids.slice(0, taken), token);
           throw new LeaseTimeoutError(
@@ -112,6 +123,30 @@ export class MemoryStateStore implements PersonStateStore {
       this.leases.set(ids[taken]!, { token, expiresAt: this.clock() + this.options.leaseMs });
       taken++;
     }
+    return this.open(ids, token);
+  }
+
+  async claim(personIds: Iterable<string>): Promise<StateClaim> {
+    const token = leaseToken('memory');
+    const taken: string[] = [];
+    const busy = new Set<string>();
+    for (const id of sortedUnique(personIds)) {
+      if (this.heldElsewhere(id, token)) busy.add(id);
+      else {
+        this.leases.set(id, { token, expiresAt: this.clock() + this.options.leaseMs });
+        taken.push(id);
+      }
+    }
+    return { ...this.open(taken, token), busy };
+  }
+
+  private heldElsewhere(id: string, token: string): boolean {
+    const held = this.leases.get(id);
+    return held !== undefined && held.token !== token && held.expiresAt > this.clock();
+  }
+
+  /** The lease over `ids`, whose leases `token` has just taken. */
+  private open(ids: readonly string[], token: string): StateLease {
     const versions = new Map<string, number>();
     const states = new Map<string, PersonState>();
     for (const id of ids) {

@@ -89,6 +89,34 @@ describe('Batcher', () => {
     expect(committed.sort()).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('runs a deferred message first in the next batch and resolves it only when it has run', async () => {
+    const batches: string[][] = [];
+    let busyUntil = 2; // 'x' is held elsewhere for the first two batches it is offered in
+    const runner = runnerOf(async (subs) => {
+      batches.push(subs.map((s) => s.raw));
+      return subs.map((s) => {
+        if (s.raw === 'x' && busyUntil-- > 0) return null;
+        return { accepted: 1, refused: 0, duplicates: 0 };
+      });
+    });
+    const b = new Batcher(runner, log, { maxBatchFixes: 2, maxQueuedFixes: 100, retryDelaysMs: [1] });
+    let xDone = false;
+    const x = b.submit({ ...sub(0), raw: 'x' }).then((o) => {
+      xDone = true;
+      return o;
+    });
+    const rest = ['a', 'b', 'c'].map((raw) => b.submit({ ...sub(0), raw }));
+    await Promise.all(rest);
+    await expect(x).resolves.toEqual({ accepted: 1, refused: 0, duplicates: 0 });
+    expect(xDone).toBe(true);
+    // x leads every batch until it runs; the others are not held back behind it.
+    expect(batches[0]).toEqual(['x']);
+    for (const batch of batches) if (batch.includes('x')) expect(batch[0]).toBe('x');
+    expect(batches.flat().filter((r) => r === 'x')).toHaveLength(3);
+    expect(batches.flat().filter((r) => r !== 'x').sort()).toEqual(['a', 'b', 'c']);
+    expect(b.depth).toBe(0);
+  });
+
   it('drains queued work on close and refuses new work', async () => {
     const runner = runnerOf(async (subs) => {
       await new Promise((r) => setTimeout(r, 5));

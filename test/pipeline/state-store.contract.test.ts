@@ -226,6 +226,53 @@ describe.each(targets)('person state store contract: %s', (_name, makeBackend) =
     expect(commits).toBe(15);
   });
 
+  it('claim takes the free people at once, reports the held ones busy and holds none of them', async () => {
+    const b = backend();
+    const a = b.handle(LONG);
+    const c = b.handle(LONG);
+    const seed = await a.lease(['p1']);
+    await seed.commit(new Map([['p1', busyState(4000)]]));
+    const held = await a.lease(['p2']);
+    const claim = await c.claim(['p3', 'p2', 'p1']);
+    expect([...claim.personIds].sort()).toEqual(['p1', 'p3']);
+    expect([...claim.busy]).toEqual(['p2']);
+    expect(claim.states.get('p1')!.lastTs).toBe(4000);
+    // The claim did not touch p2: its holder commits as usual.
+    await held.commit(new Map([['p2', busyState(5000)]]));
+    await claim.verify();
+    await claim.commit(new Map([['p1', busyState(6000)]]));
+    // Everything is free again; a second claim takes all three.
+    const again = await a.claim(['p1', 'p2', 'p3']);
+    expect(again.busy.size).toBe(0);
+    expect(again.states.get('p1')!.lastTs).toBe(6000);
+    expect(again.states.get('p2')!.lastTs).toBe(5000);
+    await again.release();
+  });
+
+  it('claims of several instances over the same people never take one person twice', async () => {
+    const b = backend();
+    const stores = [b.handle(LONG), b.handle(LONG), b.handle(LONG)];
+    const people = Array.from({ length: 40 }, (_, i) => `r${i}`);
+    let writes = 0;
+    const rounds = stores.map(async (store) => {
+      for (let round = 0; round < 10; round++) {
+        const claim = await store.claim(people);
+        const changed = new Map<string, PersonState>();
+        for (const id of claim.personIds) changed.set(id, busyState((claim.states.get(id)?.lastTs ?? 0) + 1));
+        await new Promise((r) => setTimeout(r, 1));
+        await claim.commit(changed);
+        writes += changed.size;
+      }
+    });
+    await Promise.all(rounds);
+    // Every committed write advanced a person's counter by one: no lost update, no double holder.
+    const check = await stores[0]!.lease(people);
+    const total = [...check.states.values()].reduce((n, s) => n + s.lastTs, 0);
+    await check.release();
+    expect(total).toBe(writes);
+    expect(writes).toBeGreaterThanOrEqual(people.length);
+  });
+
   it('refuses to write a person the lease does not hold', async () => {
     const lease = await backend().handle(LONG).lease(['p1']);
     await expect(lease.commit(new Map([['p2', busyState(1)]]))).rejects.toThrow(/not leased/);

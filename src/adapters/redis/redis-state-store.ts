@@ -15,6 +15,7 @@ import {
   leaseToken,
   type PersonStateStore,
   StaleStateError,
+  type StateClaim,
   type StateLease,
   sortedUnique,
 } from '../../pipeline/state-store.js';
@@ -27,6 +28,19 @@ for i, k in ipairs(KEYS) do
   redis.call('SET', k, ARGV[1], 'PX', ARGV[2])
 end
 return #KEYS`;
+
+/** Takes every lease nobody else holds; returns the (1-based) positions held by someone else. */
+const CLAIM = `
+local busy = {}
+for i, k in ipairs(KEYS) do
+  local owner = redis.call('GET', k)
+  if owner and owner ~= ARGV[1] then
+    busy[#busy + 1] = i
+  else
+    redis.call('SET', k, ARGV[1], 'PX', ARGV[2])
+  end
+end
+return busy`;
 
 /**
  * KEYS: n lease keys then n state keys; ARGV: token, lease ms, n expected versions. Returns the
@@ -84,7 +98,7 @@ function chunks<T>(items: readonly T[]): T[][] {
 
 export class RedisStateStore implements PersonStateStore {
   readonly kind = 'redis';
-  private readonly scripts: Record<'acquire' | 'verify' | 'commit' | 'release', Script>;
+  private readonly scripts: Record<'acquire' | 'claim' | 'verify' | 'commit' | 'release', Script>;
 
   constructor(
     private readonly redis: Redis,
@@ -99,6 +113,7 @@ export class RedisStateStore implements PersonStateStore {
     };
     this.scripts = {
       acquire: define('state_acquire', ACQUIRE),
+      claim: define('state_claim', CLAIM),
       verify: define('state_verify', VERIFY),
       commit: define('state_commit', COMMIT),
       release: define('state_release', RELEASE),
@@ -111,11 +126,7 @@ export class RedisStateStore implements PersonStateStore {
   async lease(personIds: Iterable<string>): Promise<StateLease> {
     const ids = sortedUnique(personIds);
     const token = leaseToken(this.instanceId);
-    const release = async (upTo = ids.length) => {
-      for (const part of chunks(ids.slice(0, upTo))) {
-        await this.scripts.release(part.length, ...part.map(this.leaseKey), token);
-      }
-    };
+    const release = (upTo = ids.length) => this.releaseLeases(ids.slice(0, upTo), token);
     const deadline = Date.now() + this.options.waitMs;
     let taken = 0;
     while (taken < ids.length) {
@@ -134,7 +145,44 @@ export class RedisStateStore implements PersonStateStore {
         await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
       }
     }
+    return this.open(ids, token);
+  }
 
+  async claim(personIds: Iterable<string>): Promise<StateClaim> {
+    const ids = sortedUnique(personIds);
+    const token = leaseToken(this.instanceId);
+    const taken: string[] = [];
+    const busy = new Set<string>();
+    try {
+      for (const part of chunks(ids)) {
+        const positions = (await this.scripts.claim(
+          part.length,
+          ...part.map(this.leaseKey),
+          token,
+          this.options.leaseMs,
+        )) as number[];
+        const held = new Set(positions.map((p) => part[p - 1]!));
+        for (const id of part) {
+          if (held.has(id)) busy.add(id);
+          else taken.push(id);
+        }
+      }
+    } catch (err) {
+      await this.releaseLeases(taken, token).catch(() => {});
+      throw err;
+    }
+    return { ...(await this.open(taken, token)), busy };
+  }
+
+  private async releaseLeases(ids: readonly string[], token: string): Promise<void> {
+    for (const part of chunks(ids)) {
+      await this.scripts.release(part.length, ...part.map(this.leaseKey), token);
+    }
+  }
+
+  /** Loads the states of `ids`, whose leases `token` has just taken, and returns the lease over them. */
+  private async open(ids: readonly string[], token: string): Promise<StateLease> {
+    const release = () => this.releaseLeases(ids, token);
     const versions = new Map<string, number>();
     const states = new Map<string, PersonState>();
     try {

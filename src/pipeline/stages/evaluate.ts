@@ -92,6 +92,9 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
       const key = ids.join('+');
       if (done.has(key)) continue;
       done.add(key);
+      // A linked person busy on another instance is judged with the others on the next tick, never
+      // from a missing position (which would read as apart).
+      if (batch.lease && ids.some((id) => !batch.lease!.personIds.has(id))) continue;
       const positions: LinkedPosition[] = [];
       for (const id of ids) {
         const p = directory.person(id);

@@ -1,23 +1,43 @@
-// Between order & dedupe and evaluate, lease state: takes the leases of the people this batch concerns and loads their decision
-// state (src/pipeline/state-store.ts). With several instances this is what keeps one person's
-// decisions serial: another instance's batch for the same person waits until this one commits.
-// A clock tick concerns everybody (timers, gatherings of linked people).
+// Lease state, before the batch forms: takes the leases of the people the batch's messages concern
+// and loads their decision state (src/pipeline/state-store.ts). With several instances this keeps one
+// person's decisions serial (issue 8). Leases are claimed, never waited for: a message whose person
+// another instance holds right now is deferred to this instance's next batch, while the rest of the
+// batch goes ahead. (Waiting with some leases held let three instances' large batches queue behind
+// one another until leases lapsed, and throughput fell to nothing.) A clock tick concerns everybody;
+// it evaluates those it could claim, and the busy few on the next tick.
 import type { Directory } from '../../directory/directory.js';
-import type { PersonStateStore } from '../state-store.js';
-import type { Stage } from '../types.js';
+import type { PersonStateStore, StateClaim } from '../state-store.js';
+import type { Submission } from '../types.js';
 
-export function leaseStateStage(directory: Directory, store: PersonStateStore): Stage {
-  return {
-    name: 'lease-state',
-    async run(batch) {
-      const people = new Set<string>();
-      for (const item of [...batch.fixes, ...batch.events]) {
-        if (!item.refusal && item.superviseeId !== null) people.add(item.superviseeId);
+export interface ClaimedSubmissions {
+  readonly lease: StateClaim;
+  /** Positions (in the submissions given) of messages whose person was busy elsewhere. */
+  readonly deferred: ReadonlySet<number>;
+}
+
+export function leaseState(directory: Directory, store: PersonStateStore) {
+  return async function claimFor(submissions: readonly Submission[]): Promise<ClaimedSubmissions> {
+    const people = new Set<string>();
+    const owners: Array<Set<string>> = submissions.map((s) => {
+      // The supervisee of each item's device (authorize refuses items whose device has none).
+      const own = new Set<string>();
+      for (const item of [...s.fixes, ...s.events]) {
+        const id = directory.device(item.deviceId)?.superviseeId;
+        if (id) own.add(id);
       }
-      if (batch.submissions.some((s) => s.tick !== undefined)) {
-        for (const id of directory.current.persons.keys()) people.add(id);
-      }
-      batch.lease = await store.lease(people);
-    },
+      for (const id of own) people.add(id);
+      return own;
+    });
+    if (submissions.some((s) => s.tick !== undefined)) {
+      for (const id of directory.current.persons.keys()) people.add(id);
+    }
+    const lease = await store.claim(people);
+    const deferred = new Set<number>();
+    if (lease.busy.size > 0) {
+      owners.forEach((own, i) => {
+        if (submissions[i]!.tick === undefined && [...own].some((id) => lease.busy.has(id))) deferred.add(i);
+      });
+    }
+    return { lease, deferred };
   };
 }
