@@ -113,7 +113,12 @@ describe('Batcher', () => {
     expect(batches[0]).toEqual(['x']);
     for (const batch of batches) if (batch.includes('x')) expect(batch[0]).toBe('x');
     expect(batches.flat().filter((r) => r === 'x')).toHaveLength(3);
-    expect(batches.flat().filter((r) => r !== 'x').sort()).toEqual(['a', 'b', 'c']);
+    expect(
+      batches
+        .flat()
+        .filter((r) => r !== 'x')
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
     expect(b.depth).toBe(0);
   });
 
