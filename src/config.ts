@@ -61,6 +61,11 @@ export const ConfigSchema = z.object({
   TIMER_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(6000),
   /** How often timers are evaluated (lost contact, leave overdue, curfew start, escalation). */
   TIMER_TICK_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  /**
+   * Most people one tick evaluates: those whose timers are due, earliest first (src/pipeline/timer-schedule.ts).
+   * A backlog (a restart, a directory change) drains over several ticks instead of one tick leasing everybody.
+   */
+  TIMER_PEOPLE_PER_TICK: z.coerce.number().int().min(100).max(1_000_000).default(5000),
   /** This instance's name in leases and logs; generated (host and pid) when unset. */
   INSTANCE_ID: z.string().default(''),
   /** Signs console/API tokens; generated into DATA_DIR when unset. */

@@ -33,6 +33,7 @@ import { generateDailySummaries, type SummaryRun } from './oversight/daily-summa
 import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { MemoryStateStore, type PersonStateStore } from './pipeline/state-store.js';
+import { TimerSchedule } from './pipeline/timer-schedule.js';
 import { DeviceConfigPublisher, type RetainedPublish } from './reporting/config-publisher.js';
 import { startSharedInstances } from './shared-instances.js';
 import { type Database, openPostgres } from './storage/database.js';
@@ -323,7 +324,15 @@ export async function startService(
     const osmandAddress = osmand.server.address();
     const osmandUrl = `http://${config.OSMAND_HOST}:${typeof osmandAddress === 'object' && osmandAddress ? osmandAddress.port : config.OSMAND_PORT}`;
 
+    const schedule = new TimerSchedule(directory, store, { perTick: config.TIMER_PEOPLE_PER_TICK });
+    let wasHolder = false;
     const tick = async (now = clock()) => {
+      // A new timer holder has not seen the due times others were sweeping for: it sweeps too.
+      const holder = !timerLease || timerLease.held;
+      if (holder && !wasHolder) schedule.sweepAll();
+      wasHolder = holder;
+      const tickPeople = await schedule.peopleFor(now);
+      metrics.timerPeople.set(tickPeople.length);
       await batcher.submit({
         protocol: 'native',
         deviceId: null,
@@ -333,12 +342,16 @@ export async function startService(
         events: [],
         refusals: [],
         tick: now,
+        tickPeople,
       });
       await runEscalations({ pool: db.pool, publish: announce }, now);
     };
     // With several instances only the timer lease holder fires (issue 8: exactly one fires each timer).
     const ticker = setInterval(() => {
-      if (timerLease && !timerLease.held) return;
+      if (timerLease && !timerLease.held) {
+        wasHolder = false;
+        return;
+      }
       tick().catch((err) => log.debug({ err }, 'timer tick skipped'));
     }, config.TIMER_TICK_MS);
     closers.push(['timers', async () => clearInterval(ticker)]);

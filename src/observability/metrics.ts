@@ -34,6 +34,11 @@ export function createMetrics() {
       help: 'Messages waiting for the pipeline',
       registers: [registry],
     }),
+    timerPeople: new client.Gauge({
+      name: 'em_timer_people_per_tick',
+      help: 'People the last clock tick evaluated (timers due, plus the sweep after a start or directory change)',
+      registers: [registry],
+    }),
     batchCommitSeconds: new client.Histogram({
       name: 'em_batch_commit_seconds',
       help: 'Time to evaluate and commit one pipeline batch',

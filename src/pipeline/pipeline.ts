@@ -50,6 +50,7 @@ function newBatch(submissions: readonly Submission[], now: number): Batch {
     alertChanges: [],
     lease: null,
     stagedState: new Map(),
+    dueAt: new Map(),
     afterCommit: [],
     committed: [],
     refusalCounts: new Map(),
@@ -130,7 +131,7 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
       }
       // Committed: now the state may advance, devices may be acknowledged, consoles told.
       try {
-        await batch.lease?.commit(batch.stagedState);
+        await batch.lease?.commit(batch.stagedState, batch.dueAt);
       } catch (err) {
         // The lease lapsed during the commit itself (another instance took these people over). What
         // was committed is announced; the batch then runs again on the newer state (the Batcher

@@ -15,8 +15,11 @@ export interface StateLease {
   readonly states: ReadonlyMap<string, PersonState>;
   /** Right before the database commit: throws StaleStateError if the lease lapsed; extends it. */
   verify(): Promise<void>;
-  /** After the database commit: writes the changed states (version-checked) and releases the lease. */
-  commit(changed: ReadonlyMap<string, PersonState>): Promise<void>;
+  /**
+   * After the database commit: writes the changed states (version-checked) and the new timer due
+   * times (src/domain/rules/clock-due.ts) of the people evaluated, in the same step, and releases.
+   */
+  commit(changed: ReadonlyMap<string, PersonState>, due?: ReadonlyMap<string, number>): Promise<void>;
   /** The batch failed: releases without writing anything. */
   release(): Promise<void>;
 }
@@ -37,6 +40,14 @@ export interface PersonStateStore {
    * waits for the instance's next batch.
    */
   claim(personIds: Iterable<string>): Promise<StateClaim>;
+  /**
+   * Up to `limit` people whose timers are due at `now`, earliest first. Shared by every instance, so
+   * the timer holder sees the due times another instance wrote (issue 8). People never evaluated
+   * have no due time: the timer schedule sweeps everybody in the directory at start and on change.
+   */
+  due(now: number, limit: number): Promise<string[]>;
+  /** Drops the due times of people no longer in the directory. */
+  forgetDue(personIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +95,7 @@ export class MemoryStateStore implements PersonStateStore {
   readonly kind = 'memory';
   private readonly states: Map<string, Versioned>;
   private readonly leases: Map<string, Held>;
+  private readonly dues: Map<string, number>;
 
   /** Lease times are real time, never a simulation's accelerated clock. */
   constructor(
@@ -93,6 +105,7 @@ export class MemoryStateStore implements PersonStateStore {
   ) {
     this.states = shared ? shared.states : new Map();
     this.leases = shared ? shared.leases : new Map();
+    this.dues = shared ? shared.dues : new Map();
   }
 
   /** Another handle over the same state, as a second instance would hold it (contract tests). */
@@ -168,17 +181,30 @@ export class MemoryStateStore implements PersonStateStore {
         if (lost.length > 0) throw new StaleStateError(lost);
         for (const id of ids) this.leases.set(id, { token, expiresAt: this.clock() + this.options.leaseMs });
       },
-      commit: async (changed) => {
+      commit: async (changed, due) => {
         const lost = stale();
         if (lost.length > 0) throw new StaleStateError(lost);
-        for (const [id, state] of changed) {
+        for (const id of [...changed.keys(), ...(due?.keys() ?? [])]) {
           if (!versions.has(id)) throw new Error(`person ${id} was not leased by this batch`);
-          this.states.set(id, { state, version: versions.get(id)! + 1 });
         }
+        for (const [id, state] of changed) this.states.set(id, { state, version: versions.get(id)! + 1 });
+        for (const [id, t] of due ?? []) this.dues.set(id, t);
         this.releaseAll(ids, token);
       },
       release: async () => this.releaseAll(ids, token),
     };
+  }
+
+  async due(now: number, limit: number): Promise<string[]> {
+    // A scan: 100,000 numbers take well under a millisecond, once per tick.
+    const due: Array<[string, number]> = [];
+    for (const [id, t] of this.dues) if (t <= now) due.push([id, t]);
+    due.sort((a, b) => a[1] - b[1]);
+    return due.slice(0, limit).map(([id]) => id);
+  }
+
+  async forgetDue(personIds: readonly string[]): Promise<void> {
+    for (const id of personIds) this.dues.delete(id);
   }
 
   async close(): Promise<void> {}

@@ -25,6 +25,11 @@ export interface Submission {
   readonly refusals: readonly Refusal[];
   /** A clock tick: timers (lost contact, leave overdue, curfew start) are evaluated at this time. */
   readonly tick?: number | undefined;
+  /**
+   * With a tick: the people whose timers are due (src/pipeline/timer-schedule.ts); absent, everybody.
+   * A tick costs what is due, not the caseload (issue 8).
+   */
+  readonly tickPeople?: readonly string[] | undefined;
 }
 
 export interface SubmissionOutcome {
@@ -76,6 +81,8 @@ export interface Batch {
   lease: StateLease | null;
   /** Staged per-person decision state, applied to the state store only after commit. */
   readonly stagedState: Map<string, PersonState>;
+  /** When each person evaluated in this batch next needs a clock evaluation; written with the state. */
+  readonly dueAt: Map<string, number>;
   /** Run after the batch commits, in order: in-memory bookkeeping that must not run ahead of the database. */
   readonly afterCommit: Array<() => void>;
   /** Filled by the persist stage: committed incident changes to announce. */

@@ -278,4 +278,32 @@ describe.each(targets)('person state store contract: %s', (_name, makeBackend) =
     await expect(lease.commit(new Map([['p2', busyState(1)]]))).rejects.toThrow(/not leased/);
     await lease.release();
   });
+
+  it('keeps due times with the commit, shared by every instance, earliest first, and forgets them', async () => {
+    const b = backend();
+    const one = b.handle(LONG);
+    const other = b.handle(LONG);
+    const lease = await one.lease(['a', 'b', 'c']);
+    await lease.commit(
+      new Map([['a', busyState(1000)]]),
+      new Map([
+        ['a', 5000],
+        ['b', 2000],
+        ['c', 9000],
+      ]),
+    );
+    expect(await other.due(1999, 10)).toEqual([]);
+    expect(await other.due(5000, 10)).toEqual(['b', 'a']);
+    expect(await other.due(10_000, 2)).toEqual(['b', 'a']);
+    // A later commit moves a due time; a stale commit moves nothing.
+    const again = await other.lease(['b']);
+    const stale = await one.lease(['c']);
+    await again.commit(new Map(), new Map([['b', 7000]]));
+    expect(await one.due(6000, 10)).toEqual(['a']);
+    await one.forgetDue(['a', 'nobody']);
+    expect(await one.due(10_000, 10)).toEqual(['b', 'c']);
+    await stale.release();
+    await expect(lease.commit(new Map(), new Map([['c', 1]]))).rejects.toThrow(StaleStateError);
+    expect(await one.due(10_000, 10)).toEqual(['b', 'c']);
+  });
 });

@@ -5,6 +5,7 @@
 // Keys (one Redis, or Sentinel; not Cluster: a script touches many people's keys):
 //   <prefix>lease:<personId>  string, the lease owner's token, with a PX expiry
 //   <prefix>state:<personId>  hash { v: version, s: encoded PersonState }
+//   <prefix>due               sorted set: person id scored by the time their timers are next due
 import type { Redis } from 'ioredis';
 import type { PersonState } from '../../domain/rules/person-state.js';
 import { decodePersonState, encodePersonState } from '../../domain/rules/person-state-codec.js';
@@ -59,12 +60,13 @@ end
 return stale`;
 
 /**
- * KEYS as VERIFY; ARGV: token, n expected versions, n encoded states ('' = unchanged). All checked
- * before anything is written: either every changed state is written at version + 1 and every lease
- * released, or nothing changes and the stale positions are returned.
+ * KEYS as VERIFY, then the due set; ARGV: token, n expected versions, n encoded states ('' =
+ * unchanged), n due times ('' = unchanged). All checked before anything is written: either every
+ * changed state is written at version + 1, every due time set and every lease released, or nothing
+ * changes and the stale positions are returned.
  */
 const COMMIT = `
-local n = #KEYS / 2
+local n = (#KEYS - 1) / 2
 local stale = {}
 for i = 1, n do
   local v = tonumber(redis.call('HGET', KEYS[n + i], 'v') or '0')
@@ -74,6 +76,8 @@ if #stale > 0 then return stale end
 for i = 1, n do
   local s = ARGV[1 + n + i]
   if s ~= '' then redis.call('HSET', KEYS[n + i], 'v', tonumber(ARGV[1 + i]) + 1, 's', s) end
+  local due = ARGV[1 + 2 * n + i]
+  if due ~= '' then redis.call('ZADD', KEYS[2 * n + 1], due, string.sub(KEYS[n + i], ARGV[2 + 3 * n])) end
   redis.call('DEL', KEYS[i])
 end
 return stale`;
@@ -122,6 +126,9 @@ export class RedisStateStore implements PersonStateStore {
 
   private leaseKey = (id: string) => `${this.prefix}lease:${id}`;
   private stateKey = (id: string) => `${this.prefix}state:${id}`;
+  private get dueKey(): string {
+    return `${this.prefix}due`;
+  }
 
   async lease(personIds: Iterable<string>): Promise<StateLease> {
     const ids = sortedUnique(personIds);
@@ -223,21 +230,29 @@ export class RedisStateStore implements PersonStateStore {
         }
         if (lost.length > 0) throw new StaleStateError(lost);
       },
-      commit: async (changed) => {
-        for (const id of changed.keys()) {
+      commit: async (changed, due) => {
+        for (const id of [...changed.keys(), ...(due?.keys() ?? [])]) {
           if (!versions.has(id)) throw new Error(`person ${id} was not leased by this batch`);
         }
         const lost: string[] = [];
+        // The due set member is the state key without its prefix (the person id): 1-based start.
+        const idFrom = this.stateKey('').length + 1;
         for (const part of chunks(ids)) {
           const res = await this.scripts.commit(
-            part.length * 2,
+            part.length * 2 + 1,
             ...keysOf(part),
+            this.dueKey,
             token,
             ...part.map((id) => versions.get(id)!),
             ...part.map((id) => {
               const s = changed.get(id);
               return s ? encodePersonState(s) : '';
             }),
+            ...part.map((id) => {
+              const t = due?.get(id);
+              return t === undefined ? '' : String(t);
+            }),
+            idFrom,
           );
           lost.push(...staleOf(part, res));
         }
@@ -248,6 +263,14 @@ export class RedisStateStore implements PersonStateStore {
       },
       release: () => release(),
     };
+  }
+
+  async due(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.dueKey, '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  async forgetDue(personIds: readonly string[]): Promise<void> {
+    for (const part of chunks(personIds)) if (part.length > 0) await this.redis.zrem(this.dueKey, ...part);
   }
 
   async close(): Promise<void> {}

@@ -107,3 +107,17 @@ export function curfewWindowAt(c: CompiledCurfew, ts: number): CurfewInterval | 
   }
   return null;
 }
+
+/**
+ * The concrete windows that start on the local days from `ts`'s day − 1 to `days` days later, in no
+ * particular order (the timer schedule asks for the next window start; src/domain/rules/clock-due.ts).
+ * Pure: leaves the lookup memo alone.
+ */
+export function curfewWindowsAround(c: CompiledCurfew, ts: number, days: number): CurfewInterval[] {
+  const first = Math.floor((ts + SHANGHAI_OFFSET_MS) / DAY_MS) - 1;
+  const out: CurfewInterval[] = [];
+  for (let day = first; day <= first + 1 + days; day++) {
+    for (const w of windowsStartingOn(c, day)) out.push(intervalOf(day, w));
+  }
+  return out;
+}

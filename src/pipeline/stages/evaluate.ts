@@ -3,6 +3,7 @@
 // live in the domain; this stage only feeds it and records what it says.
 import type { Directory, PersonRecord } from '../../directory/directory.js';
 import type { Fix } from '../../domain/fix.js';
+import { nextClockDue } from '../../domain/rules/clock-due.js';
 import { evaluateClock } from '../../domain/rules/evaluate-clock.js';
 import { evaluateEvent } from '../../domain/rules/evaluate-event.js';
 import { evaluateFix } from '../../domain/rules/evaluate-fix.js';
@@ -32,7 +33,15 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
     );
   }
 
-  function record(batch: Batch, person: PersonRecord, result: Evaluation, before: PersonState): void {
+  function record(
+    batch: Batch,
+    person: PersonRecord,
+    result: Evaluation,
+    before: PersonState,
+    at = batch.now,
+  ): void {
+    // Who was evaluated, and when last; turned into due times at the end of the stage.
+    batch.dueAt.set(person.id, Math.max(at, batch.dueAt.get(person.id) ?? at));
     if (result.state !== before) batch.stagedState.set(person.id, result.state);
     for (const change of result.changes) batch.alertChanges.push({ superviseeId: person.id, change });
   }
@@ -142,20 +151,51 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
       for (const submission of batch.submissions) {
         if (submission.tick === undefined) continue;
         evaluateGatherings(batch, submission.tick);
-        for (const person of directory.current.persons.values()) {
-          // Somebody added since the lease was taken is evaluated on the next tick.
+        for (const person of peopleOf(submission.tickPeople)) {
+          // Somebody added since the lease was taken, or busy elsewhere, is evaluated on the next tick.
           if (batch.lease && !batch.lease.personIds.has(person.id)) continue;
           try {
             const before = stateOf(batch, person);
-            record(batch, person, evaluateClock(person.context, before, submission.tick), before);
+            record(
+              batch,
+              person,
+              evaluateClock(person.context, before, submission.tick),
+              before,
+              submission.tick,
+            );
           } catch (err) {
             log.error({ err, person: person.id }, 'clock evaluation failed');
             count(batch.flagCounts, 'rules_error');
           }
         }
       }
+      // Each evaluated person's next timer due time, written with their state (the timer schedule).
+      for (const [id, at] of batch.dueAt) {
+        const person = directory.person(id);
+        if (!person || (batch.lease && !batch.lease.personIds.has(id))) {
+          batch.dueAt.delete(id);
+          continue;
+        }
+        try {
+          batch.dueAt.set(id, nextClockDue(person.context, stateOf(batch, person), at));
+        } catch (err) {
+          log.error({ err, person: id }, 'timer due time failed; the person is looked at on the next tick');
+          batch.dueAt.set(id, at);
+        }
+      }
     },
   };
+
+  function* peopleOf(ids: readonly string[] | undefined): Iterable<PersonRecord> {
+    if (!ids) {
+      yield* directory.current.persons.values();
+      return;
+    }
+    for (const id of ids) {
+      const person = directory.person(id);
+      if (person) yield person;
+    }
+  }
 }
 
 function rememberProtected(map: Map<string, PeerFix>, fix: Fix): void {

@@ -3,8 +3,9 @@
 // person's decisions serial (issue 8). Leases are claimed, never waited for: a message whose person
 // another instance holds right now is deferred to this instance's next batch, while the rest of the
 // batch goes ahead. (Waiting with some leases held let three instances' large batches queue behind
-// one another until leases lapsed, and throughput fell to nothing.) A clock tick concerns everybody;
-// it evaluates those it could claim, and the busy few on the next tick.
+// one another until leases lapsed, and throughput fell to nothing.) A clock tick concerns the people
+// whose timers are due (everybody when it names nobody); it evaluates those it could claim, and the
+// busy few on the next tick (they are still due).
 import type { Directory } from '../../directory/directory.js';
 import type { PersonStateStore, StateClaim } from '../state-store.js';
 import type { Submission } from '../types.js';
@@ -13,6 +14,25 @@ export interface ClaimedSubmissions {
   readonly lease: StateClaim;
   /** Positions (in the submissions given) of messages whose person was busy elsewhere. */
   readonly deferred: ReadonlySet<number>;
+}
+
+const linkedBySnapshot = new WeakMap<object, readonly string[]>();
+
+/** Everybody with linked persons (co-offenders), and those linked; computed once per directory snapshot. */
+function linkedPeople(directory: Directory): readonly string[] {
+  const snapshot = directory.current;
+  let ids = linkedBySnapshot.get(snapshot);
+  if (!ids) {
+    const set = new Set<string>();
+    for (const person of snapshot.persons.values()) {
+      if (person.context.linkedPersonIds.length === 0) continue;
+      set.add(person.id);
+      for (const id of person.context.linkedPersonIds) set.add(id);
+    }
+    ids = [...set];
+    linkedBySnapshot.set(snapshot, ids);
+  }
+  return ids;
 }
 
 export function leaseState(directory: Directory, store: PersonStateStore) {
@@ -28,8 +48,11 @@ export function leaseState(directory: Directory, store: PersonStateStore) {
       for (const id of own) people.add(id);
       return own;
     });
-    if (submissions.some((s) => s.tick !== undefined)) {
-      for (const id of directory.current.persons.keys()) people.add(id);
+    for (const s of submissions) {
+      if (s.tick === undefined) continue;
+      for (const id of s.tickPeople ?? directory.current.persons.keys()) people.add(id);
+      // Gatherings are judged at each tick from the linked people's positions (evaluate stage).
+      for (const id of linkedPeople(directory)) people.add(id);
     }
     const lease = await store.claim(people);
     const deferred = new Set<number>();

@@ -1,0 +1,59 @@
+// When a person's timers next need a look: the earliest time at which evaluateClock
+// (src/domain/rules/evaluate-clock.ts) could say something it would not say now. The pipeline keeps
+// this due time per person and each clock tick evaluates only the people whose time has come, so a
+// tick costs what is due, not the whole caseload (issue 8: a tick that leased all 100,000 people
+// every second held everyone away from the other instances; issue 4: timers to the second).
+//
+// Every condition evaluateClock tests against `now` is listed here; a due time may be early (the
+// evaluation then changes nothing), never late: test/domain/rules/clock-due.test.ts checks that
+// between `now` and the due time the clock evaluation stays silent. A due time is also never more than
+// MAX_CLOCK_GAP_MS away, so a person is looked at now and then whatever the schedule says.
+import { curfewWindowsAround } from './curfew-schedule.js';
+import type { PersonRulesContext } from './person-context.js';
+import { IDLE_TRACK, type PersonState } from './person-state.js';
+
+const DAY_MS = 86_400_000;
+/** Longest time between two clock evaluations of one person (a safety net, not a schedule). */
+export const MAX_CLOCK_GAP_MS = 10 * 60_000;
+/** Curfew windows are looked up this many days ahead; beyond that the safety net applies. */
+const CURFEW_HORIZON_DAYS = 8;
+
+export function nextClockDue(
+  ctx: PersonRulesContext,
+  state: PersonState,
+  now: number,
+  maxGapMs = MAX_CLOCK_GAP_MS,
+): number {
+  let due = now + maxGapMs;
+  const consider = (t: number) => {
+    if (t > now && t < due) due = t;
+  };
+
+  // Outside every EM period nothing is evaluated (Art. 29): the next period's start is what matters.
+  const active = ctx.orders.some((p) => now >= p.start && now < p.end);
+  if (!active) {
+    for (const p of ctx.orders) consider(p.start);
+    return due;
+  }
+
+  // Lost contact opens once silence exceeds the level's timeout, then reports each whole day (Art. 30).
+  const lost = state.episodes.lost_contact;
+  const opensAt = state.lastContactTs + ctx.params.lostContactMs + 1;
+  if (lost === undefined) consider(opensAt);
+  else consider(Math.max(opensAt, state.lastContactTs + ((lost.days ?? 0) + 1) * DAY_MS));
+
+  // Leave overdue: a permit covers up to and including its deadline (end + grace), so the first
+  // instant it can be overdue, or stop covering another permit's overdue person, is just after.
+  if (ctx.permits.length > 0 && state.episodes.leave_overdue === undefined) {
+    for (const p of ctx.permits) consider(p.end + p.graceMs + 1);
+  }
+
+  // Curfew: an open breach closes at its window's end; a window's presence check runs once the
+  // evidence time after its start has passed.
+  if (ctx.curfew !== null && ctx.residence !== null) {
+    if (state.curfew !== IDLE_TRACK) consider(state.curfew.windowEnd);
+    const evidenceMs = ctx.params.zoneEvidence.seconds * 1000;
+    for (const w of curfewWindowsAround(ctx.curfew, now, CURFEW_HORIZON_DAYS)) consider(w.start + evidenceMs);
+  }
+  return due;
+}
