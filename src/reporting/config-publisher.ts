@@ -19,6 +19,7 @@ export class DeviceConfigPublisher {
   /** deviceId → the mode key ("interval|mode") and the payload last published. */
   private readonly published = new Map<string, { key: string; payload: string }>();
   private version = Math.floor(Date.now() / 1000);
+  private index: { snapshot: object; byPerson: Map<string, string[]> } | undefined;
 
   constructor(
     private readonly directory: Directory,
@@ -34,7 +35,10 @@ export class DeviceConfigPublisher {
     const ids = [...this.directory.current.devices.keys()];
     let next = 0;
     const worker = async () => {
-      for (let i = next++; i < ids.length; i = next++) sent += (await this.syncDevice(ids[i]!)) ? 1 : 0;
+      for (let i = next++; i < ids.length; i = next++) {
+        // Not `sent += await …`: that reads `sent` before the await, and concurrent workers overwrite.
+        if (await this.syncDevice(ids[i]!)) sent++;
+      }
     };
     await Promise.all(Array.from({ length: Math.min(SYNC_IN_FLIGHT, ids.length) }, worker));
     return sent;
@@ -43,11 +47,27 @@ export class DeviceConfigPublisher {
   /** After a commit: flips fast mode for persons whose evidence or violations started or all ended. */
   onCommitted(changes: readonly PersonAlertChange[], states: ReadonlyMap<string, PersonState>): void {
     const flipped = this.modes.apply(changes, states);
+    if (flipped.size === 0) return;
+    const devices = this.devicesByPerson();
     for (const personId of flipped) {
-      for (const d of this.directory.current.devices.values()) {
-        if (d.superviseeId === personId) this.syncDevice(d.id).catch(this.onError);
-      }
+      for (const id of devices.get(personId) ?? []) this.syncDevice(id).catch(this.onError);
     }
+  }
+
+  /** Person → their devices, built once per directory snapshot (a scan of 100,000 devices per flip was not). */
+  private devicesByPerson(): ReadonlyMap<string, readonly string[]> {
+    const snapshot = this.directory.current;
+    if (this.index?.snapshot !== snapshot) {
+      const byPerson = new Map<string, string[]>();
+      for (const d of snapshot.devices.values()) {
+        if (!d.superviseeId) continue;
+        const list = byPerson.get(d.superviseeId);
+        if (list) list.push(d.id);
+        else byPerson.set(d.superviseeId, [d.id]);
+      }
+      this.index = { snapshot, byPerson };
+    }
+    return this.index.byPerson;
   }
 
   current(deviceId: string): DeviceConfig | null {

@@ -1,0 +1,70 @@
+// The retained device config follows fast mode: a violation opening switches exactly that person's
+// devices (monitor and phone) to fast reporting, and only theirs; the last one clearing switches back.
+import { describe, expect, it } from 'vitest';
+import { type DeviceRecord, Directory, type DirectorySnapshot } from '../../src/directory/directory.js';
+import { alertChange } from '../../src/domain/rules/alert-change.js';
+import { DeviceConfigPublisher } from '../../src/reporting/config-publisher.js';
+import { context } from '../domain/rules/fixture.js';
+
+function device(id: string, superviseeId: string | null, kind: 'ankle' | 'phone'): [string, DeviceRecord] {
+  return [
+    id,
+    { id, superviseeId, kind, secretHash: '', disabled: false, owntracksUser: null, owntracksDevice: null },
+  ];
+}
+
+const snapshot: DirectorySnapshot = {
+  devices: new Map([
+    device('ankle-1', 'p1', 'ankle'),
+    device('phone-1', 'p1', 'phone'),
+    device('ankle-2', 'p2', 'ankle'),
+    device('spare', null, 'ankle'),
+  ]),
+  owntracks: new Map(),
+  persons: new Map(
+    ['p1', 'p2'].map((id) => [
+      id,
+      { id, orgUnitId: 'o', orgPath: '/c/', level: 'normal', context: context() },
+    ]),
+  ),
+  protectedDevices: new Set(),
+  loadedAt: 0,
+};
+
+const exit = (action: 'open' | 'clear') => ({
+  superviseeId: 'p1',
+  change: alertChange({ kind: 'jurisdiction_exit', action, startedAt: 1, at: 2, confidence: 0.99 }),
+});
+
+describe('device config publisher', () => {
+  it('switches the flipped person’s devices, and only theirs, to fast reporting and back', async () => {
+    const directory = new Directory(async () => snapshot);
+    await directory.reload();
+    const sent: Array<[string, { mode: string; interval: number }]> = [];
+    const publisher = new DeviceConfigPublisher(
+      directory,
+      async (topic, payload) => {
+        sent.push([topic, JSON.parse(payload)]);
+      },
+      (err) => {
+        throw err;
+      },
+    );
+    expect(await publisher.syncAll()).toBe(3);
+    sent.length = 0;
+
+    publisher.onCommitted([exit('open')], new Map());
+    await new Promise((r) => setImmediate(r));
+    expect(sent.map(([topic, c]) => `${topic} ${c.mode}`).sort()).toEqual([
+      expect.stringMatching(/ankle-1.*config fast$/),
+      expect.stringMatching(/phone-1.*config fast$/),
+    ]);
+    expect(publisher.current('ankle-2')?.mode).toBe('normal');
+
+    sent.length = 0;
+    publisher.onCommitted([exit('clear')], new Map());
+    await new Promise((r) => setImmediate(r));
+    expect(sent.map(([, c]) => c.mode)).toEqual(['normal', 'normal']);
+    expect(publisher.current('ankle-1')?.interval).toBe(context().params.reportIntervalMs / 1000);
+  });
+});
