@@ -59,6 +59,12 @@ export const ConfigSchema = z.object({
   STATE_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** The timer lease (one instance fires timers) lapses after this long when its holder dies. */
   TIMER_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(6000),
+  /**
+   * An instance's MQTT session is adopted by another (its parked messages drained) once its lease has
+   * not been renewed for this long. Longer than the timer lease: adopting a live but busy instance's
+   * session knocks it off the broker, so only a clearly dead one should lose it.
+   */
+  SESSION_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
   /** How often timers are evaluated (lost contact, leave overdue, curfew start, escalation). */
   TIMER_TICK_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   /**

@@ -32,7 +32,12 @@ import { serviceReadinessChecks } from './observability/service-readiness.js';
 import { generateDailySummaries, type SummaryRun } from './oversight/daily-summary-job.js';
 import { Batcher, DEFAULT_BATCHER_OPTIONS } from './pipeline/batcher.js';
 import { createPipeline } from './pipeline/pipeline.js';
-import { MemoryStateStore, type PersonStateStore } from './pipeline/state-store.js';
+import {
+  LeaseTimeoutError,
+  MemoryStateStore,
+  type PersonStateStore,
+  StaleStateError,
+} from './pipeline/state-store.js';
 import { TimerSchedule } from './pipeline/timer-schedule.js';
 import { DeviceConfigPublisher, type RetainedPublish } from './reporting/config-publisher.js';
 import { startSharedInstances } from './shared-instances.js';
@@ -182,6 +187,9 @@ export async function startService(
       onQueueDepth: (d) => metrics.queueDepth.set(d),
       onRetry: (err) => {
         metrics.commitRetries.inc();
+        // Another instance moved a person's state on: the batch is simply evaluated again. That is
+        // contention, counted (em_state_conflicts_total), not a database outage for the operator.
+        if (err instanceof StaleStateError || err instanceof LeaseTimeoutError) return;
         status.markDown(
           'database',
           err.message || String(err),
@@ -234,11 +242,11 @@ export async function startService(
       if (redis && config.MQTT_SHARE_GROUP) {
         const mqttUrl = config.MQTT_URL;
         adoption = await startSessionAdoption({
-          redis,
+          redis: shared?.leaseRedis ?? redis,
           prefix: config.REDIS_KEY_PREFIX,
           instanceId,
           ownClientId: config.MQTT_CLIENT_ID,
-          leaseMs: config.TIMER_LEASE_MS,
+          leaseMs: config.SESSION_LEASE_MS,
           log,
           connect: (clientId) =>
             startBrokerIngest(

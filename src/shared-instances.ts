@@ -19,6 +19,12 @@ const DIRECTORY_RELOAD_MS = 60_000;
 
 export interface SharedInstances {
   readonly redis: Redis;
+  /**
+   * A connection of its own for liveness leases (timers, MQTT sessions): their renewals must not
+   * queue behind the state scripts of a busy pipeline, or a busy instance looks dead and another
+   * adopts its session (seen at 100,000 people with three instances: sessions kicked back and forth).
+   */
+  readonly leaseRedis: Redis;
   readonly store: RedisStateStore;
   readonly bus: InstanceBus;
   readonly timerLease: Lease;
@@ -45,6 +51,13 @@ export async function startSharedInstances(
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   await redis.connect();
   closers.push(['redis', async () => void (await redis.quit().catch(() => redis.disconnect()))]);
+  const leaseRedis = redis.duplicate();
+  leaseRedis.on('error', (err) => log.warn({ err: err.message }, 'redis error (lease connection)'));
+  await leaseRedis.connect();
+  closers.push([
+    'redis (leases)',
+    async () => void (await leaseRedis.quit().catch(() => leaseRedis.disconnect())),
+  ]);
   const store = new RedisStateStore(redis, config.REDIS_KEY_PREFIX, instanceId, {
     leaseMs: config.STATE_LEASE_MS,
     waitMs: 2 * config.STATE_LEASE_MS,
@@ -80,7 +93,7 @@ export async function startSharedInstances(
   // nothing: timer decisions go through person leases and versioned state, escalations re-check
   // under a row lock, and one open incident per person, kind and zone is a database constraint.
   const timerLease = await startLease(
-    redis,
+    leaseRedis,
     `${config.REDIS_KEY_PREFIX}timers`,
     instanceId,
     config.TIMER_LEASE_MS,
@@ -91,5 +104,5 @@ export async function startSharedInstances(
   );
   closers.push(['timer lease', () => timerLease.close()]);
   log.info({ instanceId, prefix: config.REDIS_KEY_PREFIX }, 'shared state in redis');
-  return { redis, store, bus, timerLease };
+  return { redis, leaseRedis, store, bus, timerLease };
 }

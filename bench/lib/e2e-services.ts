@@ -5,7 +5,7 @@
 // 127.0.0.1:6379, a key prefix of this run's own). One WebSocket console on /live per instance (the
 // first arrival of an alert on any of them counts); the summed
 // em_fixes_accepted_total of all instances; the database backends serving them, for /proc sampling.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -129,6 +129,11 @@ export async function startFleet(o: FleetOptions): Promise<ServiceFleet> {
     dbPids,
     async stop() {
       const codes = await Promise.all(procs.map((p) => stopProcess(p)));
+      // The services' own logs (warnings and errors), kept for diagnosis outside the repo.
+      procs.forEach((p, i) => {
+        const file = join(tmpdir(), `e2e-${o.runTag}-${clientIds[i]}.log`);
+        writeFileSync(file, p.output());
+      });
       // Persistent sessions in a shared group would keep receiving (and queueing) the next run's fixes.
       for (const clientId of clientIds) {
         const c = await mqtt.connectAsync(o.mqttUrl, {

@@ -4,11 +4,13 @@
 // earliest first, at most `perTick` of them, so a backlog drains over a few ticks instead of one
 // tick leasing 100,000 people while the other instances wait.
 //
-// A person with no due time yet (new, or known only to a directory just reloaded: new zones, orders
-// or permits change the due times) is swept: the whole directory is queued when the schedule first
-// runs, whenever the directory snapshot changes, and when this instance becomes the timer holder,
-// and is taken a slice per tick beside the due people.
+// A person with no due time yet, or whose timers a directory reload changed (new orders, permits,
+// curfew, level), is swept: queued for one evaluation, taken a slice per tick beside the due people.
+// Everybody is swept when the schedule first runs and when this instance becomes the timer holder;
+// after a reload only the people whose timer inputs changed (instances reload the directory every
+// minute as a safety net, and that must not re-evaluate 100,000 people each time).
 import type { Directory, DirectorySnapshot } from '../directory/directory.js';
+import { clockInputsKey } from '../domain/rules/clock-due.js';
 import type { PersonStateStore } from './state-store.js';
 
 export interface TimerScheduleOptions {
@@ -41,9 +43,28 @@ export class TimerSchedule {
     return this.sweep.length - this.sweepAt;
   }
 
+  /** Queues the people whose timer inputs differ between the snapshot last seen and the current one. */
+  private sweepChanged(): void {
+    const before = this.seen;
+    const now = this.directory.current;
+    this.seen = now;
+    if (!before) {
+      this.sweepAll();
+      return;
+    }
+    const queued = new Set(this.sweep.slice(this.sweepAt));
+    for (const person of now.persons.values()) {
+      const old = before.persons.get(person.id);
+      if (old && clockInputsKey(old.context) === clockInputsKey(person.context)) continue;
+      queued.add(person.id);
+    }
+    this.sweep = [...queued];
+    this.sweepAt = 0;
+  }
+
   /** The people the tick at `now` evaluates. */
   async peopleFor(now: number): Promise<string[]> {
-    if (this.directory.current !== this.seen) this.sweepAll();
+    if (this.directory.current !== this.seen) this.sweepChanged();
     const due = await this.store.due(now, this.options.perTick);
     const known = due.filter((id) => this.directory.person(id) !== undefined);
     // Due times of people who left the directory would come back on every tick.

@@ -5,12 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { Directory, type DirectorySnapshot, type PersonRecord } from '../../src/directory/directory.js';
 import { MemoryStateStore } from '../../src/pipeline/state-store.js';
 import { TimerSchedule } from '../../src/pipeline/timer-schedule.js';
-import { context } from '../domain/rules/fixture.js';
+import { context, leave } from '../domain/rules/fixture.js';
 
-function snapshot(ids: readonly string[]): DirectorySnapshot {
-  const ctx = context();
+/** Every reload compiles new contexts, as the real loader does; `extra` changes some people's. */
+function snapshot(
+  ids: readonly string[],
+  extra: Record<string, Parameters<typeof context>[0]> = {},
+): DirectorySnapshot {
   const persons = new Map<string, PersonRecord>(
-    ids.map((id) => [id, { id, orgUnitId: 'o', orgPath: '/c/', level: 'normal', context: ctx }]),
+    ids.map((id) => [
+      id,
+      { id, orgUnitId: 'o', orgPath: '/c/', level: 'normal', context: context(extra[id] ?? {}) },
+    ]),
   );
   return { devices: new Map(), owntracks: new Map(), persons, protectedDevices: new Set(), loadedAt: 0 };
 }
@@ -51,14 +57,22 @@ describe('timer schedule', () => {
     expect(many).toHaveLength(100);
     expect(many.slice(0, 3)).toEqual(['p003', 'p007', 'p130']);
 
-    // A directory change (new people, or new zones and permits) sweeps everybody again; people who
-    // left the directory lose their due times instead of coming back on every tick.
-    current = snapshot(ids(120, 140));
+    // A directory reload sweeps only the people whose timer inputs changed (new people, a new
+    // permit or order); people who left lose their due times instead of coming back every tick.
+    current = snapshot(ids(120, 140), { p150: { permits: [leave(0, 3_600_000)] } });
     await directory.reload();
     const after = await schedule.peopleFor(4000);
-    expect(after).not.toContain('p003');
-    expect(after).toHaveLength(100);
+    expect(after.sort()).toEqual(['p150', ...ids(10, 250)]);
     expect(await store.due(4000, 10)).toEqual([]);
+    expect(schedule.sweeping).toBe(0);
+
+    // A reload that changes nothing (new objects, same content) sweeps nobody; becoming the timer
+    // holder sweeps everybody.
+    current = snapshot(ids(120, 140), { p150: { permits: [leave(0, 3_600_000)] } });
+    await directory.reload();
+    expect(await schedule.peopleFor(4000)).toEqual([]);
+    schedule.sweepAll();
+    expect(await schedule.peopleFor(4000)).toHaveLength(100);
     expect(schedule.sweeping).toBe(20);
   });
 });

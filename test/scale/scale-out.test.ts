@@ -359,6 +359,7 @@ describe.runIf(ready)('three instances behind one broker', () => {
         ...serviceAccount,
         STATE_LEASE_MS: '3000',
         TIMER_LEASE_MS: '2000',
+        SESSION_LEASE_MS: '2000',
         TIMER_TICK_MS: '1000',
         LOG_LEVEL: 'info',
       },

@@ -57,3 +57,27 @@ export function nextClockDue(
   }
   return due;
 }
+
+const keys = new WeakMap<PersonRulesContext, string>();
+
+/**
+ * Everything of a person's context that nextClockDue reads, as a string: two contexts with the same
+ * key give the same due times. A directory reload recompiles every context; comparing keys tells
+ * which people's timers actually changed (src/pipeline/timer-schedule.ts).
+ */
+export function clockInputsKey(ctx: PersonRulesContext): string {
+  let key = keys.get(ctx);
+  if (key === undefined) {
+    const p = ctx.params;
+    key = JSON.stringify([
+      p.lostContactMs,
+      p.zoneEvidence.seconds,
+      ctx.orders.map((o) => [o.start, o.end]),
+      ctx.permits.map((q) => [q.id, q.start, q.end, q.graceMs, q.standing]),
+      ctx.residence?.id ?? null,
+      ctx.curfew ? [ctx.curfew.byWeekday, [...ctx.curfew.byLocalDay]] : null,
+    ]);
+    keys.set(ctx, key);
+  }
+  return key;
+}
