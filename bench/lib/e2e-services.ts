@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import pg from 'pg';
 import { freePort } from '../../test/support/ports.js';
+import { deleteKeys } from '../../test/support/redis.js';
 import { ADMIN_PASSWORD } from '../../test/support/service.js';
 import { type ServiceProcess, spawnService } from '../../test/support/service-process.js';
 import { type BenchLog, stopProcess } from './bench-common.js';
@@ -44,14 +45,15 @@ export async function startFleet(o: FleetOptions): Promise<ServiceFleet> {
   const dataDir = mkdtempSync(join(tmpdir(), 'em-bench-e2e-'));
   const clientIds = Array.from({ length: o.instances }, (_, i) => `em-e2e-${o.runTag}-${i + 1}`);
   const procs: ServiceProcess[] = [];
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisPrefix = `em-e2e-${o.runTag}:`;
   const shared: Record<string, string> =
     o.instances > 1
-      ? {
-          STATE_STORE: 'redis',
-          REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-          REDIS_KEY_PREFIX: `em-e2e-${o.runTag}:`,
-        }
+      ? { STATE_STORE: 'redis', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisPrefix }
       : { REDIS_URL: '' };
+  // Every run starts from empty shared state: person states left by an earlier run (open prohibition
+  // tracks, say) would swallow this run's alerts, and its session registry would adopt ghosts.
+  if (o.instances > 1) await deleteKeys(redisUrl, redisPrefix);
   const startOne = async (clientId: string) => {
     const [httpPort, osmandPort] = [await freePort(), await freePort()];
     const proc = await spawnService(
@@ -147,6 +149,7 @@ export async function startFleet(o: FleetOptions): Promise<ServiceFleet> {
         await c.endAsync();
       }
       rmSync(dataDir, { recursive: true, force: true });
+      if (o.instances > 1) await deleteKeys(redisUrl, redisPrefix);
       return codes;
     },
   };
