@@ -168,7 +168,7 @@ export async function runInstances(instances: number, ctx: RunContext): Promise<
         if (performance.now() - lastLog > 2500) {
           lastLog = performance.now();
           log(
-            `  [${tag}] ${label} ${rate}/s: offered ${offered()}, stored ${stored()}, lag ${lag.toFixed(2)} s`,
+            `  [${tag}] ${label} ${rate}/s: offered ${offered()}, stored ${stored()}, unacknowledged ${pool.inFlight}, lag ${lag.toFixed(2)} s`,
           );
         }
         await sleep(200);
