@@ -15,7 +15,7 @@ import { loadTokenSecret, TokenSigner } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { coalescedReload } from './directory/coalesced-reload.js';
 import { Directory } from './directory/directory.js';
-import { loadDirectory } from './directory/load-directory.js';
+import { directoryRevision, loadDirectory } from './directory/load-directory.js';
 import { buildApp } from './http/app.js';
 import { consolePlugin } from './http/console-plugin.js';
 import type { IncidentEventRow } from './incidents/apply-alert-changes.js';
@@ -136,7 +136,10 @@ export async function startService(
       );
     }
 
-    const directory = new Directory(() => loadDirectory(db.pool, clock()));
+    const directory = new Directory(
+      () => loadDirectory(db.pool, clock()),
+      () => directoryRevision(db.pool),
+    );
     await directory.reload();
     const admin: { -readonly [K in keyof AdminContext]: AdminContext[K] } = {
       pool: db.pool,

@@ -42,6 +42,12 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+/** The directory tables' revision (src/storage/migrations/006-directory-revision.ts). */
+export async function directoryRevision(pool: pg.Pool): Promise<string> {
+  const res = await pool.query<{ rev: string }>('select rev from directory_revision');
+  return res.rows[0]?.rev ?? '';
+}
+
 export async function loadDirectory(pool: pg.Pool, now: number): Promise<DirectorySnapshot> {
   const [units, persons, devices, zones, assignments, orders, permits, links] = await Promise.all([
     pool.query<{ id: string; path: string }>('select id, path from org_units'),

@@ -1,8 +1,11 @@
 // One storage contract, run against every database target (STYLE.md: one suite for every adapter pair).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Directory } from '../../src/directory/directory.js';
+import { directoryRevision, loadDirectory } from '../../src/directory/load-directory.js';
 import type { Database } from '../../src/storage/database.js';
 import { type StoredFix, writeDeviceEvents, writeFixes } from '../../src/storage/fix-writer.js';
 import { migrate } from '../../src/storage/migrate.js';
+import { DIRECTORY_TABLES } from '../../src/storage/migrations/006-directory-revision.js';
 import { maintainTimeSeries, refreshHourlySummary } from '../../src/storage/time-partitions.js';
 import { databaseTargets } from '../support/databases.js';
 
@@ -59,6 +62,38 @@ describe.each(targets)('storage on $name', (target) => {
     const again = await migrate(db.pool, 'auto');
     expect(again.applied).toEqual([]);
     expect(again.mode).toBe(db.mode);
+  });
+
+  it('every write to a directory table moves the directory revision; a reload at the same revision keeps its snapshot', async () => {
+    let loads = 0;
+    const directory = new Directory(
+      async () => {
+        loads++;
+        return loadDirectory(db.pool, Date.now());
+      },
+      () => directoryRevision(db.pool),
+    );
+    await directory.reload();
+    const first = directory.current;
+    await directory.reload();
+    expect(directory.current).toBe(first);
+    expect(loads).toBe(1);
+    // Writes elsewhere (time series, incidents' neighbours) leave it alone; a directory write moves it.
+    await writeFixes(db.pool, [fix('dev-rev', now - HOUR, 1)]);
+    await directory.reload();
+    expect(loads).toBe(1);
+    for (const table of DIRECTORY_TABLES) {
+      const before = await directoryRevision(db.pool);
+      // A statement that touches no row still counts: the trigger is per statement, cheap and safe.
+      await db.pool.query(`delete from ${table} where false`);
+      expect(await directoryRevision(db.pool), table).not.toBe(before);
+    }
+    await db.pool.query(
+      `insert into org_units (id, name, level, parent_id, path) values ('rev-u', 'Rev', 'office', null, '/rev-u/')`,
+    );
+    await directory.reload();
+    expect(loads).toBe(2);
+    expect(directory.current).not.toBe(first);
   });
 
   it('writing the same batch twice stores it once', async () => {

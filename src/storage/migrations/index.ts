@@ -3,6 +3,7 @@ import { timeseries } from './002-timeseries.js';
 import { hourlySummary } from './003-hourly-summary.js';
 import { brokerPasswordHash } from './004-broker-password-hash.js';
 import { dailySummaries } from './005-daily-summaries.js';
+import { directoryRevision } from './006-directory-revision.js';
 import type { Migration } from './migration.js';
 
 /** In order; never edit a released migration, add a new one. */
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   hourlySummary,
   brokerPasswordHash,
   dailySummaries,
+  directoryRevision,
 ];
