@@ -106,6 +106,10 @@ export async function runInstances(instances: number, ctx: RunContext): Promise<
     ctx.alerting.map((p) => ({ personId: p.personId, account: { id: p.deviceId, secret: p.secret } })),
   );
   ctx.cleanup.add(`${tag} alerting devices`, () => Promise.all(devices.map((d) => d.close())));
+  // The baseline is read before the warm fixes: they are subtracted below as acknowledged, and a
+  // baseline read after some of them were already accepted left the count short forever (the run
+  // then waited for a fix that had long been stored, and every later step failed).
+  const base = await fleet.poll();
   const warmAcks = await Promise.all(devices.map((d) => d.publish(WARM.lat, WARM.lon, 8).acked));
   const warmedAt = performance.now();
   const warmFailed = warmAcks.filter((t) => t === null).length;
@@ -117,7 +121,6 @@ export async function runInstances(instances: number, ctx: RunContext): Promise<
   const timeline = new OfferTimeline();
   const issued0 = pool.counters.issued;
   const offered = () => pool.counters.issued - issued0;
-  const base = await fleet.poll();
   let accepted = base.accepted;
   let refusals = base.refusals;
   const stored = () => accepted - base.accepted - alertFixesAcked;
