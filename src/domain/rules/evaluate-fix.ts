@@ -8,7 +8,7 @@ import { type AlertChange, alertChange, evidenceOf, NO_CHANGES } from './alert-c
 import { curfewWindowAt } from './curfew-schedule.js';
 import { activePeriodAt } from './em-order.js';
 import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rules.js';
-import { evaluatePhoneFix, monitorMoved } from './evaluate-separation.js';
+import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import { overduePermit, permitCovers } from './leave-permit.js';
 import { NO_PEERS, type PeerPositions, type PersonRulesContext } from './person-context.js';
@@ -271,13 +271,15 @@ export function evaluateFix(
     if (list.length > 0) changes = list;
   }
 
-  // Person–device separation: the monitor moving again ends "lying still".
+  // Person–device separation: the monitor moving again ends "lying still" (stepStill: two fixes).
   let ankleStill = state.ankleStill;
   let separation = state.separation;
-  if (ankleStill !== null && monitorMoved(ankleStill, lat, lon, acc)) {
-    ankleStill = null;
-    changes = add(changes, trackChange('person_device_separation', separation, IDLE_TRACK, ts, fix, late));
-    separation = IDLE_TRACK;
+  if (ankleStill !== null) {
+    ankleStill = stepStill(ankleStill, lat, lon, acc);
+    if (ankleStill === null) {
+      changes = add(changes, trackChange('person_device_separation', separation, IDLE_TRACK, ts, fix, late));
+      separation = IDLE_TRACK;
+    }
   }
 
   const next: PersonState = {

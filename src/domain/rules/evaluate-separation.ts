@@ -29,6 +29,31 @@ export function monitorMoved(still: AnkleStill, lat: number, lon: number, acc: n
   return pOutside(distanceM(still.lat, still.lon, lat, lon) - STILL_MOVE_M, sigma) >= CONFIDENT_P;
 }
 
+/**
+ * Consecutive monitor fixes confidently away from the anchor that end "lying still". One fix is not
+ * evidence (DOMAIN.md: more than one fix before a decision): a multipath outlier or a cell fix drawn
+ * at its 99th percentile would otherwise end it, and the monitor does not say no_motion again until
+ * it has truly moved and lain still another 30 minutes, so a monitor left at home went unwatched
+ * (quality bench: a separation missed, another found 30 minutes late).
+ */
+export const STILL_MOVED_FIXES = 2;
+
+/**
+ * The still anchor after one more monitor fix: null once the monitor has confidently moved on
+ * STILL_MOVED_FIXES consecutive fixes. A fix that does not show a move and is more accurate than
+ * the anchor becomes the anchor: no_motion takes the last position, which indoors may be a 1,200 m
+ * cell fix, and against such an anchor a phone 3 km away is still not confidently separated
+ * (quality bench: the separation missed all evening).
+ */
+export function stepStill(still: AnkleStill, lat: number, lon: number, acc: number): AnkleStill | null {
+  if (monitorMoved(still, lat, lon, acc)) {
+    const moved = (still.moved ?? 0) + 1;
+    return moved >= STILL_MOVED_FIXES ? null : { ...still, moved };
+  }
+  if (acc < still.acc) return { since: still.since, lat, lon, acc };
+  return still.moved ? { since: still.since, lat: still.lat, lon: still.lon, acc: still.acc } : still;
+}
+
 export function evaluatePhoneFix(ctx: PersonRulesContext, state: PersonState, fix: Fix): Evaluation {
   if (fix.ts <= state.phoneLastTs) return refuse(state, fix.ts === state.phoneLastTs ? 'duplicate' : 'stale');
   const still = state.ankleStill;

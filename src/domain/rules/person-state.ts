@@ -67,6 +67,11 @@ export interface AnkleStill {
   readonly lon: number;
   /** Accuracy (m, 68% radius) of the fix the anchor was taken from: a move must exceed it too. */
   readonly acc: number;
+  /**
+   * Consecutive monitor fixes confidently away from the anchor (absent: none). One is not enough to
+   * end "lying still" (STILL_MOVED_FIXES, evaluate-separation.ts).
+   */
+  readonly moved?: number;
 }
 
 export interface PersonState {

@@ -91,8 +91,47 @@ describe('separation anchor accuracy', () => {
     const s0 = run(sep, [fix({ ts: NOON, east: 0, north: 0, acc: anchorAcc, source })]).state;
     const still = evaluateEvent(sep, s0, event(NOON + MIN, 'no_motion')).state;
     expect(still.ankleStill).toMatchObject({ acc: anchorAcc });
-    const after = evaluateFix(sep, still, fix({ ts: NOON + 2 * MIN, east, north: 0, acc }));
+    // A move takes two fixes (STILL_MOVED_FIXES); the second is at the same new place.
+    const once = evaluateFix(sep, still, fix({ ts: NOON + 2 * MIN, east, north: 0, acc }));
+    expect(once.state.ankleStill).not.toBeNull();
+    const after = evaluateFix(sep, once.state, fix({ ts: NOON + 3 * MIN, east, north: 0, acc }));
     expect(after.state.ankleStill === null).toBe(moved);
     expect(monitorMoved(still.ankleStill!, at(east, 0).lat, at(east, 0).lon, acc)).toBe(moved);
+  });
+});
+
+describe('separation: the still monitor (quality bench: one missed, one found 30 min late)', () => {
+  const sep = context();
+  const phoneAt = (ts: number, east: number) =>
+    fix({ ts, east, north: 0, acc: 10, deviceId: 'phone-1', receivedAt: ts + 1000 });
+  const phoneAway = (from: number, east: number) => [0, 1, 2, 3].map((i) => phoneAt(from + i * MIN, east));
+
+  it('an anchor taken from a coarse cell fix is refined by later fixes at the same place', () => {
+    // no_motion takes the last position: indoors a 1,200 m cell fix. Against it a phone 1.5 km away
+    // was never confidently separated, all evening.
+    const s0 = run(sep, [fix({ ts: NOON, east: 0, north: 0, acc: 1200, source: 'cell' })]).state;
+    const still = evaluateEvent(sep, s0, event(NOON + MIN, 'no_motion')).state;
+    const refined = run(sep, [fix({ ts: NOON + 3 * MIN, east: 10, north: 0, acc: 15 })], still).state;
+    expect(refined.ankleStill).toMatchObject({ since: NOON + MIN, acc: 15 });
+    const away = run(sep, phoneAway(NOON + 10 * MIN, 1500), refined);
+    expect(summary(away.changes)).toEqual(['open person_device_separation@ankle-1']);
+  });
+
+  it('one outlying monitor fix does not end "lying still"; the next fix at home resets the count', () => {
+    const s0 = run(sep, [fix({ ts: NOON, east: 0, north: 0, acc: 10 })]).state;
+    const still = evaluateEvent(sep, s0, event(NOON + MIN, 'no_motion')).state;
+    const outlier = run(
+      sep,
+      [
+        fix({ ts: NOON + 3 * MIN, east: 300, north: 0, acc: 12 }),
+        fix({ ts: NOON + 5 * MIN, east: 5, north: 0, acc: 12 }),
+        fix({ ts: NOON + 7 * MIN, east: 300, north: 0, acc: 12 }),
+      ],
+      still,
+    ).state;
+    expect(outlier.ankleStill).not.toBeNull();
+    // The monitor never said it moved again (no second no_motion), so this is the only watch left.
+    const away = run(sep, phoneAway(NOON + 10 * MIN, 1500), outlier);
+    expect(summary(away.changes)).toEqual(['open person_device_separation@ankle-1']);
   });
 });

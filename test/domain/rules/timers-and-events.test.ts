@@ -152,7 +152,8 @@ describe('person–device separation (人机分离)', () => {
       still,
     );
     expect(near.changes).toEqual([]);
-    const moved = evaluateFix(ctx, away.state, fix({ ts: NOON + 20 * MIN, east: 400, north: 0 }));
+    // Moving takes two confident fixes away from where it lay (STILL_MOVED_FIXES).
+    const moved = run(ctx, series(2, NOON + 20 * MIN, MIN, { east: 400, north: 0 }), away.state);
     expect(summary(moved.changes)).toEqual(['clear person_device_separation@ankle-1']);
   });
 });
