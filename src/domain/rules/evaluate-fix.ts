@@ -10,6 +10,7 @@ import { activePeriodAt } from './em-order.js';
 import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rules.js';
 import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
 import { type Evaluation, refuse } from './evaluation.js';
+import { steadyPosition } from './gathering.js';
 import { overduePermit, permitCovers } from './leave-permit.js';
 import { NO_PEERS, type PeerPositions, type PersonRulesContext } from './person-context.js';
 import {
@@ -300,6 +301,9 @@ export function evaluateFix(
     ankleStill,
     phoneLastTs: state.phoneLastTs,
     approaching,
+    // Gathering judges linked people from their steady position (gathering.ts); nobody else pays for it.
+    steady: ctx.linkedPersonIds.length > 0 ? steadyPosition(state.steady, ts, lat, lon, acc) : null,
+    nearLinked: state.nearLinked,
   };
   return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }
