@@ -54,10 +54,24 @@ export function stepStill(still: AnkleStill, lat: number, lon: number, acc: numb
   return still.moved ? { since: still.since, lat: still.lat, lon: still.lon, acc: still.acc } : still;
 }
 
+/**
+ * The still monitor counts as lying where it lay only while it is heard from: its last fix or event
+ * (event time) at most this many of its level's reporting intervals before the phone fix. A monitor
+ * in a store-and-forward outage may be on the move with the person; its stored fixes arrive later
+ * and end "lying still", but the phone's fixes meanwhile opened a separation (quality bench: false
+ * separations as people set off wearing the monitor). Such phone fixes are not judged at all, so they
+ * neither count as evidence nor break a run (like a late monitor fix against a protected person).
+ */
+export const MONITOR_HEARD_INTERVALS = 1.5;
+
 export function evaluatePhoneFix(ctx: PersonRulesContext, state: PersonState, fix: Fix): Evaluation {
   if (fix.ts <= state.phoneLastTs) return refuse(state, fix.ts === state.phoneLastTs ? 'duplicate' : 'stale');
   const still = state.ankleStill;
-  if (still === null || fix.ts < still.since) {
+  const unheard = fix.ts - state.lastContactTs > MONITOR_HEARD_INTERVALS * ctx.params.reportIntervalMs;
+  // A monitor with one fix away from its anchor may be on the move (stepStill waits for a second):
+  // until that settles, the phone says nothing about a monitor left behind. Otherwise a person who
+  // set off wearing it could gather the phone's evidence in the interval the second fix takes.
+  if (still === null || fix.ts < still.since || unheard || (still.moved ?? 0) > 0) {
     return { state: patchState(state, { phoneLastTs: fix.ts }), changes: NO_CHANGES };
   }
   const sigma = Math.hypot(sigmaOf(fix.accuracyM), sigmaOf(still.acc));

@@ -139,12 +139,13 @@ describe('person–device separation (人机分离)', () => {
     const ctx = context();
     const s0 = run(ctx, [fix({ ts: NOON, east: 0, north: 0 })]).state;
     const still = evaluateEvent(ctx, s0, event(NOON + MIN, 'no_motion')).state;
-    const phone = series(4, NOON + 5 * MIN, MIN, { east: 1500, north: 0, deviceId: 'phone-1' });
+    // While the monitor is heard from (its no_motion a minute ago: MONITOR_HEARD_INTERVALS).
+    const phone = series(3, NOON + 2 * MIN, MIN, { east: 1500, north: 0, deviceId: 'phone-1' });
     const away = run(ctx, phone, still);
     expect(away.changes[0]).toMatchObject({
       kind: 'person_device_separation',
       action: 'open',
-      startedAt: NOON + 5 * MIN,
+      startedAt: NOON + 2 * MIN,
     });
     const near = run(
       ctx,
