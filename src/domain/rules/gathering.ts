@@ -44,13 +44,15 @@ export const STEADY_WINDOW_MS = 5 * 60_000;
 
 /**
  * A person's steady position after one more monitor fix: the most accurate fix of the last
- * STEADY_WINDOW_MS that no later fix contradicts. Indoors (a teahouse) most fixes are Wi-Fi or cell fixes of 25 m to
- * 1,500 m, and two such fixes can never show two people confidently within 100 m (that needs
- * √(σa² + σb²) under 43 m): judged from the latest fix alone, a pair sitting together read
- * "uncertain" for up to half an hour before a lucky pair of GNSS fixes started the clock (quality
- * bench: gathering opened 49 min after the meeting began, against 30). A fix contradicts the steady
- * one when the two are confidently apart (> 2.33 σ combined): the person moved, and the new fix is
- * taken whatever its accuracy. Nothing is averaged: indoor errors are correlated from fix to fix.
+ * STEADY_WINDOW_MS that no later fix contradicts. Indoors (a teahouse) most fixes are Wi-Fi or cell
+ * fixes of 25 m to 1,500 m, and two such fixes can never show two people confidently within 100 m
+ * (that needs √(σa² + σb²) under 43 m): judged from the latest fix alone, a pair sitting together
+ * read "uncertain" for up to half an hour before a lucky pair of GNSS fixes started the clock
+ * (quality bench: gathering opened 49 min after the meeting began, against 30). A fix contradicts
+ * the steady one when the two are confidently apart (> 2.33 σ combined); a second such fix within
+ * the window means the person moved, and it is taken whatever its accuracy. One is not enough: a
+ * lone multipath outlier read "confidently apart" and restarted a pair's 30 minutes (DOMAIN.md: more
+ * than one fix). Nothing is averaged: indoor errors are correlated from fix to fix.
  */
 export function steadyPosition(
   prev: SteadyPosition | null,
@@ -61,15 +63,26 @@ export function steadyPosition(
   windowMs = STEADY_WINDOW_MS,
 ): SteadyPosition {
   const fix: PlacedFix = { ts, lat, lon, acc };
-  if (prev === null || acc <= prev.acc) return { ...fix, seen: ts, later: null };
-  const sigma = Math.hypot(sigmaOf(acc), sigmaOf(prev.acc));
-  if (pOutside(distanceM(prev.lat, prev.lon, lat, lon), sigma) >= CONFIDENT_P) {
-    return { ...fix, seen: ts, later: null };
+  if (prev === null) return { ...fix, seen: ts, later: null, moved: null };
+  const pending = prev.moved && ts - prev.moved.ts <= windowMs ? prev.moved : null;
+  if (apart(prev, fix)) {
+    // A second fix away from it within the window (coarse fixes between neither confirm nor refute).
+    if (pending) return { ...fix, seen: ts, later: null, moved: null };
+    return { ...prev, moved: fix };
   }
+  // Agrees with the steady position; a lone fix away from it is refuted by one confidently elsewhere.
+  const moved = pending && !apart(pending, fix) ? pending : null;
+  if (acc <= prev.acc) return { ...fix, seen: ts, later: null, moved };
   const later = prev.later === null || acc <= prev.later.acc ? fix : prev.later;
   // Too old to stand for "now": the best fix since takes over (it agreed with this one).
-  if (ts - prev.ts > windowMs) return { ...later, seen: ts, later: later === fix ? null : fix };
-  return { ts: prev.ts, lat: prev.lat, lon: prev.lon, acc: prev.acc, seen: ts, later };
+  if (ts - prev.ts > windowMs) return { ...later, seen: ts, later: later === fix ? null : fix, moved };
+  return { ts: prev.ts, lat: prev.lat, lon: prev.lon, acc: prev.acc, seen: ts, later, moved };
+}
+
+/** Two fixes confidently apart (> 2.33 σ combined): not the same place. */
+function apart(a: PlacedFix, b: PlacedFix): boolean {
+  const sigma = Math.hypot(sigmaOf(a.acc), sigmaOf(b.acc));
+  return pOutside(distanceM(a.lat, a.lon, b.lat, b.lon), sigma) >= CONFIDENT_P;
 }
 
 interface PairState {

@@ -85,11 +85,14 @@ export interface PlacedFix {
  * A person's position for rules about other people (gathering, 同案犯聚集): the most accurate recent
  * monitor fix that no later fix contradicts (steadyPosition, gathering.ts). `ts` is that fix's time,
  * `seen` the time of the latest fix consistent with it, `later` the most accurate fix since, which
- * takes over when this one is too old (a sliding-window best in two slots).
+ * takes over when this one is too old (a sliding-window best in two slots), `moved` a lone fix
+ * that contradicted it.
  */
 export interface SteadyPosition extends PlacedFix {
   readonly seen: number;
   readonly later: PlacedFix | null;
+  /** A fix that contradicted this one, waiting for a second before the person counts as moved. */
+  readonly moved?: PlacedFix | null;
 }
 
 export interface PersonState {

@@ -146,14 +146,32 @@ describe('gathering from steady positions', () => {
       s1,
     ).state;
     expect(coarse.steady).toMatchObject({ ts: NOON, acc: 10, seen: NOON + MIN });
-    const moved = run(linked, [fix({ ts: NOON + 2 * MIN, east: 400, north: 0, acc: 15 })], coarse).state;
-    expect(moved.steady).toMatchObject({ ts: NOON + 2 * MIN, acc: 15 });
+    // One contradicting fix is a lone outlier until a second agrees that the person moved.
+    const once = run(linked, [fix({ ts: NOON + 2 * MIN, east: 400, north: 0, acc: 15 })], coarse).state;
+    expect(once.steady).toMatchObject({ ts: NOON, acc: 10 });
+    // A cell fix between the two neither confirms nor refutes the move.
+    const between = run(
+      linked,
+      [fix({ ts: NOON + 150_000, east: 200, north: 0, acc: 900, source: 'cell' })],
+      once,
+    );
+    const moved = run(
+      linked,
+      [fix({ ts: NOON + 3 * MIN, east: 400, north: 0, acc: 15 })],
+      between.state,
+    ).state;
+    expect(moved.steady).toMatchObject({ ts: NOON + 3 * MIN, acc: 15 });
+    // A lone outlier is refuted by an accurate fix back at the steady place.
+    const outlier = run(linked, [fix({ ts: NOON + 4 * MIN, east: 900, north: 0, acc: 10 })], moved).state;
+    const refuted = run(linked, [fix({ ts: NOON + 5 * MIN, east: 405, north: 0, acc: 12 })], outlier).state;
+    const after = run(linked, [fix({ ts: NOON + 6 * MIN, east: 900, north: 0, acc: 10 })], refuted).state;
+    expect(after.steady).toMatchObject({ ts: NOON + 5 * MIN, acc: 12 });
     const late = run(
       linked,
-      [fix({ ts: NOON + 9 * MIN, east: 400, north: 0, acc: 50, source: 'wifi' })],
+      [fix({ ts: NOON + 11 * MIN, east: 400, north: 0, acc: 50, source: 'wifi' })],
       moved,
     );
-    expect(late.state.steady).toMatchObject({ ts: NOON + 9 * MIN, acc: 50 });
+    expect(late.state.steady).toMatchObject({ ts: NOON + 11 * MIN, acc: 50 });
     // Nobody without linked persons pays for it.
     expect(run(context(), [fix({ ts: NOON, east: 0, north: 0 })]).state.steady).toBeNull();
   });
