@@ -29,6 +29,8 @@ export interface LinkedPosition {
   readonly ts: number;
   /** Latest time the person was still known there (a later fix agreed); `ts` when absent. */
   readonly seen?: number;
+  /** A lone fix elsewhere: the person may have moved there (SteadyPosition.moved). */
+  readonly moved?: PlacedFix | null;
   readonly lat: number;
   readonly lon: number;
   readonly acc: number;
@@ -74,8 +76,12 @@ export function steadyPosition(
   const moved = pending && !apart(pending, fix) ? pending : null;
   if (acc <= prev.acc) return { ...fix, seen: ts, later: null, moved };
   const later = prev.later === null || acc <= prev.later.acc ? fix : prev.later;
-  // Too old to stand for "now": the best fix since takes over (it agreed with this one).
-  if (ts - prev.ts > windowMs) return { ...later, seen: ts, later: later === fix ? null : fix, moved };
+  // Too old to stand for "now": the best fix since takes over, a lone contradicting one included
+  // (what it contradicted is gone; a device back from an outage may have sent nothing better).
+  if (ts - prev.ts > windowMs) {
+    const best = moved && moved.acc < later.acc ? moved : later;
+    return { ...best, seen: ts, later: best === fix ? null : fix, moved: null };
+  }
   return { ts: prev.ts, lat: prev.lat, lon: prev.lon, acc: prev.acc, seen: ts, later, moved };
 }
 
@@ -96,6 +102,11 @@ interface PairState {
 /** Keyed by "a+b" with a < b. Pairs apart are absent, so the state is empty most of the time. */
 export type GatheringState = ReadonlyMap<string, PairState>;
 export const NO_GATHERING: GatheringState = new Map();
+
+function pApartOf(a: PlacedFix, b: PlacedFix, radiusM: number): number {
+  const sigma = Math.hypot(sigmaOf(a.acc), sigmaOf(b.acc));
+  return pOutside(distanceM(a.lat, a.lon, b.lat, b.lon) - radiusM, sigma);
+}
 
 export interface GatheringResult {
   readonly state: GatheringState;
@@ -130,8 +141,22 @@ export function evaluateGathering(
       const b = fresh[j]!;
       const key = `${a.personId}+${b.personId}`;
       seen.add(key);
-      const sigma = Math.hypot(sigmaOf(a.acc), sigmaOf(b.acc));
-      const pApart = pOutside(distanceM(a.lat, a.lon, b.lat, b.lon) - params.radiusM, sigma);
+      // A person with a move pending (SteadyPosition.moved) is at one of two places: the reading
+      // is confident only if it holds for both (the least confident of the combinations decides).
+      let lo = pApartOf(a, b, params.radiusM);
+      let hi = lo;
+      for (const [x, y] of [
+        [a.moved, b],
+        [a, b.moved],
+        [a.moved, b.moved],
+      ] as const) {
+        if (!x || !y) continue;
+        const p = pApartOf(x, y, params.radiusM);
+        lo = Math.min(lo, p);
+        hi = Math.max(hi, p);
+      }
+      // Apart if apart at every combination, together if together at every one, else uncertain.
+      const pApart = lo >= CONFIDENT_P ? lo : 1 - hi >= CONFIDENT_P ? hi : 0.5;
       const kept = state.get(key);
       // A run not confidently seen for freshMs (uncertain or no fresh positions) is over, unless open.
       const prev = kept && (kept.open || now - kept.together <= params.freshMs) ? kept : undefined;

@@ -122,6 +122,7 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
                 lat: steady.lat,
                 lon: steady.lon,
                 acc: steady.acc,
+                moved: steady.moved ?? null,
               }
             : { personId: id, ts: s.lastTs, lat: s.lastLat, lon: s.lastLon, acc: s.lastAcc },
         );

@@ -138,6 +138,33 @@ describe('gathering from steady positions', () => {
     expect(wantsFastReporting({ ...initialPersonState(NOON), nearLinked: true })).toBe(true);
   });
 
+  it('a person with a move pending is at one of two places: a reading is confident only if both agree', () => {
+    const at = (east: number, acc: number) => ({ ts: NOON, lat: 30.12, lon: 104.63 + east / 96_000, acc });
+    const b: LinkedPosition = { personId: 'b', ...at(0, 10) };
+    // Arriving: the steady fix is still 600 m back, one fix already beside b. Watched, not apart.
+    const arriving = { personId: 'a', ...at(600, 10), moved: at(20, 10) };
+    const r = evaluateGathering(DEFAULT_GATHERING, NO_GATHERING, [arriving, b], NOON);
+    expect([...r.watching].sort()).toEqual(['a', 'b']);
+    // A lone outlier 600 m off while they sit together: neither apart (no reset) nor together.
+    const sitting = evaluateGathering(
+      DEFAULT_GATHERING,
+      NO_GATHERING,
+      [
+        { ...b, personId: 'a' },
+        { ...b, personId: 'c' },
+      ],
+      NOON,
+    );
+    const outlier = { personId: 'a', ...at(0, 10), moved: at(600, 10) };
+    const next = evaluateGathering(
+      DEFAULT_GATHERING,
+      sitting.state,
+      [outlier, { ...b, personId: 'c' }],
+      NOON + MIN,
+    );
+    expect(next.state.get('a+c')).toMatchObject({ since: NOON, together: NOON });
+  });
+
   it('a steady position gives way to a fix that confidently contradicts it, and ages out', () => {
     const s1 = run(linked, [fix({ ts: NOON, east: 0, north: 0, acc: 10 })]).state;
     const coarse = run(
@@ -172,6 +199,14 @@ describe('gathering from steady positions', () => {
       moved,
     );
     expect(late.state.steady).toMatchObject({ ts: NOON + 11 * MIN, acc: 50 });
+    // Once the steady fix is too old, a lone contradicting fix competes like any other recent one.
+    const held = run(linked, [fix({ ts: NOON + 6 * MIN, east: 900, north: 0, acc: 10 })], refuted).state;
+    const aged = run(
+      linked,
+      [fix({ ts: NOON + 11 * MIN, east: 800, north: 0, acc: 900, source: 'cell' })],
+      held,
+    );
+    expect(aged.state.steady).toMatchObject({ ts: NOON + 6 * MIN, acc: 10 });
     // Nobody without linked persons pays for it.
     expect(run(context(), [fix({ ts: NOON, east: 0, north: 0 })]).state.steady).toBeNull();
   });
