@@ -108,14 +108,18 @@ export function ordinaryBehaviour(
   kind: 'ankle' | 'phone',
 ): DeviceBehaviour {
   const c = LEVELS[level];
-  // Outage plus one interval stays under 60 % of the timeout, so no true lost contact happens.
+  // Outage plus one interval stays under 60 % of the timeout, so no true lost contact happens. Two
+  // outages a few seconds apart are one silence to the service (no fix falls between them): the
+  // second is dropped unless the device is back in coverage for the timeout in between (quality
+  // bench: two draws 35 s apart made a compliant monitor silent for 16 min, a true lost contact
+  // that the ground truth called compliant).
   const maxOutage = Math.max(30_000, 0.6 * c.lostContactMs - c.reportIntervalMs);
-  const outages: Outage[] = randomWindows(rng, start, end, 10 * HOUR, 0.3 * maxOutage, maxOutage).map(
-    (w) => ({
-      ...w,
-      storeAndForward: true,
-    }),
-  );
+  const outages: Outage[] = [];
+  for (const w of randomWindows(rng, start, end, 10 * HOUR, 0.3 * maxOutage, maxOutage)) {
+    const last = outages[outages.length - 1];
+    if (last === undefined || w.from - last.to >= c.lostContactMs)
+      outages.push({ ...w, storeAndForward: true });
+  }
   const days = Math.ceil((end - start) / DAY);
   const charging = Array.from({ length: days }, (_, d) => {
     const from = clock(start + d * DAY, '21:30', rng.uniform(0, 60));

@@ -35,10 +35,11 @@ export function zoneTrackActive(state: PersonState): boolean {
 
 /**
  * Fast reporting: a zone track active, or the last fix in an approach band (a prohibition zone or
- * a protected person ahead), so the evidence for an entry is gathered at 15 s from the first fix.
+ * a protected person ahead), so the evidence for an entry is gathered at 15 s from the first fix;
+ * or a linked person possibly together with this one before a gathering opens (gathering.ts).
  */
 export function wantsFastReporting(state: PersonState): boolean {
-  return state.approaching || zoneTrackActive(state);
+  return state.approaching || state.nearLinked || zoneTrackActive(state);
 }
 
 export class ReportingModes {

@@ -8,8 +8,9 @@ import { type AlertChange, alertChange, evidenceOf, NO_CHANGES } from './alert-c
 import { curfewWindowAt } from './curfew-schedule.js';
 import { activePeriodAt } from './em-order.js';
 import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rules.js';
-import { evaluatePhoneFix, monitorMoved } from './evaluate-separation.js';
+import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
 import { type Evaluation, refuse } from './evaluation.js';
+import { steadyPosition } from './gathering.js';
 import { overduePermit, permitCovers } from './leave-permit.js';
 import { NO_PEERS, type PeerPositions, type PersonRulesContext } from './person-context.js';
 import {
@@ -271,13 +272,15 @@ export function evaluateFix(
     if (list.length > 0) changes = list;
   }
 
-  // Person–device separation: the monitor moving again ends "lying still".
+  // Person–device separation: the monitor moving again ends "lying still" (stepStill: two fixes).
   let ankleStill = state.ankleStill;
   let separation = state.separation;
-  if (ankleStill !== null && monitorMoved(ankleStill, lat, lon, acc)) {
-    ankleStill = null;
-    changes = add(changes, trackChange('person_device_separation', separation, IDLE_TRACK, ts, fix, late));
-    separation = IDLE_TRACK;
+  if (ankleStill !== null) {
+    ankleStill = stepStill(ankleStill, lat, lon, acc);
+    if (ankleStill === null) {
+      changes = add(changes, trackChange('person_device_separation', separation, IDLE_TRACK, ts, fix, late));
+      separation = IDLE_TRACK;
+    }
   }
 
   const next: PersonState = {
@@ -298,6 +301,9 @@ export function evaluateFix(
     ankleStill,
     phoneLastTs: state.phoneLastTs,
     approaching,
+    // Gathering judges linked people from their steady position (gathering.ts); nobody else pays for it.
+    steady: ctx.linkedPersonIds.length > 0 ? steadyPosition(state.steady, ts, lat, lon, acc) : null,
+    nearLinked: state.nearLinked,
   };
   return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }

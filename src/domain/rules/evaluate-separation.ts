@@ -29,10 +29,49 @@ export function monitorMoved(still: AnkleStill, lat: number, lon: number, acc: n
   return pOutside(distanceM(still.lat, still.lon, lat, lon) - STILL_MOVE_M, sigma) >= CONFIDENT_P;
 }
 
+/**
+ * Consecutive monitor fixes confidently away from the anchor that end "lying still". One fix is not
+ * evidence (DOMAIN.md: more than one fix before a decision): a multipath outlier or a cell fix drawn
+ * at its 99th percentile would otherwise end it, and the monitor does not say no_motion again until
+ * it has truly moved and lain still another 30 minutes, so a monitor left at home went unwatched
+ * (quality bench: a separation missed, another found 30 minutes late).
+ */
+export const STILL_MOVED_FIXES = 2;
+
+/**
+ * The still anchor after one more monitor fix: null once the monitor has confidently moved on
+ * STILL_MOVED_FIXES consecutive fixes. A fix that does not show a move and is more accurate than
+ * the anchor becomes the anchor: no_motion takes the last position, which indoors may be a 1,200 m
+ * cell fix, and against such an anchor a phone 3 km away is still not confidently separated
+ * (quality bench: the separation missed all evening).
+ */
+export function stepStill(still: AnkleStill, lat: number, lon: number, acc: number): AnkleStill | null {
+  if (monitorMoved(still, lat, lon, acc)) {
+    const moved = (still.moved ?? 0) + 1;
+    return moved >= STILL_MOVED_FIXES ? null : { ...still, moved };
+  }
+  if (acc < still.acc) return { since: still.since, lat, lon, acc };
+  return still.moved ? { since: still.since, lat: still.lat, lon: still.lon, acc: still.acc } : still;
+}
+
+/**
+ * The still monitor counts as lying where it lay only while it is heard from: its last fix or event
+ * (event time) at most this many of its level's reporting intervals before the phone fix. A monitor
+ * in a store-and-forward outage may be on the move with the person; its stored fixes arrive later
+ * and end "lying still", but the phone's fixes meanwhile opened a separation (quality bench: false
+ * separations as people set off wearing the monitor). Such phone fixes are not judged at all, so they
+ * neither count as evidence nor break a run (like a late monitor fix against a protected person).
+ */
+export const MONITOR_HEARD_INTERVALS = 1.5;
+
 export function evaluatePhoneFix(ctx: PersonRulesContext, state: PersonState, fix: Fix): Evaluation {
   if (fix.ts <= state.phoneLastTs) return refuse(state, fix.ts === state.phoneLastTs ? 'duplicate' : 'stale');
   const still = state.ankleStill;
-  if (still === null || fix.ts < still.since) {
+  const unheard = fix.ts - state.lastContactTs > MONITOR_HEARD_INTERVALS * ctx.params.reportIntervalMs;
+  // A monitor with one fix away from its anchor may be on the move (stepStill waits for a second):
+  // until that settles, the phone says nothing about a monitor left behind. Otherwise a person who
+  // set off wearing it could gather the phone's evidence in the interval the second fix takes.
+  if (still === null || fix.ts < still.since || unheard || (still.moved ?? 0) > 0) {
     return { state: patchState(state, { phoneLastTs: fix.ts }), changes: NO_CHANGES };
   }
   const sigma = Math.hypot(sigmaOf(fix.accuracyM), sigmaOf(still.acc));

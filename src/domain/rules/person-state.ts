@@ -67,6 +67,32 @@ export interface AnkleStill {
   readonly lon: number;
   /** Accuracy (m, 68% radius) of the fix the anchor was taken from: a move must exceed it too. */
   readonly acc: number;
+  /**
+   * Consecutive monitor fixes confidently away from the anchor (absent: none). One is not enough to
+   * end "lying still" (STILL_MOVED_FIXES, evaluate-separation.ts).
+   */
+  readonly moved?: number;
+}
+
+export interface PlacedFix {
+  readonly ts: number;
+  readonly lat: number;
+  readonly lon: number;
+  readonly acc: number;
+}
+
+/**
+ * A person's position for rules about other people (gathering, 同案犯聚集): the most accurate recent
+ * monitor fix that no later fix contradicts (steadyPosition, gathering.ts). `ts` is that fix's time,
+ * `seen` the time of the latest fix consistent with it, `later` the most accurate fix since, which
+ * takes over when this one is too old (a sliding-window best in two slots), `moved` a lone fix
+ * that contradicted it.
+ */
+export interface SteadyPosition extends PlacedFix {
+  readonly seen: number;
+  readonly later: PlacedFix | null;
+  /** A fix that contradicted this one, waiting for a second before the person counts as moved. */
+  readonly moved?: PlacedFix | null;
 }
 
 export interface PersonState {
@@ -98,6 +124,14 @@ export interface PersonState {
    * delay). Says nothing about alerts.
    */
   readonly approaching: boolean;
+  /** Only for people with linked persons (gathering); null otherwise and before the first fix. */
+  readonly steady: SteadyPosition | null;
+  /**
+   * A linked person (co-defendant) may be with this one and no gathering is open yet
+   * (GatheringResult.watching): devices report fast, so the pair's evidence is gathered at 15 s and
+   * not at the level's interval (issue 7: detection delay). Says nothing about alerts.
+   */
+  readonly nearLinked: boolean;
 }
 
 /** State at the start of monitoring; `since` starts the lost-contact clock (usually the order start). */
@@ -120,6 +154,8 @@ export function initialPersonState(since: number): PersonState {
     ankleStill: null,
     phoneLastTs: 0,
     approaching: false,
+    steady: null,
+    nearLinked: false,
   };
 }
 
@@ -153,5 +189,7 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     ankleStill: p.ankleStill,
     phoneLastTs: p.phoneLastTs,
     approaching: p.approaching,
+    steady: p.steady ?? null,
+    nearLinked: p.nearLinked ?? false,
   };
 }

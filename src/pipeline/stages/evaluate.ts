@@ -16,7 +16,7 @@ import {
   NO_GATHERING,
 } from '../../domain/rules/gathering.js';
 import type { PeerFix, PeerPositions } from '../../domain/rules/person-context.js';
-import { initialPersonState, type PersonState } from '../../domain/rules/person-state.js';
+import { initialPersonState, type PersonState, patchState } from '../../domain/rules/person-state.js';
 import { LATE_AFTER_MS } from '../../domain/rules/supervision-levels.js';
 import type { Batch, EventItem, FixItem, Stage } from '../types.js';
 import { refuseItem } from './refuse.js';
@@ -94,6 +94,8 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
   const gatherings = new Map<string, GatheringState>();
   function evaluateGatherings(batch: Batch, now: number): void {
     const done = new Set<string>();
+    const judged = new Set<string>();
+    const watching = new Set<string>();
     for (const person of directory.current.persons.values()) {
       const linked = person.context.linkedPersonIds;
       if (linked.length === 0) continue;
@@ -108,8 +110,22 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
       for (const id of ids) {
         const p = directory.person(id);
         const s = p ? stateOf(batch, p) : undefined;
-        if (s && s.lastTs > 0)
-          positions.push({ personId: id, ts: s.lastTs, lat: s.lastLat, lon: s.lastLon, acc: s.lastAcc });
+        if (!s || s.lastTs === 0) continue;
+        // The steady position (gathering.ts): the best recent fix the later ones agree with.
+        const steady = s.steady;
+        positions.push(
+          steady
+            ? {
+                personId: id,
+                ts: steady.ts,
+                seen: steady.seen,
+                lat: steady.lat,
+                lon: steady.lon,
+                acc: steady.acc,
+                moved: steady.moved ?? null,
+              }
+            : { personId: id, ts: s.lastTs, lat: s.lastLat, lon: s.lastLon, acc: s.lastAcc },
+        );
       }
       const result = evaluateGathering(
         DEFAULT_GATHERING,
@@ -117,6 +133,8 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
         positions,
         now,
       );
+      for (const id of ids) judged.add(id);
+      for (const id of result.watching) watching.add(id);
       // Like person state, the pair state advances only once the changes it implies are committed.
       batch.afterCommit.push(() => gatherings.set(key, result.state));
       for (const change of result.changes) {
@@ -124,6 +142,15 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
           if (directory.person(id)) batch.alertChanges.push({ superviseeId: id, change });
         }
       }
+    }
+    // Fast reporting while a pair may be together (PersonState.nearLinked, reporting only); a person
+    // in several groups watches if any group says so.
+    for (const id of judged) {
+      const p = directory.person(id);
+      if (!p) continue;
+      const s = stateOf(batch, p);
+      const watch = watching.has(id);
+      if (s.nearLinked !== watch) batch.stagedState.set(id, patchState(s, { nearLinked: watch }));
     }
   }
 

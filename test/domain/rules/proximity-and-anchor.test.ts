@@ -91,8 +91,70 @@ describe('separation anchor accuracy', () => {
     const s0 = run(sep, [fix({ ts: NOON, east: 0, north: 0, acc: anchorAcc, source })]).state;
     const still = evaluateEvent(sep, s0, event(NOON + MIN, 'no_motion')).state;
     expect(still.ankleStill).toMatchObject({ acc: anchorAcc });
-    const after = evaluateFix(sep, still, fix({ ts: NOON + 2 * MIN, east, north: 0, acc }));
+    // A move takes two fixes (STILL_MOVED_FIXES); the second is at the same new place.
+    const once = evaluateFix(sep, still, fix({ ts: NOON + 2 * MIN, east, north: 0, acc }));
+    expect(once.state.ankleStill).not.toBeNull();
+    const after = evaluateFix(sep, once.state, fix({ ts: NOON + 3 * MIN, east, north: 0, acc }));
     expect(after.state.ankleStill === null).toBe(moved);
     expect(monitorMoved(still.ankleStill!, at(east, 0).lat, at(east, 0).lon, acc)).toBe(moved);
+  });
+});
+
+describe('separation: the still monitor (quality bench: one missed, one found 30 min late)', () => {
+  const sep = context();
+  const phoneAt = (ts: number, east: number) =>
+    fix({ ts, east, north: 0, acc: 10, deviceId: 'phone-1', receivedAt: ts + 1000 });
+  const phoneAway = (from: number, east: number) => [0, 1, 2, 3].map((i) => phoneAt(from + i * MIN, east));
+  /** The phone away, while the monitor at home keeps reporting (it is heard from). */
+  const awayFromHeardMonitor = (from: number, east: number, monitorAcc = 15) =>
+    phoneAway(from, east).flatMap((p) => [fix({ ts: p.ts - 20_000, east: 5, north: 0, acc: monitorAcc }), p]);
+
+  it('an anchor taken from a coarse cell fix is refined by later fixes at the same place', () => {
+    // no_motion takes the last position: indoors a 1,200 m cell fix. Against it a phone 1.5 km away
+    // was never confidently separated, all evening.
+    const s0 = run(sep, [fix({ ts: NOON, east: 0, north: 0, acc: 1200, source: 'cell' })]).state;
+    const still = evaluateEvent(sep, s0, event(NOON + MIN, 'no_motion')).state;
+    const refined = run(sep, [fix({ ts: NOON + 3 * MIN, east: 10, north: 0, acc: 15 })], still).state;
+    expect(refined.ankleStill).toMatchObject({ since: NOON + MIN, acc: 15 });
+    const away = run(sep, awayFromHeardMonitor(NOON + 10 * MIN, 1500), refined);
+    expect(summary(away.changes)).toEqual(['open person_device_separation@ankle-1']);
+  });
+
+  it('a monitor not heard from lately, or with a fix away from its anchor, says nothing about separation', () => {
+    // Setting off wearing the monitor: its fixes are in a store-and-forward outage (or the second
+    // fix of the move is an interval away) while the phone's fixes already read 1.5 km away.
+    const s0 = run(sep, [fix({ ts: NOON, east: 0, north: 0, acc: 10 })]).state;
+    const still = evaluateEvent(sep, s0, event(NOON + MIN, 'no_motion')).state;
+    const silent = run(sep, phoneAway(NOON + 5 * MIN, 1500), still);
+    expect(silent.changes).toEqual([]);
+    const stored = run(sep, series(2, NOON + 4 * MIN, 30_000, { east: 1400, north: 0 }), silent.state);
+    expect(stored.state.ankleStill).toBeNull();
+    expect(stored.changes).toEqual([]);
+
+    const heard = run(sep, [fix({ ts: NOON + 3 * MIN, east: 0, north: 0, acc: 10 })], still).state;
+    const firstMove = run(sep, [fix({ ts: NOON + 4 * MIN, east: 600, north: 0, acc: 10 })], heard).state;
+    expect(firstMove.ankleStill).toMatchObject({ moved: 1 });
+    const phone = { east: 1500, north: 0, acc: 10, deviceId: 'phone-1' };
+    const meanwhile = run(sep, series(3, NOON + 4 * MIN + 10_000, 30_000, phone), firstMove);
+    expect(meanwhile.changes).toEqual([]);
+  });
+
+  it('one outlying monitor fix does not end "lying still"; the next fix at home resets the count', () => {
+    const s0 = run(sep, [fix({ ts: NOON, east: 0, north: 0, acc: 10 })]).state;
+    const still = evaluateEvent(sep, s0, event(NOON + MIN, 'no_motion')).state;
+    const outlier = run(
+      sep,
+      [
+        fix({ ts: NOON + 3 * MIN, east: 300, north: 0, acc: 12 }),
+        fix({ ts: NOON + 5 * MIN, east: 5, north: 0, acc: 12 }),
+        fix({ ts: NOON + 7 * MIN, east: 300, north: 0, acc: 12 }),
+        fix({ ts: NOON + 9 * MIN, east: 5, north: 0, acc: 12 }),
+      ],
+      still,
+    ).state;
+    expect(outlier.ankleStill).toMatchObject({ since: NOON + MIN });
+    // The monitor never said it moved again (no second no_motion), so this is the only watch left.
+    const away = run(sep, awayFromHeardMonitor(NOON + 10 * MIN, 1500, 12), outlier);
+    expect(summary(away.changes)).toEqual(['open person_device_separation@ankle-1']);
   });
 });

@@ -139,12 +139,13 @@ describe('person–device separation (人机分离)', () => {
     const ctx = context();
     const s0 = run(ctx, [fix({ ts: NOON, east: 0, north: 0 })]).state;
     const still = evaluateEvent(ctx, s0, event(NOON + MIN, 'no_motion')).state;
-    const phone = series(4, NOON + 5 * MIN, MIN, { east: 1500, north: 0, deviceId: 'phone-1' });
+    // While the monitor is heard from (its no_motion a minute ago: MONITOR_HEARD_INTERVALS).
+    const phone = series(3, NOON + 2 * MIN, MIN, { east: 1500, north: 0, deviceId: 'phone-1' });
     const away = run(ctx, phone, still);
     expect(away.changes[0]).toMatchObject({
       kind: 'person_device_separation',
       action: 'open',
-      startedAt: NOON + 5 * MIN,
+      startedAt: NOON + 2 * MIN,
     });
     const near = run(
       ctx,
@@ -152,7 +153,8 @@ describe('person–device separation (人机分离)', () => {
       still,
     );
     expect(near.changes).toEqual([]);
-    const moved = evaluateFix(ctx, away.state, fix({ ts: NOON + 20 * MIN, east: 400, north: 0 }));
+    // Moving takes two confident fixes away from where it lay (STILL_MOVED_FIXES).
+    const moved = run(ctx, series(2, NOON + 20 * MIN, MIN, { east: 400, north: 0 }), away.state);
     expect(summary(moved.changes)).toEqual(['clear person_device_separation@ankle-1']);
   });
 });
