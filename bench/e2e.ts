@@ -212,7 +212,10 @@ export default async function e2e(args: Record<string, string>): Promise<BenchRe
       await exportPool.end();
     }
     const exportS = (performance.now() - f0) / 1000;
-    const broker = await startMosquitto({ files });
+    // The relay ceiling publishes 120,000 messages as fast as the publishers can; the broker must hold
+    // its subscriber's backlog (tens of MB) rather than drop past the default queue limit, or the
+    // measurement fails (as on 2026-11-29: the subscriber drained only after publishing ended).
+    const broker = await startMosquitto({ files, maxQueuedMessages: 1_000_000 });
     cleanup.add('mosquitto', () => broker.stop());
     const mosquittoPid = broker.pid() ?? childPids(broker.dir)[0];
     config.broker = 'mosquitto 2.0.11, password_file + acl_file, persistence on, loopback';

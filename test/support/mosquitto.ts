@@ -33,6 +33,8 @@ export interface StartMosquittoOptions {
    * `acl_file` (docs/decisions/0007). `reload()` makes the broker re-read them. No admin account then.
    */
   files?: { passwordFile: string; aclFile: string };
+  /** Messages the broker queues per client beyond its in-flight window before it drops (100,000). */
+  maxQueuedMessages?: number;
 }
 
 export interface MosquittoInstance {
@@ -92,7 +94,12 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-function configText(dir: string, port: number, files: StartMosquittoOptions['files']): string {
+function configText(
+  dir: string,
+  port: number,
+  files: StartMosquittoOptions['files'],
+  maxQueued = 100_000,
+): string {
   const auth = files
     ? [`password_file ${files.passwordFile}`, `acl_file ${files.aclFile}`]
     : [`plugin ${DYNSEC_PLUGIN}`, `plugin_opt_config_file ${join(dir, 'dynamic-security.json')}`];
@@ -104,7 +111,7 @@ function configText(dir: string, port: number, files: StartMosquittoOptions['fil
     // Mosquitto appends the file name to this prefix, so it must end with a separator.
     `persistence_location ${join(dir, 'persistence')}/`,
     `listener ${port} ${HOST}`,
-    'max_queued_messages 100000',
+    `max_queued_messages ${maxQueued}`,
     'log_dest stderr',
     'log_type error',
     'log_type warning',
@@ -166,7 +173,7 @@ export async function startMosquitto(opts: StartMosquittoOptions = {}): Promise<
 
   const launch = async (): Promise<void> => {
     const confFile = join(dir, 'mosquitto.conf');
-    writeFileSync(confFile, configText(dir, port, opts.files));
+    writeFileSync(confFile, configText(dir, port, opts.files, opts.maxQueuedMessages));
     const proc = spawn(MOSQUITTO_BINARY, ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     running.add(proc);
