@@ -287,32 +287,8 @@ export default async function soak(args: Record<string, string>): Promise<BenchR
     const rss = samples.map((s) => s.rss_bytes ?? 0);
     const half = Math.floor(samples.length / 2);
     const maxOf = (xs: number[]) => xs.reduce((a, b) => Math.max(a, b), 0);
-    const chartRows = samples.map((s) => ({
-      t_h: round(s.t_min / 60, 3),
-      rss_mib: s.rss_bytes === null ? null : round(s.rss_bytes / 2 ** 20),
-      heap_mib: s.heap_used_bytes === null ? null : round(s.heap_used_bytes / 2 ** 20),
-      loop_p99_ms: s.event_loop_delay_p99_ms,
-      lag_p99_s:
-        s.ingest_lag_p99_s === null || !Number.isFinite(s.ingest_lag_p99_s) ? null : s.ingest_lag_p99_s,
-      fixes_per_s: s.fixes_accepted_per_s,
-      db_mib: s.database_bytes === null ? null : round(s.database_bytes / 2 ** 20),
-    }));
-    const svg = await timeSeriesSvg(
-      chartRows,
-      't_h',
-      'hours since the fleet started',
-      [
-        { title: 'service resident memory (MiB)', field: 'rss_mib' },
-        { title: 'service heap used (MiB)', field: 'heap_mib' },
-        { title: 'event-loop delay p99 (ms)', field: 'loop_p99_ms' },
-        { title: 'ingest lag p50, bucket bound (s)', field: 'lag_p50_s' },
-        {
-          title: 'ingest lag p99, bucket bound (s; includes store-and-forward fixes sent late on purpose)',
-          field: 'lag_p99_s',
-        },
-        { title: 'fixes accepted per second', field: 'fixes_per_s' },
-        { title: 'database size (MiB)', field: 'db_mib' },
-      ],
+    const svg = await soakChartSvg(
+      samples,
       `Soak: ${devices} simulated devices at ${rate}, ${hours} h, ${target}, real Mosquitto`,
     );
     writeFileSync(join(RESULTS, `soak-${startedAt.replace(/[:]/g, '')}.svg`), svg);
@@ -351,3 +327,37 @@ export default async function soak(args: Record<string, string>): Promise<BenchR
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const mib = (n: number | null) => (n === null ? '?' : (n / 2 ** 20).toFixed(0));
+
+/** The soak chart: memory, event-loop delay, ingest lag, throughput and database size over time. */
+export async function soakChartSvg(samples: readonly Sample[], title: string): Promise<string> {
+  const chartRows = samples.map((s) => ({
+    t_h: round(s.t_min / 60, 3),
+    rss_mib: s.rss_bytes === null ? null : round(s.rss_bytes / 2 ** 20),
+    heap_mib: s.heap_used_bytes === null ? null : round(s.heap_used_bytes / 2 ** 20),
+    loop_p99_ms: s.event_loop_delay_p99_ms,
+    lag_p50_s: finiteOrNull(s.ingest_lag_p50_s),
+    lag_p99_s: finiteOrNull(s.ingest_lag_p99_s),
+    fixes_per_s: s.fixes_accepted_per_s,
+    db_mib: s.database_bytes === null ? null : round(s.database_bytes / 2 ** 20),
+  }));
+  return timeSeriesSvg(
+    chartRows,
+    't_h',
+    'hours since the fleet started',
+    [
+      { title: 'service resident memory (MiB)', field: 'rss_mib' },
+      { title: 'service heap used (MiB)', field: 'heap_mib' },
+      { title: 'event-loop delay p99 (ms)', field: 'loop_p99_ms' },
+      { title: 'ingest lag p50, bucket bound (s)', field: 'lag_p50_s' },
+      {
+        title: 'ingest lag p99, bucket bound (s; includes store-and-forward fixes sent late on purpose)',
+        field: 'lag_p99_s',
+      },
+      { title: 'fixes accepted per second', field: 'fixes_per_s' },
+      { title: 'database size (MiB)', field: 'db_mib' },
+    ],
+    title,
+  );
+}
+
+const finiteOrNull = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : x);
