@@ -242,10 +242,10 @@ export async function startService(
       }
       // Own session's lease first: an instance draining it while this one was away lets go.
       let adoption: SessionAdoption | undefined;
-      if (redis && config.MQTT_SHARE_GROUP) {
+      if (shared && config.MQTT_SHARE_GROUP) {
         const mqttUrl = config.MQTT_URL;
         adoption = await startSessionAdoption({
-          redis: shared?.leaseRedis ?? redis,
+          redis: shared.leaseRedis,
           prefix: config.REDIS_KEY_PREFIX,
           instanceId,
           ownClientId: config.MQTT_CLIENT_ID,
@@ -336,12 +336,7 @@ export async function startService(
     const osmandUrl = `http://${config.OSMAND_HOST}:${typeof osmandAddress === 'object' && osmandAddress ? osmandAddress.port : config.OSMAND_PORT}`;
 
     const schedule = new TimerSchedule(directory, store, { perTick: config.TIMER_PEOPLE_PER_TICK });
-    let wasHolder = false;
     const tick = async (now = clock()) => {
-      // A new timer holder has not seen the due times others were sweeping for: it sweeps too.
-      const holder = !timerLease || timerLease.held;
-      if (holder && !wasHolder) schedule.sweepAll();
-      wasHolder = holder;
       const tickPeople = await schedule.peopleFor(now);
       metrics.timerPeople.set(tickPeople.length);
       await batcher.submit({
@@ -358,11 +353,13 @@ export async function startService(
       await runEscalations({ pool: db.pool, publish: announce }, now);
     };
     // With several instances only the timer lease holder fires (issue 8: exactly one fires each timer).
+    let wasHolder = false;
     const ticker = setInterval(() => {
-      if (timerLease && !timerLease.held) {
-        wasHolder = false;
-        return;
-      }
+      const holder = !timerLease || timerLease.held;
+      // A new timer holder has not seen the due times others were sweeping for: it sweeps too.
+      if (holder && !wasHolder) schedule.sweepAll();
+      wasHolder = holder;
+      if (!holder) return;
       tick().catch((err) => log.debug({ err }, 'timer tick skipped'));
     }, config.TIMER_TICK_MS);
     closers.push(['timers', async () => clearInterval(ticker)]);

@@ -42,6 +42,27 @@ export const EMPTY_DIRECTORY: DirectorySnapshot = {
 
 export const owntracksKey = (user: string, device: string) => `${user}/${device}`;
 
+const linkedBySnapshot = new WeakMap<DirectorySnapshot, readonly string[]>();
+
+/**
+ * Everybody with linked persons (co-defendants), and those linked: the people gatherings are judged
+ * for at each clock tick. Computed once per snapshot, not by a scan of the caseload per tick.
+ */
+export function linkedPeople(snapshot: DirectorySnapshot): readonly string[] {
+  let ids = linkedBySnapshot.get(snapshot);
+  if (!ids) {
+    const set = new Set<string>();
+    for (const person of snapshot.persons.values()) {
+      if (person.context.linkedPersonIds.length === 0) continue;
+      set.add(person.id);
+      for (const id of person.context.linkedPersonIds) set.add(id);
+    }
+    ids = [...set];
+    linkedBySnapshot.set(snapshot, ids);
+  }
+  return ids;
+}
+
 export class Directory {
   private snapshot: DirectorySnapshot = EMPTY_DIRECTORY;
   private loadedRevision: string | null = null;

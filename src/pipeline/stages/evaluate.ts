@@ -1,7 +1,7 @@
 // Stages 3-5, filter → evaluate zones → decide: the pure rules engine (src/domain/rules) runs per
 // person, serially in event-time order, on state staged for this batch. Membership and transitions
 // live in the domain; this stage only feeds it and records what it says.
-import type { Directory, PersonRecord } from '../../directory/directory.js';
+import { type Directory, linkedPeople, type PersonRecord } from '../../directory/directory.js';
 import type { Fix } from '../../domain/fix.js';
 import { nextClockDue } from '../../domain/rules/clock-due.js';
 import { evaluateClock } from '../../domain/rules/evaluate-clock.js';
@@ -96,9 +96,10 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
     const done = new Set<string>();
     const judged = new Set<string>();
     const watching = new Set<string>();
-    for (const person of directory.current.persons.values()) {
-      const linked = person.context.linkedPersonIds;
-      if (linked.length === 0) continue;
+    for (const personId of linkedPeople(directory.current)) {
+      const person = directory.person(personId);
+      const linked = person?.context.linkedPersonIds ?? [];
+      if (!person || linked.length === 0) continue;
       const ids = [person.id, ...linked].sort();
       const key = ids.join('+');
       if (done.has(key)) continue;

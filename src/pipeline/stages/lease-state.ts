@@ -6,7 +6,7 @@
 // one another until leases lapsed, and throughput fell to nothing.) A clock tick concerns the people
 // whose timers are due (everybody when it names nobody); it evaluates those it could claim, and the
 // busy few on the next tick (they are still due).
-import type { Directory } from '../../directory/directory.js';
+import { type Directory, linkedPeople } from '../../directory/directory.js';
 import type { PersonStateStore, StateClaim } from '../state-store.js';
 import type { Submission } from '../types.js';
 
@@ -14,25 +14,6 @@ export interface ClaimedSubmissions {
   readonly lease: StateClaim;
   /** Positions (in the submissions given) of messages whose person was busy elsewhere. */
   readonly deferred: ReadonlySet<number>;
-}
-
-const linkedBySnapshot = new WeakMap<object, readonly string[]>();
-
-/** Everybody with linked persons (co-offenders), and those linked; computed once per directory snapshot. */
-function linkedPeople(directory: Directory): readonly string[] {
-  const snapshot = directory.current;
-  let ids = linkedBySnapshot.get(snapshot);
-  if (!ids) {
-    const set = new Set<string>();
-    for (const person of snapshot.persons.values()) {
-      if (person.context.linkedPersonIds.length === 0) continue;
-      set.add(person.id);
-      for (const id of person.context.linkedPersonIds) set.add(id);
-    }
-    ids = [...set];
-    linkedBySnapshot.set(snapshot, ids);
-  }
-  return ids;
 }
 
 export function leaseState(directory: Directory, store: PersonStateStore) {
@@ -52,7 +33,7 @@ export function leaseState(directory: Directory, store: PersonStateStore) {
       if (s.tick === undefined) continue;
       for (const id of s.tickPeople ?? directory.current.persons.keys()) people.add(id);
       // Gatherings are judged at each tick from the linked people's positions (evaluate stage).
-      for (const id of linkedPeople(directory)) people.add(id);
+      for (const id of linkedPeople(directory.current)) people.add(id);
     }
     const lease = await store.claim(people);
     const deferred = new Set<number>();
