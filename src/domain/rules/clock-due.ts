@@ -9,6 +9,7 @@
 // between `now` and the due time the clock evaluation stays silent. A due time is also never more than
 // MAX_CLOCK_GAP_MS away, so a person is looked at now and then whatever the schedule says.
 import { curfewWindowsAround } from './curfew-schedule.js';
+import { coverageStart } from './em-order.js';
 import type { PersonRulesContext } from './person-context.js';
 import { IDLE_TRACK, type PersonState } from './person-state.js';
 
@@ -38,9 +39,10 @@ export function nextClockDue(
 
   // Lost contact opens once silence exceeds the level's timeout, then reports each whole day (Art. 30).
   const lost = state.episodes.lost_contact;
-  const opensAt = state.lastContactTs + ctx.params.lostContactMs + 1;
+  const since = silenceSince(ctx, state, now);
+  const opensAt = since + ctx.params.lostContactMs + 1;
   if (lost === undefined) consider(opensAt);
-  else consider(Math.max(opensAt, state.lastContactTs + ((lost.days ?? 0) + 1) * DAY_MS));
+  else consider(Math.max(opensAt, since + ((lost.days ?? 0) + 1) * DAY_MS));
 
   // Leave overdue: a permit covers up to and including its deadline (end + grace), so the first
   // instant it can be overdue, or stop covering another permit's overdue person, is just after.
@@ -56,6 +58,16 @@ export function nextClockDue(
     for (const w of curfewWindowsAround(ctx.curfew, now, CURFEW_HORIZON_DAYS)) consider(w.start + evidenceMs);
   }
   return due;
+}
+
+/**
+ * Where the silence that lost contact measures began (Art. 30): the last contact, but never before
+ * the start of the EM coverage running at `now` (before it the rules did not apply, Art. 29). A person
+ * never heard from counts from their first state (the pipeline keeps it from the first look on).
+ */
+export function silenceSince(ctx: PersonRulesContext, state: PersonState, now: number): number {
+  const start = coverageStart(ctx.orders, now);
+  return Number.isNaN(start) ? state.lastContactTs : Math.max(state.lastContactTs, start);
 }
 
 const keys = new WeakMap<PersonRulesContext, string>();

@@ -51,3 +51,25 @@ export function activePeriodAt(periods: readonly ActivePeriod[], ts: number): bo
   }
   return false;
 }
+
+/**
+ * Start of the run of back-to-back periods that covers `ts` (a renewal that begins where the last
+ * period ended continues supervision), or NaN outside every period. Silence before this instant is
+ * not lost contact: the rules did not apply then (Art. 29), so a renewal after a gap starts afresh.
+ */
+export function coverageStart(periods: readonly ActivePeriod[], ts: number): number {
+  let start = Number.NaN;
+  for (const p of periods) if (ts >= p.start && ts < p.end && !(p.start >= start)) start = p.start;
+  if (Number.isNaN(start)) return start;
+  // Walk back through periods that end exactly where (or after) the run begins.
+  for (let moved = true; moved; ) {
+    moved = false;
+    for (const p of periods) {
+      if (p.start < start && p.end >= start) {
+        start = p.start;
+        moved = true;
+      }
+    }
+  }
+  return start;
+}

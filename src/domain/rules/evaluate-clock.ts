@@ -5,6 +5,7 @@
 import { signedDistanceM } from '../geo/compiled-zone.js';
 import { needDistanceM, pOutside } from '../geo/membership.js';
 import { type AlertChange, alertChange, NO_CHANGES } from './alert-change.js';
+import { silenceSince } from './clock-due.js';
 import { curfewWindowAt } from './curfew-schedule.js';
 import { activePeriodAt } from './em-order.js';
 import { type Evaluation, refuse } from './evaluation.js';
@@ -32,20 +33,22 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
   const lastFix = { ts: state.lastTs, lat: state.lastLat, lon: state.lastLon, acc: state.lastAcc };
 
   // Lost contact (Art. 30): open at once when the level's timeout passes; the episode starts at the
-  // last contact. Whole days off supervision (脱管) are reported as updates for escalation.
-  const silence = now - state.lastContactTs;
+  // last contact, or where supervision began if nothing was ever heard in it (silenceSince).
+  // Whole days off supervision (脱管) are reported as updates for escalation.
+  const since = silenceSince(ctx, state, now);
+  const silence = now - since;
   const lost = episodes.lost_contact;
   if (silence > ctx.params.lostContactMs) {
     const days = Math.floor(silence / DAY_MS);
     const detail = { daysOffSupervision: days, silenceMs: silence };
     const evidence = hasPosition ? [lastFix] : [];
     if (lost === undefined) {
-      episodes = withEpisode(episodes, 'lost_contact', { startedAt: state.lastContactTs, days });
+      episodes = withEpisode(episodes, 'lost_contact', { startedAt: since, days });
       changes.push(
         alertChange({
           kind: 'lost_contact',
           action: 'open',
-          startedAt: state.lastContactTs,
+          startedAt: since,
           at: now,
           confidence: 1,
           evidence,

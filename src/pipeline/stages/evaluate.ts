@@ -27,10 +27,17 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
   const protectedFixes = new Map<string, PeerFix>();
   const peers: PeerPositions = { protectedFixes };
 
+  // States created here for people with none stored: kept (staged) even when an evaluation leaves
+  // them unchanged, so the silence of a person never heard from counts from this first look on and
+  // lost contact opens for them too (Art. 30; a fresh state on every look would reset it forever).
+  const fresh = new WeakSet<PersonState>();
+
   function stateOf(batch: Batch, person: PersonRecord): PersonState {
-    return (
-      batch.stagedState.get(person.id) ?? batch.lease?.states.get(person.id) ?? initialPersonState(batch.now)
-    );
+    const known = batch.stagedState.get(person.id) ?? batch.lease?.states.get(person.id);
+    if (known !== undefined) return known;
+    const created = initialPersonState(batch.now);
+    fresh.add(created);
+    return created;
   }
 
   function record(
@@ -42,7 +49,7 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
   ): void {
     // Who was evaluated, and when last; turned into due times at the end of the stage.
     batch.dueAt.set(person.id, Math.max(at, batch.dueAt.get(person.id) ?? at));
-    if (result.state !== before) batch.stagedState.set(person.id, result.state);
+    if (result.state !== before || fresh.has(before)) batch.stagedState.set(person.id, result.state);
     for (const change of result.changes) batch.alertChanges.push({ superviseeId: person.id, change });
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nextClockDue } from '../../../src/domain/rules/clock-due.js';
 import { evaluateClock } from '../../../src/domain/rules/evaluate-clock.js';
 import { evaluateEvent } from '../../../src/domain/rules/evaluate-event.js';
 import { evaluateFix } from '../../../src/domain/rules/evaluate-fix.js';
@@ -45,6 +46,46 @@ describe('lost contact (Art. 30)', () => {
     const ctx = context();
     const s = evaluateEvent(ctx, initialPersonState(NOON), event(NOON + 10 * MIN, 'heartbeat')).state;
     expect(evaluateClock(ctx, s, NOON + 20 * MIN).changes).toEqual([]);
+  });
+  it('a person never heard from loses contact from their first state, never before the EM period', () => {
+    // First looked at before the order began: the silence counts from the order start.
+    const ctx = context({ orders: [{ start: NOON, end: NOON + 30 * DAY }] });
+    const early = initialPersonState(NOON - 3 * DAY);
+    expect(evaluateClock(ctx, early, NOON + 15 * MIN).changes).toEqual([]);
+    expect(evaluateClock(ctx, early, NOON + 15 * MIN + 1).changes[0]).toMatchObject({
+      kind: 'lost_contact',
+      action: 'open',
+      startedAt: NOON,
+      detail: { daysOffSupervision: 0 },
+    });
+    // First looked at during the order: from that first state (not the order start months before).
+    const later = initialPersonState(NOON + 2 * DAY);
+    const opened = evaluateClock(ctx, later, NOON + 2 * DAY + 16 * MIN);
+    expect(opened.changes[0]).toMatchObject({ action: 'open', startedAt: NOON + 2 * DAY });
+    expect(nextClockDue(ctx, later, NOON + 2 * DAY + 10 * MIN)).toBe(NOON + 2 * DAY + 15 * MIN + 1);
+  });
+  it('a renewal after a gap starts the silence afresh; a back-to-back renewal carries it on', () => {
+    const { state } = run(context(), [fix({ ts: NOON, east: 0, north: 0 })]);
+    const gap = context({
+      orders: [
+        { start: NOON - DAY, end: NOON + HOUR },
+        { start: NOON + 2 * DAY, end: NOON + 30 * DAY },
+      ],
+    });
+    expect(evaluateClock(gap, state, NOON + 2 * DAY + 10 * MIN).changes).toEqual([]);
+    expect(evaluateClock(gap, state, NOON + 2 * DAY + 16 * MIN).changes[0]).toMatchObject({
+      startedAt: NOON + 2 * DAY,
+    });
+    const backToBack = context({
+      orders: [
+        { start: NOON - DAY, end: NOON + HOUR },
+        { start: NOON + HOUR, end: NOON + 30 * DAY },
+      ],
+    });
+    expect(evaluateClock(backToBack, state, NOON + 2 * HOUR).changes[0]).toMatchObject({
+      action: 'open',
+      startedAt: NOON,
+    });
   });
   it('refuses the clock outside an EM period', () => {
     expect(evaluateClock(context(), initialPersonState(0), MONDAY + 90 * DAY).dropped).toBe(
