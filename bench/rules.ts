@@ -168,7 +168,7 @@ export default async function rules(args: Record<string, string>): Promise<Bench
   const movers: Mover[] = [];
   for (let p = 0; p < persons; p++) {
     const county = counties[p % counties.length]!;
-    const c = county.frame;
+    const c = county;
     const lat = c.lat0 + ((rnd() - 0.5) * 16_000) / KY;
     const lon = c.lon0 + ((rnd() - 0.5) * 16_000) / KX;
     const residence =

@@ -6,13 +6,12 @@ import { needDistanceM, pOutside, Side, sideOf } from '../geo/membership.js';
 import { distanceM, M_PER_DEG_LAT } from '../geo/projection.js';
 import { type AlertChange, alertChange, evidenceOf, NO_CHANGES } from './alert-change.js';
 import { curfewWindowAt } from './curfew-schedule.js';
-import { activePeriodAt } from './em-order.js';
 import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rules.js';
 import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import { steadyPosition } from './gathering.js';
 import { overduePermit, permitCovers } from './leave-permit.js';
-import { NO_PEERS, type PeerPositions, type PersonRulesContext } from './person-context.js';
+import { NO_PEERS, orderActiveAt, type PeerPositions, type PersonRulesContext } from './person-context.js';
 import {
   type Episodes,
   IDLE_TRACK,
@@ -67,7 +66,7 @@ export function evaluateFix(
 ): Evaluation {
   const ts = fix.ts;
   // Art. 29: outside an approved EM period location is not collected; the fix is refused and counted.
-  if (!activePeriodAt(ctx.orders, ts)) return refuse(state, 'no_active_order');
+  if (!orderActiveAt(ctx, ts)) return refuse(state, 'no_active_order');
   if (!isValidFix(fix)) return refuse(state, 'invalid');
   if (fix.deviceId !== ctx.monitorDeviceId) {
     return fix.deviceId === ctx.phoneDeviceId
@@ -128,7 +127,7 @@ export function evaluateFix(
     if (side === Side.inside) jurInsideTs = ts;
     else if (side === Side.outside) jurOutsideTs = ts;
     const permits = ctx.permits;
-    const overdue = permits.length > 0 ? overduePermit(permits, ts, jurInsideTs, jurOutsideTs) : null;
+    const overdue = ts >= ctx.overdueFrom ? overduePermit(permits, ts, jurInsideTs, jurOutsideTs) : null;
     const overdueOpen = episodes.leave_overdue;
     if (overdue !== null && overdueOpen === undefined && !permitCovers(permits, ts, lat, lon, acc)) {
       const startedAt = overdue.end + overdue.graceMs;
@@ -250,7 +249,7 @@ export function evaluateFix(
 
   // Protected persons: proximity, or "proximity unknown" while their phone's fix is stale.
   let proximity = state.proximity;
-  if (ctx.protectedPersons.length > 0) {
+  if (ctx.hasProtectedPersons) {
     const r = checkProximity(ctx.protectedPersons, peers.protectedFixes, ts, lat, lon, acc, strong);
     if (placed && r.near) approaching = true;
     if (r.sample !== null) {
@@ -302,7 +301,7 @@ export function evaluateFix(
     phoneLastTs: state.phoneLastTs,
     approaching,
     // Gathering judges linked people from their steady position (gathering.ts); nobody else pays for it.
-    steady: ctx.linkedPersonIds.length > 0 ? steadyPosition(state.steady, ts, lat, lon, acc) : null,
+    steady: ctx.hasLinkedPersons ? steadyPosition(state.steady, ts, lat, lon, acc) : null,
     nearLinked: state.nearLinked,
   };
   return { state: next, changes: changes === null ? NO_CHANGES : changes };

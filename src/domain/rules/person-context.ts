@@ -5,7 +5,7 @@ import type { SupervisionLevel } from '../../../schemas/enums.js';
 import type { CompiledZone } from '../geo/compiled-zone.js';
 import type { ZoneIndex } from '../geo/zone-index.js';
 import type { CompiledCurfew } from './curfew-schedule.js';
-import type { ActivePeriod } from './em-order.js';
+import { type ActivePeriod, activePeriodAt } from './em-order.js';
 import type { LeavePermit } from './leave-permit.js';
 import { LEVEL_PARAMETERS, type LevelParameters } from './supervision-levels.js';
 
@@ -42,22 +42,65 @@ export interface PersonRulesContext {
   readonly protectedPersons: readonly ProtectedPerson[];
   /** Linked supervisees (co-defendants) for gathering (同案犯聚集). */
   readonly linkedPersonIds: readonly string[];
+  // Derived once here from the fields above (never set by hand), so the per-fix path answers its
+  // commonest questions from this object alone instead of following a pointer per array and per
+  // element (issue 4: 100,000 people's contexts do not stay in cache; each hop is a miss).
+  /** The first EM period's bounds (NaN when there is none): most people have exactly one. */
+  readonly firstOrderStart: number;
+  readonly firstOrderEnd: number;
+  /** Earliest deadline (end + grace) of an ordinary permit: no permit can be overdue before it. */
+  readonly overdueFrom: number;
+  readonly hasProtectedPersons: boolean;
+  readonly hasLinkedPersons: boolean;
 }
+
+type Derived =
+  | 'firstOrderStart'
+  | 'firstOrderEnd'
+  | 'overdueFrom'
+  | 'hasProtectedPersons'
+  | 'hasLinkedPersons';
 
 export type PersonRulesInput = Omit<
   PersonRulesContext,
-  'params' | 'permits' | 'protectedPersons' | 'linkedPersonIds'
+  'params' | 'permits' | 'protectedPersons' | 'linkedPersonIds' | Derived
 > &
   Partial<Pick<PersonRulesContext, 'permits' | 'protectedPersons' | 'linkedPersonIds'>>;
 
+/** The only way to build a context: the derived fields must agree with the lists they summarise. */
 export function personRulesContext(input: PersonRulesInput): PersonRulesContext {
+  const permits = input.permits ?? [];
+  const protectedPersons = input.protectedPersons ?? [];
+  const linkedPersonIds = input.linkedPersonIds ?? [];
+  let overdueFrom = Number.POSITIVE_INFINITY;
+  for (const p of permits) if (!p.standing) overdueFrom = Math.min(overdueFrom, p.end + p.graceMs);
+  const first = input.orders[0];
   return {
-    permits: [],
-    protectedPersons: [],
-    linkedPersonIds: [],
-    ...input,
+    personId: input.personId,
+    level: input.level,
     params: LEVEL_PARAMETERS[input.level],
+    monitorDeviceId: input.monitorDeviceId,
+    phoneDeviceId: input.phoneDeviceId,
+    orders: input.orders,
+    residence: input.residence,
+    curfew: input.curfew,
+    jurisdiction: input.jurisdiction,
+    permits,
+    prohibition: input.prohibition,
+    protectedPersons,
+    linkedPersonIds,
+    firstOrderStart: first ? first.start : Number.NaN,
+    firstOrderEnd: first ? first.end : Number.NaN,
+    overdueFrom,
+    hasProtectedPersons: protectedPersons.length > 0,
+    hasLinkedPersons: linkedPersonIds.length > 0,
   };
+}
+
+/** Whether an EM period covers `ts` (Art. 29), answered from the context itself for the first period. */
+export function orderActiveAt(ctx: PersonRulesContext, ts: number): boolean {
+  if (ts >= ctx.firstOrderStart && ts < ctx.firstOrderEnd) return true;
+  return ctx.orders.length > 1 && activePeriodAt(ctx.orders, ts);
 }
 
 /** The latest fix of another person's phone (a protected person), supplied by the pipeline. */

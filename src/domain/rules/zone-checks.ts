@@ -49,9 +49,8 @@ function prohibitionSample(zone: CompiledZone, d: number, acc: number, strong: b
 
 /** Lower bound (metres, in the zone's frame) on the distance from the point to the zone: 0 inside its box. */
 function boxDistanceM(zone: CompiledZone, lat: number, lon: number): number {
-  const f = zone.frame;
-  const dLat = Math.max(zone.minLat - lat, 0, lat - zone.maxLat) * f.ky;
-  const dLon = Math.max(zone.minLon - lon, 0, lon - zone.maxLon) * f.kx;
+  const dLat = Math.max(zone.minLat - lat, 0, lat - zone.maxLat) * zone.ky;
+  const dLon = Math.max(zone.minLon - lon, 0, lon - zone.maxLon) * zone.kx;
   return Math.max(dLat, dLon);
 }
 

@@ -110,13 +110,7 @@ function check(geometry: ZoneGeometry, dx: number, dy: number, acc: number, comp
   else expect(Math.abs(bounded)).toBeGreaterThanOrEqual(need - 1e-6);
   if (zone.grid)
     expect(Math.abs(exact)).toBeCloseTo(
-      Math.abs(
-        bruteSignedDistance(
-          zone.edges,
-          (lon - zone.frame.lon0) * zone.frame.kx,
-          (lat - zone.frame.lat0) * zone.frame.ky,
-        ),
-      ),
+      Math.abs(bruteSignedDistance(zone.edges, (lon - zone.lon0) * zone.kx, (lat - zone.lat0) * zone.ky)),
       6,
     );
 }
