@@ -49,7 +49,7 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
   ): void {
     // Who was evaluated, and when last; turned into due times at the end of the stage.
     batch.dueAt.set(person.id, Math.max(at, batch.dueAt.get(person.id) ?? at));
-    if (result.state !== before || fresh.has(before)) batch.stagedState.set(person.id, result.state);
+    if (result.state !== before || fresh.delete(before)) batch.stagedState.set(person.id, result.state);
     for (const change of result.changes) batch.alertChanges.push({ superviseeId: person.id, change });
   }
 
