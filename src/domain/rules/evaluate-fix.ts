@@ -14,16 +14,21 @@ import { overduePermit, permitCovers } from './leave-permit.js';
 import { NO_PEERS, orderActiveAt, type PeerPositions, type PersonRulesContext } from './person-context.js';
 import {
   type Episodes,
+  type GapMark,
   IDLE_TRACK,
   NO_EPISODES,
   type PersonState,
   patchState,
+  TrackPhase,
+  type TrackState,
   withEpisode,
 } from './person-state.js';
 import {
   APPROACH_MAX_ACC_M,
+  BACKFILL_WINDOW_MS,
   BATTERY_CLEAR_PCT,
   BATTERY_LOW_PCT,
+  GAP_MIN_INTERVALS,
   LATE_AFTER_MS,
   MAX_CONSECUTIVE_JUMPS,
 } from './supervision-levels.js';
@@ -46,6 +51,53 @@ function isValidFix(fix: Fix): boolean {
     fix.accuracyM >= 0 &&
     Number.isFinite(fix.ts)
   );
+}
+
+/**
+ * The gap this fix ends, if the monitor was quiet for more than GAP_MIN_INTERVALS reporting intervals
+ * before it (stored fixes from inside it are judged when they come: evaluate-backfill.ts); else the
+ * gap remembered so far, forgotten BACKFILL_WINDOW_MS after it ended. Allocates only at a gap.
+ */
+function nextGap(
+  reportIntervalMs: number,
+  state: PersonState,
+  ts: number,
+  curfew: TrackState,
+  jurisdiction: TrackState,
+  prohibition: TrackState,
+): GapMark | null {
+  const lastTs = state.lastTs;
+  if (lastTs > 0 && ts - lastTs > GAP_MIN_INTERVALS * reportIntervalMs) {
+    // An episode reported before the gap, or an evidence run this fix carried on, is the live rules'
+    // own: the backfill must not report its changes again (evaluate-backfill.ts).
+    const settled: { curfew?: number; jurisdiction?: number; prohibition?: number } = {};
+    const own = (before: TrackState, after: TrackState): boolean =>
+      before !== IDLE_TRACK &&
+      (before.phase === TrackPhase.open || (after !== IDLE_TRACK && after.since === before.since));
+    if (own(state.curfew, curfew)) settled.curfew = state.curfew.since;
+    if (own(state.jurisdiction, jurisdiction)) settled.jurisdiction = state.jurisdiction.since;
+    if (own(state.prohibition, prohibition)) settled.prohibition = state.prohibition.since;
+    return {
+      from: lastTs,
+      to: ts,
+      before: state.gap === null ? state : patchState(state, { gap: null }),
+      settled,
+    };
+  }
+  const gap = state.gap;
+  return gap !== null && ts - gap.to > BACKFILL_WINDOW_MS ? null : gap;
+}
+
+/** Records the episodes the live rules open that start at the fix ending the gap (GapMark.openedAtReturn). */
+function noteOpensAtReturn(gap: GapMark | null, changes: readonly AlertChange[]): GapMark | null {
+  if (gap === null) return gap;
+  let kinds: string[] | null = null;
+  for (const c of changes) {
+    if (c.action !== 'open' || c.startedAt !== gap.to || gap.openedAtReturn?.includes(c.kind)) continue;
+    kinds ??= [...(gap.openedAtReturn ?? [])];
+    kinds.push(c.kind);
+  }
+  return kinds === null ? gap : { ...gap, openedAtReturn: kinds };
 }
 
 /** Appends a change, creating the list on the first one: most fixes change nothing and allocate no list. */
@@ -303,6 +355,13 @@ export function evaluateFix(
     // Gathering judges linked people from their steady position (gathering.ts); nobody else pays for it.
     steady: ctx.hasLinkedPersons ? steadyPosition(state.steady, ts, lat, lon, acc) : null,
     nearLinked: state.nearLinked,
+    gap:
+      changes === null
+        ? nextGap(params.reportIntervalMs, state, ts, curfew, jurisdiction, prohibition)
+        : noteOpensAtReturn(
+            nextGap(params.reportIntervalMs, state, ts, curfew, jurisdiction, prohibition),
+            changes,
+          ),
   };
   return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }

@@ -26,10 +26,25 @@ function decodeTrack(raw: TrackState): TrackState {
   return makeTrack({ ...raw, windowEnd: raw.windowEnd === null ? Number.NaN : Number(raw.windowEnd) });
 }
 
-export function decodePersonState(text: string): PersonState {
-  const raw = JSON.parse(text) as PersonState;
+function decodeRaw(raw: PersonState): PersonState {
   const patch: { -readonly [K in keyof PersonState]?: PersonState[K] } = {};
   for (const name of TRACKS) patch[name] = decodeTrack(raw[name]);
   patch.episodes = Object.keys(raw.episodes).length === 0 ? NO_EPISODES : raw.episodes;
+  // The state before a gap is a state too (one level: it never has a gap of its own).
+  const gap = raw.gap ?? null;
+  patch.gap =
+    gap === null
+      ? null
+      : {
+          from: gap.from,
+          to: gap.to,
+          before: decodeRaw(gap.before),
+          ...(gap.settled ? { settled: gap.settled } : {}),
+          ...(gap.openedAtReturn ? { openedAtReturn: gap.openedAtReturn } : {}),
+        };
   return patchState(raw, patch);
+}
+
+export function decodePersonState(text: string): PersonState {
+  return decodeRaw(JSON.parse(text) as PersonState);
 }

@@ -95,6 +95,31 @@ export interface SteadyPosition extends PlacedFix {
   readonly moved?: PlacedFix | null;
 }
 
+/**
+ * The latest gap in the monitor's fixes (more than GAP_MIN_INTERVALS reporting intervals between two
+ * evaluated fixes), kept so that stored fixes from inside it, arriving after the live fix that ended
+ * it, are still judged (evaluate-backfill.ts; issue 4: late fixes are evaluated in order). `before`
+ * is the state just before the fix at `to` was evaluated (with no gap of its own), so the backfill
+ * runs from exactly where the rules stood when the monitor went quiet.
+ */
+export interface GapMark {
+  /** Event time of the last fix judged before the gap (or of the last backfilled fix): exclusive. */
+  readonly from: number;
+  /** Event time of the first live fix after the gap: exclusive. */
+  readonly to: number;
+  readonly before: PersonState;
+  /**
+   * Per zone rule, the start of an episode found in the gap that is settled: reported already by an
+   * earlier part of the backfill, or the live incident's own (evaluate-backfill.ts).
+   */
+  readonly settled?: Readonly<Partial<Record<'curfew' | 'jurisdiction' | 'prohibition', number>>>;
+  /**
+   * Alert kinds the live rules opened an episode of starting at `to` itself (set by evaluateFix): a
+   * stored fix showing that violation already going before `to` is the same fact, already reported.
+   */
+  readonly openedAtReturn?: readonly string[];
+}
+
 export interface PersonState {
   /** Event time of the last evaluated monitor fix; 0 before the first. Older fixes are stale. */
   readonly lastTs: number;
@@ -132,6 +157,8 @@ export interface PersonState {
    * not at the level's interval (issue 7: detection delay). Says nothing about alerts.
    */
   readonly nearLinked: boolean;
+  /** The latest gap that stored fixes may still fill (null: none, or none recent). */
+  readonly gap: GapMark | null;
 }
 
 /** State at the start of monitoring; `since` starts the lost-contact clock (usually the order start). */
@@ -156,6 +183,7 @@ export function initialPersonState(since: number): PersonState {
     approaching: false,
     steady: null,
     nearLinked: false,
+    gap: null,
   };
 }
 
@@ -191,5 +219,6 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     approaching: p.approaching,
     steady: p.steady ?? null,
     nearLinked: p.nearLinked ?? false,
+    gap: p.gap ?? null,
   };
 }

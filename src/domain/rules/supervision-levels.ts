@@ -89,3 +89,11 @@ export const LATE_AFTER_MS = 2 * MINUTE;
 
 /** Consecutive outlier rejections after which the track re-anchors on the new position. */
 export const MAX_CONSECUTIVE_JUMPS = 3;
+
+/**
+ * Backfill (evaluate-backfill.ts): two judged fixes further apart than this many reporting intervals
+ * leave a gap that stored fixes may fill later; below it the jitter of normal reporting never does.
+ */
+export const GAP_MIN_INTERVALS = 1.5;
+/** A gap is remembered for stored fixes this long after the live fix that ended it (event time). */
+export const BACKFILL_WINDOW_MS = 60 * MINUTE;

@@ -4,10 +4,11 @@
 import { type Directory, linkedPeople, type PersonRecord } from '../../directory/directory.js';
 import type { Fix } from '../../domain/fix.js';
 import { nextClockDue } from '../../domain/rules/clock-due.js';
+import { evaluateBackfill, fillsGap } from '../../domain/rules/evaluate-backfill.js';
 import { evaluateClock } from '../../domain/rules/evaluate-clock.js';
 import { evaluateEvent } from '../../domain/rules/evaluate-event.js';
 import { evaluateFix } from '../../domain/rules/evaluate-fix.js';
-import type { Evaluation } from '../../domain/rules/evaluation.js';
+import type { DropReason, Evaluation } from '../../domain/rules/evaluation.js';
 import {
   DEFAULT_GATHERING,
   evaluateGathering,
@@ -21,7 +22,7 @@ import { LATE_AFTER_MS } from '../../domain/rules/supervision-levels.js';
 import type { Batch, EventItem, FixItem, Stage } from '../types.js';
 import { refuseItem } from './refuse.js';
 
-const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+const count = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
 
 export function evaluateStage(directory: Directory, log: { error(o: object, m: string): void }): Stage {
   const protectedFixes = new Map<string, PeerFix>();
@@ -53,11 +54,43 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
     for (const change of result.changes) batch.alertChanges.push({ superviseeId: person.id, change });
   }
 
-  function onFix(batch: Batch, person: PersonRecord, item: FixItem): void {
+  function onFix(batch: Batch, person: PersonRecord, item: FixItem, backfill: Map<string, FixItem[]>): void {
     const before = stateOf(batch, person);
     const result = evaluateFix(person.context, before, item.fix, peers);
     item.late = item.fix.receivedAt - item.fix.ts > LATE_AFTER_MS;
-    switch (result.dropped) {
+    if (result.dropped === 'stale' && fillsGap(before, item.fix.ts)) {
+      // From inside a gap the live fixes already passed: judged once the batch's live fixes are in.
+      const list = backfill.get(person.id);
+      if (list) list.push(item);
+      else backfill.set(person.id, [item]);
+      return;
+    }
+    applyDrop(batch, item, result.dropped);
+    record(batch, person, result, before);
+  }
+
+  /** Stored fixes filling a person's gap, in event-time order (evaluate-backfill.ts). */
+  function onBackfill(batch: Batch, person: PersonRecord, items: FixItem[]): void {
+    const before = stateOf(batch, person);
+    items.sort((a, b) => a.fix.ts - b.fix.ts);
+    const inGap = items.filter((i) => fillsGap(before, i.fix.ts));
+    for (const item of items) if (!inGap.includes(item)) applyDrop(batch, item, 'stale');
+    const result = evaluateBackfill(
+      person.context,
+      before,
+      inGap.map((i) => i.fix),
+      peers,
+    );
+    inGap.forEach((item, k) => {
+      item.late = true;
+      applyDrop(batch, item, result.results[k]?.dropped);
+    });
+    count(batch.flagCounts, 'backfilled', inGap.length);
+    record(batch, person, { state: result.state, changes: result.changes }, before);
+  }
+
+  function applyDrop(batch: Batch, item: FixItem, dropped: DropReason | undefined): void {
+    switch (dropped) {
       case undefined:
         break;
       case 'no_active_order':
@@ -75,10 +108,9 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
       default:
         // stale or outlier_jump: stored as data, never a decision (issue 4: out-of-order never flaps).
         item.evaluated = false;
-        if (result.dropped === 'stale') item.late = true;
-        count(batch.flagCounts, result.dropped);
+        if (dropped === 'stale') item.late = true;
+        count(batch.flagCounts, dropped);
     }
-    record(batch, person, result, before);
   }
 
   function onEvent(batch: Batch, person: PersonRecord, item: EventItem): void {
@@ -165,6 +197,7 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
   return {
     name: 'evaluate',
     run(batch) {
+      const backfill = new Map<string, FixItem[]>();
       for (const item of batch.fixes) {
         if (item.refusal) continue;
         if (item.superviseeId === null) {
@@ -176,7 +209,18 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
           refuseItem(batch, item, 'unknown_device', `supervisee ${item.superviseeId} not found`);
           continue;
         }
-        guarded(batch, item, person, () => onFix(batch, person, item));
+        guarded(batch, item, person, () => onFix(batch, person, item, backfill));
+      }
+      for (const [personId, items] of backfill) {
+        const person = directory.person(personId);
+        if (!person) continue;
+        try {
+          onBackfill(batch, person, items);
+        } catch (err) {
+          log.error({ err, person: person.id }, 'backfill evaluation failed');
+          count(batch.flagCounts, 'rules_error');
+          for (const item of items) item.evaluated = false;
+        }
       }
       for (const item of batch.events) {
         if (item.refusal || item.superviseeId === null) continue;
