@@ -290,7 +290,9 @@ export default async function ingest(args: Record<string, string>): Promise<Benc
     const dbUrlObj = new URL(adminUrl);
     dbUrlObj.pathname = `/${dbName}`;
     const databaseUrl = dbUrlObj.toString();
-    const broker = await startMosquitto();
+    // The relay's subscriber may fall behind the publishers for a moment; past max_queued_messages the
+    // broker drops QoS 1 messages for it and the relay run fails (seen 2026-11-29: 109,503 of 110,000).
+    const broker = await startMosquitto({ maxQueuedMessages: 1_000_000 });
     cleanup.add('mosquitto', () => broker.stop());
     const mosquittoPid = childPids(broker.dir)[0];
     log(`database ${target} ${dbUrlObj.host}/${dbName}; mosquitto on ${broker.url} (pid ${mosquittoPid})`);

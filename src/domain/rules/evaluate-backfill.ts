@@ -8,7 +8,8 @@
 // gap (GapMark.before, set by evaluateFix), exactly as if they had come in time. What they find is
 // reported only where it cannot contradict what the live fixes already decided (one incident per
 // fact), for the zone rules (curfew, county, prohibition), each episode known by its true start:
-// - an episode the live rules are running (same start) is theirs;
+// - an episode the live rules own (reported before the gap, carried on by the first live fix after
+//   it: GapMark.settled; or running now, same start) is theirs;
 // - an episode that opens and ends inside the gap is reported as such, late, with its true start;
 // - one still open at the gap's last stored fix ends at the live fix after the gap, unless the live
 //   rules have an episode of that rule going since then, or opened one starting at that fix: the
