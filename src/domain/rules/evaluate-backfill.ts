@@ -14,6 +14,8 @@
 // - one still open at the gap's last stored fix ends at the live fix after the gap, unless the live
 //   rules have an episode of that rule going since then, or opened one starting at that fix: the
 //   same fact, and the live incident is its one incident (its start is then the live one's);
+// - an episode in the zone of a live episode that is open now is left on the stored track: incidents
+//   are one per person, kind and zone, and its end would end the live incident mid-violation;
 // - either way it is settled: later parts of the same backfill (a long buffer comes in several
 //   messages) continue from where this one left off and do not report it again.
 import type { AlertKind } from '../../../schemas/enums.js';
@@ -22,7 +24,7 @@ import { type AlertChange, alertChange } from './alert-change.js';
 import { evaluateFix } from './evaluate-fix.js';
 import type { Evaluation } from './evaluation.js';
 import { NO_PEERS, type PeerPositions, type PersonRulesContext } from './person-context.js';
-import { IDLE_TRACK, type PersonState, patchState } from './person-state.js';
+import { IDLE_TRACK, type PersonState, patchState, TrackPhase } from './person-state.js';
 
 const ZONE_RULES = [
   ['curfew', 'curfew_breach'],
@@ -31,6 +33,17 @@ const ZONE_RULES = [
 ] as const satisfies ReadonlyArray<readonly [keyof PersonState, AlertKind]>;
 
 type ZoneRule = (typeof ZONE_RULES)[number][0];
+
+/** The changes of one rule split by episode (its true start), in order. */
+function episodes(list: readonly AlertChange[]): AlertChange[][] {
+  const out: AlertChange[][] = [];
+  for (const c of list) {
+    const current = out[out.length - 1];
+    if (current && current[0]!.startedAt === c.startedAt) current.push(c);
+    else out.push([c]);
+  }
+  return out;
+}
 
 /** Whether a fix older than the last judged one falls in the gap the state remembers. */
 export function fillsGap(state: PersonState, ts: number): boolean {
@@ -82,33 +95,38 @@ export function evaluateBackfill(
 
   const changes: AlertChange[] = [];
   for (const [rule, kind] of ZONE_RULES) {
-    const list = found.get(rule);
-    if (!list) continue;
-    const last = list[list.length - 1]!;
-    if (last.action !== 'open') {
-      changes.push(...list);
-      continue;
-    }
-    settled[rule] = last.startedAt;
     const liveTrack = live[rule];
-    if ((liveTrack !== IDLE_TRACK && liveTrack.since >= gap.to) || gap.openedAtReturn?.includes(kind)) {
+    // Incidents are one per person, kind and zone while not resolved (apply-alert-changes.ts): a
+    // clear for the zone of a live episode that is open would end that incident while its violation
+    // goes on. A gap episode in that zone is left on the stored track (the live incident stands).
+    const runningZone = liveTrack.phase === TrackPhase.open ? (liveTrack.zoneId ?? '') : null;
+    for (const episode of episodes(found.get(rule) ?? [])) {
+      const first = episode[0]!;
+      const sameZoneAsRunning = runningZone !== null && (first.zoneId ?? '') === runningZone;
+      if (episode[episode.length - 1]!.action === 'clear') {
+        if (!sameZoneAsRunning) changes.push(...episode);
+        continue;
+      }
+      // Still going at the gap's last stored fix (only the last episode can be).
+      settled[rule] = first.startedAt;
+      const liveHasIt =
+        (liveTrack !== IDLE_TRACK && liveTrack.since >= gap.to) || gap.openedAtReturn?.includes(kind);
       // Still going when the monitor came back: the live incident is this fact.
-      changes.push(...list.slice(0, -1));
-      continue;
+      if (liveHasIt || sameZoneAsRunning) continue;
+      changes.push(
+        ...episode,
+        alertChange({
+          kind,
+          action: 'clear',
+          startedAt: first.startedAt,
+          at: gap.to,
+          confidence: 1,
+          late: true,
+          ...(first.zoneId !== undefined ? { zoneId: first.zoneId } : {}),
+          detail: { reason: 'over_by_live_fix' },
+        }),
+      );
     }
-    changes.push(
-      ...list,
-      alertChange({
-        kind,
-        action: 'clear',
-        startedAt: last.startedAt,
-        at: gap.to,
-        confidence: 1,
-        late: true,
-        ...(last.zoneId !== undefined ? { zoneId: last.zoneId } : {}),
-        detail: { reason: 'over_by_live_fix' },
-      }),
-    );
   }
 
   const before = patchState(s, { gap: null });

@@ -106,6 +106,31 @@ describe('backfill of a gap after the live fix', () => {
     expect(state.gap?.before.gap).toBeNull();
   });
 
+  it('never ends a live incident: an earlier visit to the zone the person is in now stays on the track', () => {
+    // School 10–14, away 15–19, back in the school from 20 on; out of coverage 5–21, live again at 22.
+    const twice = track(0, 45, (m) =>
+      m < 5
+        ? HOME
+        : m < 10
+          ? { east: 2000, north: 0 }
+          : m < 15
+            ? SCHOOL
+            : m < 20
+              ? { east: 2000, north: 0 }
+              : SCHOOL,
+    );
+    const first = run(
+      ctx,
+      twice.filter((f) => f.ts < NOON + 5 * MIN || f.ts >= NOON + 22 * MIN),
+    );
+    expect(first.changes.map((c) => c.action)).toEqual(['open']);
+    expect(first.state.prohibition.phase).toBe(2);
+    const stored = twice.filter((f) => f.ts >= NOON + 5 * MIN && f.ts < NOON + 22 * MIN);
+    const b = evaluateBackfill(ctx, first.state, stored);
+    // A clear for the school would end the incident that is open now while the person is inside.
+    expect(b.changes.filter((c) => c.zoneId === 'school' && c.action === 'clear')).toEqual([]);
+  });
+
   it('a county exit made out of coverage is raised late too', () => {
     // By car: 12 km east (out of the 20 km county) from minute 10 to 24, back home by minute 36.
     const drive = track(0, 50, (m) =>
