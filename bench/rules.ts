@@ -299,6 +299,7 @@ export default async function rules(args: Record<string, string>): Promise<Bench
   let stateBytes = Number.NaN;
   let stateBytesTrials: number[] = [];
   let stateBytesDrop = Number.NaN;
+  let stateBytesWithGap = Number.NaN;
   let stateBytesIdle = Number.NaN;
   let openTracks = 0;
   for (const s of states) {
@@ -316,6 +317,21 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       copies = null;
     }
     stateBytes = median(stateBytesTrials);
+    // (1b) The same states each remembering a gap (decision 0011: the state before the gap is kept
+    //      for an hour after a monitor was quiet), the most a person can hold; median of three.
+    const gapTrials: number[] = [];
+    for (let trial = 0; trial < 3; trial++) {
+      const before = settledHeap(gc);
+      let copies: PersonState[] | null = states.map((st) =>
+        patchState(cloneState(st), {
+          gap: { from: st.lastTs - 600_000, to: st.lastTs, before: cloneState(st), settled: {} },
+        }),
+      );
+      const after = settledHeap(gc);
+      gapTrials.push(Math.round((after - before) / copies.length));
+      copies = null;
+    }
+    stateBytesWithGap = median(gapTrials);
     // (2) Cross-check: drop the real final states themselves (once; they cannot be re-made).
     const withStates = settledHeap(gc);
     const held = states.length;
@@ -357,6 +373,7 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       state_bytes_per_person: stateBytes,
       state_bytes_per_person_trials: stateBytesTrials,
       state_bytes_per_person_drop: stateBytesDrop,
+      state_bytes_per_person_with_gap: stateBytesWithGap,
       state_bytes_per_person_idle: stateBytesIdle,
       persons_with_active_track_at_end: openTracks,
       evaluated,
@@ -366,7 +383,7 @@ export default async function rules(args: Record<string, string>): Promise<Bench
     notes: [
       'Single thread; only evaluateFix is timed: fixes are generated in chunks between timed sections. evaluations_per_s_per_core = evaluations / CPU seconds of the whole process (user + system, all threads: GC helpers included) spent in the timed sections, median of runs; evaluations_per_s_wall = the same over wall time, which on this shared 2-core machine also counts time the thread was waiting for a core (see load_avg_1m_at_end).',
       `World: ${movingShare * 100}% of people travel all the time at ${MIN_SPEED_MPS}-${MAX_SPEED_MPS} m/s (uniform; random 90° turns), the rest stay at home with GNSS jitter; one fix a minute each; time runs from 04:00 local, so the 22:00-06:00 curfew covers the first two hours; leave permits start 0-19 days after T0.`,
-      'state_bytes_per_person: measured on the heap: the final states are copied with the engine’s own constructors (sharing only what the engine shares between people: IDLE_TRACK, NO_EPISODES), heapUsed after gc (forced, settled) with the copies minus without, divided by persons; median of 5 trials. Counts everything only the states hold (open tracks, evidence fixes, episodes); excludes shared constants and zone geometry. state_bytes_per_person_drop: the same by dropping the real final states once (cross-check). state_bytes_per_person_idle: initialPersonState, median of 5.',
+      'state_bytes_per_person: measured on the heap: the final states are copied with the engine’s own constructors (sharing only what the engine shares between people: IDLE_TRACK, NO_EPISODES), heapUsed after gc (forced, settled) with the copies minus without, divided by persons; median of 5 trials. Counts everything only the states hold (open tracks, evidence fixes, episodes); excludes shared constants and zone geometry. state_bytes_per_person_drop: the same by dropping the real final states once (cross-check). state_bytes_per_person_idle: initialPersonState, median of 5. state_bytes_per_person_with_gap: the final states each also remembering a gap with the state before it (decision 0011; held for an hour after a monitor was quiet, so the most one person holds), median of 3.',
     ],
   };
 }
