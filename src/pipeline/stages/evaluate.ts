@@ -73,8 +73,12 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
   function onBackfill(batch: Batch, person: PersonRecord, items: FixItem[]): void {
     const before = stateOf(batch, person);
     items.sort((a, b) => a.fix.ts - b.fix.ts);
-    const inGap = items.filter((i) => fillsGap(before, i.fix.ts));
-    for (const item of items) if (!inGap.includes(item)) applyDrop(batch, item, 'stale');
+    const inGap: FixItem[] = [];
+    for (const item of items) {
+      if (fillsGap(before, item.fix.ts)) inGap.push(item);
+      else applyDrop(batch, item, 'stale');
+    }
+    if (inGap.length === 0) return;
     const result = evaluateBackfill(
       person.context,
       before,
