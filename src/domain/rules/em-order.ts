@@ -59,7 +59,9 @@ export function activePeriodAt(periods: readonly ActivePeriod[], ts: number): bo
  */
 export function coverageStart(periods: readonly ActivePeriod[], ts: number): number {
   let start = Number.NaN;
-  for (const p of periods) if (ts >= p.start && ts < p.end && !(p.start >= start)) start = p.start;
+  for (const p of periods) {
+    if (ts >= p.start && ts < p.end && (Number.isNaN(start) || p.start < start)) start = p.start;
+  }
   if (Number.isNaN(start)) return start;
   // Walk back through periods that end exactly where (or after) the run begins.
   for (let moved = true; moved; ) {

@@ -24,15 +24,13 @@ import { type AlertChange, alertChange } from './alert-change.js';
 import { evaluateFix } from './evaluate-fix.js';
 import type { Evaluation } from './evaluation.js';
 import { NO_PEERS, type PeerPositions, type PersonRulesContext } from './person-context.js';
-import { IDLE_TRACK, type PersonState, patchState, TrackPhase } from './person-state.js';
+import { IDLE_TRACK, type PersonState, patchState, TrackPhase, type ZoneRule } from './person-state.js';
 
 const ZONE_RULES = [
   ['curfew', 'curfew_breach'],
   ['jurisdiction', 'jurisdiction_exit'],
   ['prohibition', 'prohibition_entry'],
-] as const satisfies ReadonlyArray<readonly [keyof PersonState, AlertKind]>;
-
-type ZoneRule = (typeof ZONE_RULES)[number][0];
+] as const satisfies ReadonlyArray<readonly [ZoneRule, AlertKind]>;
 
 /** The changes of one rule split by episode (its true start), in order. */
 function episodes(list: readonly AlertChange[]): AlertChange[][] {

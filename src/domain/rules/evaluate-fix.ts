@@ -22,6 +22,7 @@ import {
   TrackPhase,
   type TrackState,
   withEpisode,
+  type ZoneRule,
 } from './person-state.js';
 import {
   APPROACH_MAX_ACC_M,
@@ -70,7 +71,7 @@ function nextGap(
   if (lastTs > 0 && ts - lastTs > GAP_MIN_INTERVALS * reportIntervalMs) {
     // An episode reported before the gap, or an evidence run this fix carried on, is the live rules'
     // own: the backfill must not report its changes again (evaluate-backfill.ts).
-    const settled: { curfew?: number; jurisdiction?: number; prohibition?: number } = {};
+    const settled: Partial<Record<ZoneRule, number>> = {};
     const own = (before: TrackState, after: TrackState): boolean =>
       before !== IDLE_TRACK &&
       (before.phase === TrackPhase.open || (after !== IDLE_TRACK && after.since === before.since));
@@ -89,8 +90,8 @@ function nextGap(
 }
 
 /** Records the episodes the live rules open that start at the fix ending the gap (GapMark.openedAtReturn). */
-function noteOpensAtReturn(gap: GapMark | null, changes: readonly AlertChange[]): GapMark | null {
-  if (gap === null) return gap;
+function noteOpensAtReturn(gap: GapMark | null, changes: readonly AlertChange[] | null): GapMark | null {
+  if (gap === null || changes === null) return gap;
   let kinds: string[] | null = null;
   for (const c of changes) {
     if (c.action !== 'open' || c.startedAt !== gap.to || gap.openedAtReturn?.includes(c.kind)) continue;
@@ -355,13 +356,10 @@ export function evaluateFix(
     // Gathering judges linked people from their steady position (gathering.ts); nobody else pays for it.
     steady: ctx.hasLinkedPersons ? steadyPosition(state.steady, ts, lat, lon, acc) : null,
     nearLinked: state.nearLinked,
-    gap:
-      changes === null
-        ? nextGap(params.reportIntervalMs, state, ts, curfew, jurisdiction, prohibition)
-        : noteOpensAtReturn(
-            nextGap(params.reportIntervalMs, state, ts, curfew, jurisdiction, prohibition),
-            changes,
-          ),
+    gap: noteOpensAtReturn(
+      nextGap(params.reportIntervalMs, state, ts, curfew, jurisdiction, prohibition),
+      changes,
+    ),
   };
   return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }

@@ -87,8 +87,7 @@ export function steadyPosition(
 
 /** Two fixes confidently apart (> 2.33 σ combined): not the same place. */
 function apart(a: PlacedFix, b: PlacedFix): boolean {
-  const sigma = Math.hypot(sigmaOf(a.acc), sigmaOf(b.acc));
-  return pOutside(distanceM(a.lat, a.lon, b.lat, b.lon), sigma) >= CONFIDENT_P;
+  return pApartOf(a, b, 0) >= CONFIDENT_P;
 }
 
 interface PairState {
@@ -103,6 +102,7 @@ interface PairState {
 export type GatheringState = ReadonlyMap<string, PairState>;
 export const NO_GATHERING: GatheringState = new Map();
 
+/** Probability the two positions are more than radiusM apart, from both accuracies. */
 function pApartOf(a: PlacedFix, b: PlacedFix, radiusM: number): number {
   const sigma = Math.hypot(sigmaOf(a.acc), sigmaOf(b.acc));
   return pOutside(distanceM(a.lat, a.lon, b.lat, b.lon) - radiusM, sigma);

@@ -95,6 +95,9 @@ export interface SteadyPosition extends PlacedFix {
   readonly moved?: PlacedFix | null;
 }
 
+/** The zone rules whose tracks a backfill may judge (evaluate-backfill.ts). */
+export type ZoneRule = 'curfew' | 'jurisdiction' | 'prohibition';
+
 /**
  * The latest gap in the monitor's fixes (more than GAP_MIN_INTERVALS reporting intervals between two
  * evaluated fixes), kept so that stored fixes from inside it, arriving after the live fix that ended
@@ -112,7 +115,7 @@ export interface GapMark {
    * Per zone rule, the start of an episode found in the gap that is settled: reported already by an
    * earlier part of the backfill, or the live incident's own (evaluate-backfill.ts).
    */
-  readonly settled?: Readonly<Partial<Record<'curfew' | 'jurisdiction' | 'prohibition', number>>>;
+  readonly settled?: Readonly<Partial<Record<ZoneRule, number>>>;
   /**
    * Alert kinds the live rules opened an episode of starting at `to` itself (set by evaluateFix): a
    * stored fix showing that violation already going before `to` is the same fact, already reported.

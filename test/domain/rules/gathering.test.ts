@@ -114,26 +114,13 @@ describe('gathering from steady positions', () => {
       lon: 104.63 + east / 96_000,
       acc,
     });
-    const uncertain = evaluateGathering(
-      DEFAULT_GATHERING,
-      NO_GATHERING,
-      [pos('a', 0, 30), pos('b', 90, 30)],
-      NOON,
-    );
+    const judge = (a: LinkedPosition, b: LinkedPosition) =>
+      evaluateGathering(DEFAULT_GATHERING, NO_GATHERING, [a, b], NOON);
+    const uncertain = judge(pos('a', 0, 30), pos('b', 90, 30));
     expect([...uncertain.watching].sort()).toEqual(['a', 'b']);
-    const coarse = evaluateGathering(
-      DEFAULT_GATHERING,
-      NO_GATHERING,
-      [pos('a', 0, 800), pos('b', 90, 30)],
-      NOON,
-    );
+    const coarse = judge(pos('a', 0, 800), pos('b', 90, 30));
     expect(coarse.watching.size).toBe(0);
-    const apart = evaluateGathering(
-      DEFAULT_GATHERING,
-      NO_GATHERING,
-      [pos('a', 0, 10), pos('b', 900, 10)],
-      NOON,
-    );
+    const apart = judge(pos('a', 0, 10), pos('b', 900, 10));
     expect(apart.watching.size).toBe(0);
     expect(wantsFastReporting({ ...initialPersonState(NOON), nearLinked: true })).toBe(true);
   });
