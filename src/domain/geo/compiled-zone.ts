@@ -3,6 +3,7 @@
 import type { ZoneKind } from '../../../schemas/enums.js';
 import { buildEdgeGrid, type EdgeGrid, gridSignedDistance } from './edge-grid.js';
 import { bruteSignedDistance } from './edges.js';
+import { fingerprintNumbers } from './fingerprint.js';
 import { localFrame, metresToDegLat, metresToDegLon } from './projection.js';
 
 /** [lon, lat] as in GeoJSON (RFC 7946 §3.1.1). */
@@ -36,6 +37,8 @@ export interface CompiledZone {
   readonly edges: Float64Array;
   /** Present for polygons with many edges (jurisdictions). */
   readonly grid: EdgeGrid | null;
+  /** The geometry's content, in one number (fingerprint.ts): equal for equal geometry on any instance. */
+  readonly fingerprint: number;
 }
 
 /** Polygons with more edges than this get an edge grid; below it a linear scan is faster. */
@@ -62,6 +65,7 @@ export function compileZone(id: string, kind: ZoneKind, geometry: ZoneGeometry):
       radiusM: geometry.radiusM,
       edges: new Float64Array(0),
       grid: null,
+      fingerprint: fingerprintNumbers([lat, lon, geometry.radiusM]),
     };
   }
   const rings = geometry.type === 'Polygon' ? geometry.coordinates : geometry.coordinates.flat();
@@ -110,6 +114,7 @@ export function compileZone(id: string, kind: ZoneKind, geometry: ZoneGeometry):
     radiusM: Number.NaN,
     edges,
     grid,
+    fingerprint: fingerprintNumbers(edges, fingerprintNumbers([frame.lat0, frame.lon0])),
   };
 }
 

@@ -10,7 +10,7 @@ export type Side = (typeof Side)[keyof typeof Side];
  * confident fixes this keeps a device parked on a boundary from flapping (DOMAIN.md: false alerts).
  */
 export const CONFIDENT_P = 0.99;
-const CONFIDENT_Z = 2.3263478740408408;
+export const CONFIDENT_Z = 2.3263478740408408;
 /** Beyond this many sigmas the probability is 1 to within 1e-5: no need to know the exact distance. */
 export const SATURATION_SIGMAS = 4.5;
 /** Receivers under-report accuracy when still; never trust a fix more than this (metres). */

@@ -6,6 +6,7 @@
 // queries (cell-tower fixes with km accuracy) without scanning thousands of buckets.
 import RBush from 'rbush';
 import type { CompiledZone } from './compiled-zone.js';
+import { fingerprintNumbers } from './fingerprint.js';
 import { buildNearGrid, type NearGrid } from './near-grid.js';
 import { M_PER_DEG_LAT, metresToDegLat, metresToDegLon } from './projection.js';
 
@@ -24,6 +25,8 @@ export interface ZoneIndex {
   candidates(lat: number, lon: number, radiusM: number): CompiledZone[];
   /** Per-cell lists of the zones near each cell: the allocation-free path for GNSS fixes (near-grid.ts). */
   readonly near: NearGrid;
+  /** The indexed zones' geometry, in one number (fingerprint.ts). */
+  readonly fingerprint: number;
 }
 
 /** Bucket size; queries wider than MAX_GRID_SPAN buckets go to the R-tree. */
@@ -51,7 +54,8 @@ export function buildZoneIndex(zones: readonly CompiledZone[]): ZoneIndex {
       .map((h) => h.zone);
   };
   const near = buildNearGrid(zones);
-  if (zones.length === 0) return { size: 0, byId, candidates: () => [], near };
+  const fingerprint = fingerprintNumbers(zones.map((z) => z.fingerprint));
+  if (zones.length === 0) return { size: 0, byId, candidates: () => [], near, fingerprint };
 
   let minLat = Number.POSITIVE_INFINITY;
   let minLon = Number.POSITIVE_INFINITY;
@@ -68,7 +72,7 @@ export function buildZoneIndex(zones: readonly CompiledZone[]): ZoneIndex {
   const stepLon = metresToDegLon(BUCKET_M, Math.min(Math.abs(minLat), Math.abs(maxLat)));
   const nx = Math.ceil((maxLon - minLon) / stepLon) + 1;
   const ny = Math.ceil((maxLat - minLat) / stepLat) + 1;
-  if (nx * ny > MAX_BUCKETS) return { size: zones.length, byId, candidates: searchTree, near };
+  if (nx * ny > MAX_BUCKETS) return { size: zones.length, byId, candidates: searchTree, near, fingerprint };
 
   const colOf = (lon: number): number => Math.min(nx - 1, Math.max(0, Math.floor((lon - minLon) / stepLon)));
   const rowOf = (lat: number): number => Math.min(ny - 1, Math.max(0, Math.floor((lat - minLat) / stepLat)));
@@ -94,6 +98,7 @@ export function buildZoneIndex(zones: readonly CompiledZone[]): ZoneIndex {
     size: zones.length,
     byId,
     near,
+    fingerprint,
     candidates(lat, lon, radiusM) {
       const dLat = metresToDegLat(radiusM);
       const dLon = metresToDegLon(radiusM, Math.abs(lat) + dLat);

@@ -2,9 +2,18 @@
 // fixes with a reason, then evaluate every zone rule at the fix's own time (event time, not arrival).
 import type { Fix } from '../fix.js';
 import { signedDistanceM } from '../geo/compiled-zone.js';
-import { needDistanceM, pOutside, Side, sideOf } from '../geo/membership.js';
+import { needDistanceM, pOutside, Side, sideOf, sigmaOf } from '../geo/membership.js';
 import { distanceM, M_PER_DEG_LAT } from '../geo/projection.js';
 import { type AlertChange, alertChange, evidenceOf, NO_CHANGES } from './alert-change.js';
+import {
+  CLEARANCE_REACH_M,
+  cannotBeOutside,
+  movedSq,
+  nextClearance,
+  saturate,
+  settledDistance,
+  stillClear,
+} from './clearance.js';
 import { curfewWindowAt } from './curfew-schedule.js';
 import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rules.js';
 import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
@@ -32,13 +41,15 @@ import {
   GAP_MIN_INTERVALS,
   LATE_AFTER_MS,
   MAX_CONSECUTIVE_JUMPS,
+  PROHIBITION_APPROACH_M,
 } from './supervision-levels.js';
 import {
   checkProhibition,
   checkProximity,
   isStrong,
   mustBeInside,
-  nearProhibition,
+  prohibitionClearance,
+  prohibitionNear,
   sample,
 } from './zone-checks.js';
 import { stepTrack, trackChange, Verdict } from './zone-track.js';
@@ -101,6 +112,9 @@ function noteOpensAtReturn(gap: GapMark | null, changes: readonly AlertChange[] 
   return kinds === null ? gap : { ...gap, openedAtReturn: kinds };
 }
 
+/** The approach band, plus a metre: a box exactly at the band's edge counts as in it. */
+const APPROACH_CLEAR_M = PROHIBITION_APPROACH_M + 1;
+
 /** Appends a change, creating the list on the first one: most fixes change nothing and allocate no list. */
 function add(changes: AlertChange[] | null, change: AlertChange | null): AlertChange[] | null {
   if (change === null) return changes;
@@ -153,6 +167,16 @@ export function evaluateFix(
 
   const late = fix.receivedAt - ts > LATE_AFTER_MS;
   const strong = isStrong(fix.source);
+  // Zone tests an earlier fix already settled are skipped (clearance.ts); what this fix measures
+  // (NaN: nothing) becomes the next clearance.
+  const key = ctx.geometryKey;
+  const clearance = state.clearance;
+  const moved2 = movedSq(clearance, key, lat, lon);
+  const sigma = sigmaOf(acc);
+  const need = needDistanceM(acc);
+  let clearCounty = Number.NaN;
+  let clearHome = Number.NaN;
+  let clearProhibition = Number.NaN;
   let changes: AlertChange[] | null = null;
   let episodes: Episodes = state.episodes;
 
@@ -175,7 +199,11 @@ export function evaluateFix(
   let jurOutsideTs = state.jurOutsideTs;
   const county = ctx.jurisdiction;
   if (county !== null) {
-    const d = signedDistanceM(county, lat, lon, needDistanceM(acc));
+    let d = settledDistance(clearance.county, need, sigma, jurisdiction === IDLE_TRACK, moved2);
+    if (Number.isNaN(d)) {
+      clearCounty = signedDistanceM(county, lat, lon, Math.max(need, CLEARANCE_REACH_M));
+      d = saturate(clearCounty, need);
+    }
     const side = sideOf(d, acc);
     if (side === Side.inside) jurInsideTs = ts;
     else if (side === Side.outside) jurOutsideTs = ts;
@@ -252,8 +280,14 @@ export function evaluateFix(
       curfew = IDLE_TRACK;
     }
     const window = curfewWindowAt(ctx.curfew, ts);
-    if (window !== null) {
-      const d = signedDistanceM(residence, lat, lon, needDistanceM(acc));
+    // With nothing pending only a confident GNSS violation would start anything (zone-track.ts).
+    const quiet = curfew === IDLE_TRACK && (!strong || cannotBeOutside(clearance.home, sigma, moved2));
+    if (window !== null && !quiet) {
+      let d = settledDistance(clearance.home, need, sigma, curfew === IDLE_TRACK, moved2);
+      if (Number.isNaN(d)) {
+        clearHome = signedDistanceM(residence, lat, lon, Math.max(need, CLEARANCE_REACH_M));
+        d = saturate(clearHome, need);
+      }
       const verdict = mustBeInside(d, acc);
       if (verdict !== Verdict.compliant || curfew !== IDLE_TRACK) {
         const next = stepTrack(
@@ -279,24 +313,37 @@ export function evaluateFix(
 
   // Prohibition zones (Art. 31): highest severity, less evidence.
   let prohibition = state.prohibition;
-  if (placed && ctx.prohibition !== null) approaching = nearProhibition(ctx.prohibition, lat, lon);
-  // A cell or Wi-Fi fix cannot start a violation, so with nothing pending it need not be placed at all.
-  if (ctx.prohibition !== null && (strong || prohibition !== IDLE_TRACK)) {
-    let s = checkProhibition(ctx.prohibition, lat, lon, acc, strong);
-    if (s === null && prohibition !== IDLE_TRACK) s = sample(Verdict.compliant, 0, strong, null);
-    if (s !== null && (s.verdict !== Verdict.compliant || prohibition !== IDLE_TRACK)) {
-      const next = stepTrack(
-        prohibition,
-        s,
-        ts,
-        lat,
-        lon,
-        acc,
-        params.prohibitionEvidence,
-        params.clearEvidence,
-      );
-      changes = add(changes, trackChange('prohibition_entry', prohibition, next, ts, fix, late));
-      prohibition = next;
+  const refs = ctx.prohibition;
+  const idle = prohibition === IDLE_TRACK;
+  // A cell or Wi-Fi fix cannot start a violation, so with nothing pending it need not be placed at
+  // all; nor need a GNSS fix outside every zone. Clear by more than the approach band: skipped.
+  const needClear = placed ? APPROACH_CLEAR_M : 0;
+  if (refs !== null && (placed || strong || !idle)) {
+    if (idle && stillClear(clearance.prohibition, needClear, moved2)) {
+      if (placed) approaching = false;
+    } else {
+      const clear = prohibitionClearance(refs, lat, lon);
+      clearProhibition = clear;
+      if (placed) approaching = prohibitionNear.own;
+      // With nothing pending only a fix inside a zone would start anything, and outside every zone's
+      // box it is inside none (zone-track.ts: uncertain and compliant samples leave an idle track).
+      let s =
+        (strong || !idle) && !(idle && clear > 0) ? checkProhibition(refs, lat, lon, acc, strong) : null;
+      if (s === null && !idle) s = sample(Verdict.compliant, 0, strong, null);
+      if (s !== null && (s.verdict !== Verdict.compliant || !idle)) {
+        const next = stepTrack(
+          prohibition,
+          s,
+          ts,
+          lat,
+          lon,
+          acc,
+          params.prohibitionEvidence,
+          params.clearEvidence,
+        );
+        changes = add(changes, trackChange('prohibition_entry', prohibition, next, ts, fix, late));
+        prohibition = next;
+      }
     }
   }
 
@@ -360,6 +407,7 @@ export function evaluateFix(
       nextGap(params.reportIntervalMs, state, ts, curfew, jurisdiction, prohibition),
       changes,
     ),
+    clearance: nextClearance(clearance, key, moved2, lat, lon, clearCounty, clearHome, clearProhibition),
   };
   return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }

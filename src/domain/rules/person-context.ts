@@ -3,6 +3,7 @@
 // per-person context stays small.
 import type { SupervisionLevel } from '../../../schemas/enums.js';
 import type { CompiledZone } from '../geo/compiled-zone.js';
+import { fingerprintNumbers } from '../geo/fingerprint.js';
 import type { ZoneIndex } from '../geo/zone-index.js';
 import type { CompiledCurfew } from './curfew-schedule.js';
 import { type ActivePeriod, activePeriodAt } from './em-order.js';
@@ -52,6 +53,11 @@ export interface PersonRulesContext {
   readonly overdueFrom: number;
   readonly hasProtectedPersons: boolean;
   readonly hasLinkedPersons: boolean;
+  /**
+   * The geometry a person's clearances are measured against (residence, jurisdiction, the whole
+   * prohibition index), in one number: a clearance under another key is never used (clearance.ts).
+   */
+  readonly geometryKey: number;
 }
 
 type Derived =
@@ -59,7 +65,8 @@ type Derived =
   | 'firstOrderEnd'
   | 'overdueFrom'
   | 'hasProtectedPersons'
-  | 'hasLinkedPersons';
+  | 'hasLinkedPersons'
+  | 'geometryKey';
 
 export type PersonRulesInput = Omit<
   PersonRulesContext,
@@ -94,6 +101,11 @@ export function personRulesContext(input: PersonRulesInput): PersonRulesContext 
     overdueFrom,
     hasProtectedPersons: protectedPersons.length > 0,
     hasLinkedPersons: linkedPersonIds.length > 0,
+    geometryKey: fingerprintNumbers([
+      input.residence?.fingerprint ?? 0,
+      input.jurisdiction?.fingerprint ?? 0,
+      input.prohibition?.index.fingerprint ?? 0,
+    ]),
   };
 }
 

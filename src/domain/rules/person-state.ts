@@ -123,6 +123,26 @@ export interface GapMark {
   readonly openedAtReturn?: readonly string[];
 }
 
+/**
+ * What a point is clear of, measured for the geometry named by `key` (PersonRulesContext.geometryKey):
+ * signed distances in metres (negative inside; 0 when not measured) from (lat, lon) to the
+ * jurisdiction and residence boundaries, and the distance to every prohibition zone's box, each a
+ * bound no farther from zero than the truth. A later fix whose saturation distance fits within one of
+ * them gets the answer an exact test would give, without the test (clearance.ts). A cache: it never
+ * changes a decision.
+ */
+export interface Clearance {
+  /** 0 for none measured (fingerprints are never 0). */
+  readonly key: number;
+  readonly lat: number;
+  readonly lon: number;
+  readonly county: number;
+  readonly home: number;
+  readonly prohibition: number;
+}
+
+export const NO_CLEARANCE: Clearance = { key: 0, lat: 0, lon: 0, county: 0, home: 0, prohibition: 0 };
+
 export interface PersonState {
   /** Event time of the last evaluated monitor fix; 0 before the first. Older fixes are stale. */
   readonly lastTs: number;
@@ -162,6 +182,8 @@ export interface PersonState {
   readonly nearLinked: boolean;
   /** The latest gap that stored fixes may still fill (null: none, or none recent). */
   readonly gap: GapMark | null;
+  /** Where the last fixes were clear of every boundary (a cache for the zone tests: clearance.ts). */
+  readonly clearance: Clearance;
 }
 
 /** State at the start of monitoring; `since` starts the lost-contact clock (usually the order start). */
@@ -187,6 +209,7 @@ export function initialPersonState(since: number): PersonState {
     steady: null,
     nearLinked: false,
     gap: null,
+    clearance: NO_CLEARANCE,
   };
 }
 
@@ -223,5 +246,6 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     steady: p.steady ?? null,
     nearLinked: p.nearLinked ?? false,
     gap: p.gap ?? null,
+    clearance: p.clearance ?? NO_CLEARANCE,
   };
 }

@@ -126,16 +126,25 @@ export function checkProhibition(
   return best === null ? null : prohibitionSample(best, d, acc, strong);
 }
 
+/** Set by prohibitionClearance: whether one of the person's zones is in the approach band. */
+export const prohibitionNear = { own: false };
+
 /**
- * Whether one of the person's prohibition zones has its bounding box within PROHIBITION_APPROACH_M
- * of the point (reporting only: never an alert). One near-grid cell: its list is complete within
- * the margin, and its clearance answers most points without looking at the list.
+ * Lower bound (metres, in the near grid's box metric) on the distance from the point to the box of
+ * every zone in the shared index, at most the reach of the point's cell list: a clearance
+ * (clearance.ts), taken over all zones, so it holds for this person's whichever they are. Also sets
+ * `prohibitionNear.own`: whether one of the person's zones has its box within
+ * PROHIBITION_APPROACH_M (reporting only: never an alert). One near-grid cell: its list is complete
+ * within its reach, and its clearance answers most points without looking at the list.
  */
-export function nearProhibition(refs: ProhibitionRefs, lat: number, lon: number): boolean {
+export function prohibitionClearance(refs: ProhibitionRefs, lat: number, lon: number): number {
   const g = refs.index.near;
   const cell = nearCell(g, lat, lon);
+  const reach = nearReach.m;
   const cells = g.cells;
-  if (cells[2 * cell + 1]! > PROHIBITION_APPROACH_M) return false;
+  prohibitionNear.own = false;
+  if (cells[2 * cell + 1]! >= reach) return reach;
+  let clear = reach;
   const ids = refs.ids;
   const entries = g.entries;
   const end = ENTRY_SIZE * cells[2 * cell + 2]!;
@@ -145,10 +154,12 @@ export function nearProhibition(refs: ProhibitionRefs, lat: number, lon: number)
       Math.max(entries[k]! - lat, 0, lat - entries[k + 1]!) * M_PER_DEG_LAT,
       Math.max(entries[k + 2]! - lon, 0, lon - entries[k + 3]!) * kx,
     );
-    if (box > PROHIBITION_APPROACH_M) continue;
-    if (ids === null || ids.has(g.zones[entries[k + 4]!]!.id)) return true;
+    if (box < clear) clear = box;
+    if (box <= PROHIBITION_APPROACH_M && !prohibitionNear.own) {
+      prohibitionNear.own = ids === null || ids.has(g.zones[entries[k + 4]!]!.id);
+    }
   }
-  return false;
+  return clear;
 }
 
 export interface ProximityResult {

@@ -1,0 +1,115 @@
+// Clearances: the zone tests a fix can skip because an earlier fix already settled them.
+//
+// Signed distance to a boundary changes by at most the distance moved (it is 1-Lipschitz), and so
+// does the gap to a box. Beyond a fix's saturation distance `need` (membership.ts: 4.5 σ) the rules
+// use the distance only as "saturated inside" or "saturated outside" (`saturate`). So if a point P
+// is known to be C metres from the jurisdiction boundary, a later fix Q is saturated on P's side,
+// exactly as the full test would find, whenever |PQ| ≤ C − need; likewise for the residence, and for
+// being farther than the approach band and `need` from every prohibition zone. Most fixes come from
+// people at home, or travelling far from their home and county boundary, so most fixes skip most
+// geometry (issue 4: ≥ 1M evaluations/s/core), and each skipped test is one cache miss fewer on a
+// zone, its edges, a grid or an index.
+//
+// Exactness: a test is skipped only when its answer is already certain, and a clearance is only a
+// lower bound, so no decision depends on whether it was there. test/domain/rules/clearance.test.ts
+// checks that evaluation with clearances equals evaluation without them, change for change.
+import { CONFIDENT_Z } from '../geo/membership.js';
+import { M_PER_DEG_LAT } from '../geo/projection.js';
+import { type Clearance, NO_CLEARANCE } from './person-state.js';
+
+/**
+ * Exact distances are measured out to at least this far when a test runs anyway, so the clearance it
+ * leaves covers the next fixes of someone at home (GNSS jitter) and a few of someone travelling.
+ */
+export const CLEARANCE_REACH_M = 400;
+
+/**
+ * Squared upper bound (m²) on the distance from the clearance's point to (lat, lon) in any zone's
+ * frame and in the near grid's box metric: both axes at metres per degree of latitude, which a degree
+ * of longitude never exceeds. Infinity when the clearance is for other geometry (or none).
+ */
+export function movedSq(c: Clearance, key: number, lat: number, lon: number): number {
+  if (c.key !== key) return Number.POSITIVE_INFINITY;
+  const dy = (lat - c.lat) * M_PER_DEG_LAT;
+  const dx = (lon - c.lon) * M_PER_DEG_LAT;
+  return dy * dy + dx * dx;
+}
+
+/** A signed distance as the rules use it: beyond `need` on either side only the side matters. */
+export function saturate(signedDistM: number, need: number): number {
+  return signedDistM < -need ? -need : signedDistM > need ? need : signedDistM;
+}
+
+/** Kept between a bound and a threshold, so rounding in the exact test can never tip it the other way. */
+const MARGIN_M = 1e-6;
+
+/**
+ * The signed distance as the rules would use it, if the clearance settles it: ±need (saturated,
+ * `saturate`) when the move cannot have brought the fix within `need` of the boundary; -Infinity
+ * ("confidently inside, distance not measured") when the rule's track is idle and the fix is still
+ * CONFIDENT_Z σ inside, which is all an idle "must be inside" rule asks (sideOf, mustBeInside and
+ * pOutside all read -Infinity as inside); NaN when only a test can tell.
+ */
+export function settledDistance(
+  signedDistM: number,
+  need: number,
+  sigma: number,
+  idle: boolean,
+  moved2: number,
+): number {
+  const far = Math.abs(signedDistM) - need - MARGIN_M;
+  if (far >= 0 && moved2 <= far * far) return signedDistM < 0 ? -need : need;
+  if (!idle || signedDistM >= 0) return Number.NaN;
+  const inside = -signedDistM - CONFIDENT_Z * sigma - MARGIN_M;
+  return inside >= 0 && moved2 <= inside * inside ? Number.NEGATIVE_INFINITY : Number.NaN;
+}
+
+/**
+ * Whether a fix cannot be confidently outside (CONFIDENT_Z σ beyond the boundary) of a zone the
+ * clearance puts the earlier point inside of: for an idle "must be inside" rule, the only sample
+ * that changes anything is a confident violation (zone-track.ts), so no test is needed then.
+ */
+export function cannotBeOutside(signedDistM: number, sigma: number, moved2: number): boolean {
+  if (!(signedDistM < 0)) return false;
+  const room = CONFIDENT_Z * sigma - signedDistM - MARGIN_M;
+  return moved2 < room * room;
+}
+
+/** Whether a point `moved2` (squared) from a point `clear` metres clear is still at least `need` clear. */
+export function stillClear(clear: number, need: number, moved2: number): boolean {
+  const room = clear - need - MARGIN_M;
+  return room >= 0 && moved2 <= room * room;
+}
+
+/**
+ * The clearance at (lat, lon) after a fix: a value measured at this fix where there is one (NaN
+ * where none was), otherwise the old one less the distance moved (still a bound, by the triangle
+ * inequality). Returns the old object when nothing was measured: no allocation then.
+ */
+export function nextClearance(
+  c: Clearance,
+  key: number,
+  moved2: number,
+  lat: number,
+  lon: number,
+  county: number,
+  home: number,
+  prohibition: number,
+): Clearance {
+  if (Number.isNaN(county) && Number.isNaN(home) && Number.isNaN(prohibition)) return c;
+  const moved = c.key === key ? Math.sqrt(moved2) : Number.POSITIVE_INFINITY;
+  const next: Clearance = {
+    key,
+    lat,
+    lon,
+    county: Number.isNaN(county) ? carry(c.county, moved) : county,
+    home: Number.isNaN(home) ? carry(c.home, moved) : home,
+    prohibition: Number.isNaN(prohibition) ? carry(c.prohibition, moved) : prohibition,
+  };
+  return next.county === 0 && next.home === 0 && next.prohibition === 0 ? NO_CLEARANCE : next;
+}
+
+/** A signed distance (or a clearance ≥ 0) moved `moved` metres: its magnitude shrinks by as much. */
+function carry(old: number, moved: number): number {
+  return old > moved ? old - moved : old < -moved ? old + moved : 0;
+}
