@@ -18,6 +18,7 @@ import {
   IDLE_TRACK,
   initialPersonState,
   makeTrack,
+  NO_CLEARANCE,
   NO_EPISODES,
   type PersonState,
   patchState,
@@ -35,6 +36,9 @@ const T0 = Date.UTC(2026, 2, 2, 0, 0, 0);
 const CHUNK = 2_000;
 const MIN_SPEED_MPS = 1;
 const MAX_SPEED_MPS = 15;
+/** Runs and fixes per run of the two side worlds (everybody at home, everybody travelling). */
+const SIDE_RUNS = 3;
+const SIDE_FIXES = 1_000_000;
 
 function prng(seed: number): () => number {
   let s = seed >>> 0;
@@ -123,7 +127,90 @@ function cloneState(s: PersonState): PersonState {
     separation: cloneTrack(s.separation),
     episodes: s.episodes === NO_EPISODES ? NO_EPISODES : episodes,
     ankleStill: s.ankleStill === null ? null : { ...s.ankleStill },
+    clearance: s.clearance === NO_CLEARANCE ? NO_CLEARANCE : { ...s.clearance },
   });
+}
+
+/** Fixes evaluated over `runs` runs of `rounds` fixes per person, timed by CPU and wall clock. */
+function timeWorld(
+  contexts: readonly PersonRulesContext[],
+  deviceIds: readonly string[],
+  movers: readonly Mover[],
+  runs: number,
+  rounds: number,
+  rnd: () => number,
+): {
+  states: PersonState[];
+  perRunCpu: number[];
+  perRunWall: number[];
+  evaluated: number;
+  opened: number;
+  dropped: number;
+} {
+  const persons = contexts.length;
+  const states: PersonState[] = [];
+  for (let p = 0; p < persons; p++) states.push(initialPersonState(T0));
+  const sources = ['gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'wifi', 'cell'] as const;
+  // Fixes for persons [from, to) of one round; fresh objects, as decoded by ingest.
+  const makeChunk = (from: number, to: number, out: Fix[]): void => {
+    for (let p = from; p < to; p++) {
+      const m = movers[p]!;
+      m.ts += 60_000;
+      m.lat += (m.vy * 60) / KY;
+      m.lon += (m.vx * 60) / KX;
+      if (rnd() < 0.05) [m.vx, m.vy] = [-m.vy, m.vx];
+      const source = sources[Math.floor(rnd() * sources.length)]!;
+      const acc =
+        source === 'gnss' ? 4 + rnd() * 20 : source === 'wifi' ? 30 + rnd() * 50 : 500 + rnd() * 1000;
+      const noise = source === 'gnss' ? acc : acc * 0.5;
+      out[p - from] = {
+        deviceId: deviceIds[p]!,
+        seq: null,
+        ts: m.ts,
+        receivedAt: m.ts + 800,
+        lat: m.lat + ((rnd() - 0.5) * noise) / KY,
+        lon: m.lon + ((rnd() - 0.5) * noise) / KX,
+        accuracyM: acc,
+        source,
+        protocol: 'native',
+      };
+    }
+  };
+
+  const perRunCpu: number[] = [];
+  const perRunWall: number[] = [];
+  let evaluated = 0;
+  let opened = 0;
+  let dropped = 0;
+  let chunk: Fix[] = new Array(CHUNK);
+  for (let run = 0; run < runs; run++) {
+    let wallNs = 0n;
+    let cpuUs = 0;
+    let count = 0;
+    for (let r = 0; r < rounds; r++) {
+      for (let from = 0; from < persons; from += CHUNK) {
+        const to = Math.min(persons, from + CHUNK);
+        chunk = new Array(to - from);
+        makeChunk(from, to, chunk);
+        const cpu0 = process.cpuUsage();
+        const t = process.hrtime.bigint();
+        for (let p = from; p < to; p++) {
+          const result = evaluateFix(contexts[p]!, states[p]!, chunk[p - from]!);
+          states[p] = result.state;
+          if (result.dropped !== undefined) dropped++;
+          for (const c of result.changes) if (c.action === 'open') opened++;
+        }
+        wallNs += process.hrtime.bigint() - t;
+        const cpu = process.cpuUsage(cpu0);
+        cpuUs += cpu.user + cpu.system;
+        count += to - from;
+      }
+    }
+    evaluated += count;
+    perRunCpu.push(count / (cpuUs / 1e6));
+    perRunWall.push(count / (Number(wallNs) / 1e9));
+  }
+  return { states, perRunCpu, perRunWall, evaluated, opened, dropped };
 }
 
 export default async function rules(args: Record<string, string>): Promise<BenchResult> {
@@ -229,71 +316,29 @@ export default async function rules(args: Record<string, string>): Promise<Bench
 
   const gc = getGc();
   const deviceIds = contexts.map((c) => c.monitorDeviceId);
-  let states: PersonState[] = [];
-  for (let p = 0; p < persons; p++) states.push(initialPersonState(T0));
   const rounds = Math.max(1, Math.ceil(totalFixes / persons));
-
-  const sources = ['gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'wifi', 'cell'] as const;
-  // Fixes for persons [from, to) of one round; fresh objects, as decoded by ingest.
-  const makeChunk = (from: number, to: number, out: Fix[]): void => {
-    for (let p = from; p < to; p++) {
-      const m = movers[p]!;
-      m.ts += 60_000;
-      m.lat += (m.vy * 60) / KY;
-      m.lon += (m.vx * 60) / KX;
-      if (rnd() < 0.05) [m.vx, m.vy] = [-m.vy, m.vx];
-      const source = sources[Math.floor(rnd() * sources.length)]!;
-      const acc =
-        source === 'gnss' ? 4 + rnd() * 20 : source === 'wifi' ? 30 + rnd() * 50 : 500 + rnd() * 1000;
-      const noise = source === 'gnss' ? acc : acc * 0.5;
-      out[p - from] = {
-        deviceId: deviceIds[p]!,
-        seq: null,
-        ts: m.ts,
-        receivedAt: m.ts + 800,
-        lat: m.lat + ((rnd() - 0.5) * noise) / KY,
-        lon: m.lon + ((rnd() - 0.5) * noise) / KX,
-        accuracyM: acc,
-        source,
-        protocol: 'native',
-      };
-    }
+  const startingPoints = movers.map((m) => ({ ...m }));
+  const headline = timeWorld(contexts, deviceIds, movers, runs, rounds, rnd);
+  let states = headline.states;
+  const perRunCpu = headline.perRunCpu;
+  const perRunWall = headline.perRunWall;
+  const { evaluated, opened, dropped } = headline;
+  // The same people and zones in two other worlds (fewer runs): everybody at home, everybody on the
+  // move. What a fix costs depends mostly on this (clearance.ts: a fix far from every boundary it
+  // has already been measured against skips the tests), so the figures say where the time goes.
+  const sideWorlds = args['side-worlds'] !== 'off';
+  const otherWorld = (share: number) => {
+    const r = prng(20261128 + Math.round(share * 100));
+    const ms = startingPoints.map((m) => {
+      const speed = r() < share ? MIN_SPEED_MPS + r() * (MAX_SPEED_MPS - MIN_SPEED_MPS) : 0;
+      const heading = r() * 2 * Math.PI;
+      return { ...m, vx: speed * Math.cos(heading), vy: speed * Math.sin(heading) };
+    });
+    const w = timeWorld(contexts, deviceIds, ms, SIDE_RUNS, Math.max(1, Math.ceil(SIDE_FIXES / persons)), r);
+    return Math.round(median(w.perRunCpu));
   };
-
-  const perRunCpu: number[] = [];
-  const perRunWall: number[] = [];
-  let evaluated = 0;
-  let opened = 0;
-  let dropped = 0;
-  let chunk: Fix[] = new Array(CHUNK);
-  for (let run = 0; run < runs; run++) {
-    let wallNs = 0n;
-    let cpuUs = 0;
-    let count = 0;
-    for (let r = 0; r < rounds; r++) {
-      for (let from = 0; from < persons; from += CHUNK) {
-        const to = Math.min(persons, from + CHUNK);
-        chunk = new Array(to - from);
-        makeChunk(from, to, chunk);
-        const cpu0 = process.cpuUsage();
-        const t = process.hrtime.bigint();
-        for (let p = from; p < to; p++) {
-          const result = evaluateFix(contexts[p]!, states[p]!, chunk[p - from]!);
-          states[p] = result.state;
-          if (result.dropped !== undefined) dropped++;
-          for (const c of result.changes) if (c.action === 'open') opened++;
-        }
-        wallNs += process.hrtime.bigint() - t;
-        const cpu = process.cpuUsage(cpu0);
-        cpuUs += cpu.user + cpu.system;
-        count += to - from;
-      }
-    }
-    evaluated += count;
-    perRunCpu.push(count / (cpuUs / 1e6));
-    perRunWall.push(count / (Number(wallNs) / 1e9));
-  }
-  chunk = [];
+  const atHome = sideWorlds ? otherWorld(0) : Number.NaN;
+  const allMoving = sideWorlds ? otherWorld(1) : Number.NaN;
 
   // Resident state per person, measured on the heap (gc forced, heap read when settled).
   let stateBytes = Number.NaN;
@@ -370,6 +415,8 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       evaluations_per_s_runs: perRunCpu.map(Math.round),
       evaluations_per_s_wall: Math.round(median(perRunWall)),
       evaluations_per_s_wall_runs: perRunWall.map(Math.round),
+      evaluations_per_s_per_core_all_at_home: atHome,
+      evaluations_per_s_per_core_all_travelling: allMoving,
       state_bytes_per_person: stateBytes,
       state_bytes_per_person_trials: stateBytesTrials,
       state_bytes_per_person_drop: stateBytesDrop,
@@ -382,8 +429,9 @@ export default async function rules(args: Record<string, string>): Promise<Bench
     },
     notes: [
       'Single thread; only evaluateFix is timed: fixes are generated in chunks between timed sections. evaluations_per_s_per_core = evaluations / CPU seconds of the whole process (user + system, all threads: GC helpers included) spent in the timed sections, median of runs; evaluations_per_s_wall = the same over wall time, which on this shared 2-core machine also counts time the thread was waiting for a core (see load_avg_1m_at_end).',
+      `evaluations_per_s_per_core_all_at_home / _all_travelling: the same people, zones and fixes per person, with nobody / everybody travelling (${SIDE_RUNS} runs of ${SIDE_FIXES} fixes from the same start, median): a fix of someone at home skips most zone tests (clearances, src/domain/rules/clearance.ts); a traveller's fixes test the prohibition zones near them every time. Off with --side-worlds off.`,
       `World: ${movingShare * 100}% of people travel all the time at ${MIN_SPEED_MPS}-${MAX_SPEED_MPS} m/s (uniform; random 90° turns), the rest stay at home with GNSS jitter; one fix a minute each; time runs from 04:00 local, so the 22:00-06:00 curfew covers the first two hours; leave permits start 0-19 days after T0.`,
-      'state_bytes_per_person: measured on the heap: the final states are copied with the engine’s own constructors (sharing only what the engine shares between people: IDLE_TRACK, NO_EPISODES), heapUsed after gc (forced, settled) with the copies minus without, divided by persons; median of 5 trials. Counts everything only the states hold (open tracks, evidence fixes, episodes); excludes shared constants and zone geometry. state_bytes_per_person_drop: the same by dropping the real final states once (cross-check). state_bytes_per_person_idle: initialPersonState, median of 5. state_bytes_per_person_with_gap: the final states each also remembering a gap with the state before it (decision 0011; held for an hour after a monitor was quiet, so the most one person holds), median of 3.',
+      'state_bytes_per_person: measured on the heap: the final states are copied with the engine’s own constructors (sharing only what the engine shares between people: IDLE_TRACK, NO_EPISODES, NO_CLEARANCE), heapUsed after gc (forced, settled) with the copies minus without, divided by persons; median of 5 trials. Counts everything only the states hold (open tracks, evidence fixes, episodes); excludes shared constants and zone geometry. state_bytes_per_person_drop: the same by dropping the real final states once (cross-check). state_bytes_per_person_idle: initialPersonState, median of 5. state_bytes_per_person_with_gap: the final states each also remembering a gap with the state before it (decision 0011; held for an hour after a monitor was quiet, so the most one person holds), median of 3.',
     ],
   };
 }

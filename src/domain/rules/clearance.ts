@@ -30,8 +30,8 @@ export const CLEARANCE_REACH_M = 400;
  */
 export function movedSq(c: Clearance, key: number, lat: number, lon: number): number {
   if (c.key !== key) return Number.POSITIVE_INFINITY;
-  const dy = (lat - c.lat) * M_PER_DEG_LAT;
-  const dx = (lon - c.lon) * M_PER_DEG_LAT;
+  const dy = (lat - c.latE6 / E6) * M_PER_DEG_LAT;
+  const dx = (lon - c.lonE6 / E6) * M_PER_DEG_LAT;
   return dy * dy + dx * dx;
 }
 
@@ -100,11 +100,11 @@ export function nextClearance(
   const moved = c.key === key ? Math.sqrt(moved2) : Number.POSITIVE_INFINITY;
   const next: Clearance = {
     key,
-    lat,
-    lon,
-    county: Number.isNaN(county) ? carry(c.county, moved) : county,
-    home: Number.isNaN(home) ? carry(c.home, moved) : home,
-    prohibition: Number.isNaN(prohibition) ? carry(c.prohibition, moved) : prohibition,
+    latE6: Math.round(lat * E6) | 0,
+    lonE6: Math.round(lon * E6) | 0,
+    county: whole(Number.isNaN(county) ? carry(c.county, moved) : county),
+    home: whole(Number.isNaN(home) ? carry(c.home, moved) : home),
+    prohibition: whole(Number.isNaN(prohibition) ? carry(c.prohibition, moved) : prohibition),
   };
   return next.county === 0 && next.home === 0 && next.prohibition === 0 ? NO_CLEARANCE : next;
 }
@@ -112,4 +112,17 @@ export function nextClearance(
 /** A signed distance (or a clearance ≥ 0) moved `moved` metres: its magnitude shrinks by as much. */
 function carry(old: number, moved: number): number {
   return old > moved ? old - moved : old < -moved ? old + moved : 0;
+}
+
+// Stored as small integers, which V8 keeps inside the object: a fractional number would be a
+// separate 16-byte box per field, allocated with every new clearance (issue 4: GC is a fifth of the
+// per-fix cost). The anchor is rounded to a microdegree (≤ 0.08 m), and every clearance is taken in
+// by ANCHOR_SLACK_M and then to whole metres towards zero, so it stays a bound from the rounded anchor.
+const E6 = 1e6;
+const ANCHOR_SLACK_M = 1;
+const MAX_WHOLE_M = 1e9;
+
+function whole(m: number): number {
+  const v = carry(m, ANCHOR_SLACK_M);
+  return (v > MAX_WHOLE_M ? MAX_WHOLE_M : v < -MAX_WHOLE_M ? -MAX_WHOLE_M : v) | 0;
 }

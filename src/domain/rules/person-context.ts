@@ -74,6 +74,19 @@ export type PersonRulesInput = Omit<
 > &
   Partial<Pick<PersonRulesContext, 'permits' | 'protectedPersons' | 'linkedPersonIds'>>;
 
+/**
+ * The fingerprint of the geometry clearances are measured against, as a small integer (stored
+ * unboxed in every clearance: clearance.ts) and never 0.
+ */
+function geometryKeyOf(input: PersonRulesInput): number {
+  const fingerprint = fingerprintNumbers([
+    input.residence?.fingerprint ?? 0,
+    input.jurisdiction?.fingerprint ?? 0,
+    input.prohibition?.index.fingerprint ?? 0,
+  ]);
+  return (1 + (fingerprint % 0x7ffffffe)) | 0;
+}
+
 /** The only way to build a context: the derived fields must agree with the lists they summarise. */
 export function personRulesContext(input: PersonRulesInput): PersonRulesContext {
   const permits = input.permits ?? [];
@@ -101,11 +114,7 @@ export function personRulesContext(input: PersonRulesInput): PersonRulesContext 
     overdueFrom,
     hasProtectedPersons: protectedPersons.length > 0,
     hasLinkedPersons: linkedPersonIds.length > 0,
-    geometryKey: fingerprintNumbers([
-      input.residence?.fingerprint ?? 0,
-      input.jurisdiction?.fingerprint ?? 0,
-      input.prohibition?.index.fingerprint ?? 0,
-    ]),
+    geometryKey: geometryKeyOf(input),
   };
 }
 

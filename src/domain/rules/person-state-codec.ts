@@ -31,8 +31,8 @@ function decodeTrack(raw: TrackState): TrackState {
 /** States written before clearances existed have none; an empty one is always NO_CLEARANCE. */
 function decodeClearance(raw: Clearance | undefined): Clearance {
   if (raw === undefined || raw.key === 0) return NO_CLEARANCE;
-  const { key, lat, lon, county, home, prohibition } = raw;
-  return { key, lat, lon, county, home, prohibition };
+  const { key, latE6, lonE6, county, home, prohibition } = raw;
+  return { key, latE6, lonE6, county, home, prohibition };
 }
 
 function decodeRaw(raw: PersonState): PersonState {

@@ -125,23 +125,24 @@ export interface GapMark {
 
 /**
  * What a point is clear of, measured for the geometry named by `key` (PersonRulesContext.geometryKey):
- * signed distances in metres (negative inside; 0 when not measured) from (lat, lon) to the
+ * signed distances in whole metres (negative inside; 0 when not measured) from the point to the
  * jurisdiction and residence boundaries, and the distance to every prohibition zone's box, each a
  * bound no farther from zero than the truth. A later fix whose saturation distance fits within one of
  * them gets the answer an exact test would give, without the test (clearance.ts). A cache: it never
- * changes a decision.
+ * changes a decision. All small integers, so V8 stores them inside the object (no boxes to collect).
  */
 export interface Clearance {
-  /** 0 for none measured (fingerprints are never 0). */
+  /** 0 for none measured (geometry keys are never 0). */
   readonly key: number;
-  readonly lat: number;
-  readonly lon: number;
+  /** The point, in whole microdegrees. */
+  readonly latE6: number;
+  readonly lonE6: number;
   readonly county: number;
   readonly home: number;
   readonly prohibition: number;
 }
 
-export const NO_CLEARANCE: Clearance = { key: 0, lat: 0, lon: 0, county: 0, home: 0, prohibition: 0 };
+export const NO_CLEARANCE: Clearance = { key: 0, latE6: 0, lonE6: 0, county: 0, home: 0, prohibition: 0 };
 
 export interface PersonState {
   /** Event time of the last evaluated monitor fix; 0 before the first. Older fixes are stale. */
