@@ -18,7 +18,6 @@ import {
   IDLE_TRACK,
   initialPersonState,
   makeTrack,
-  NO_CLEARANCE,
   NO_EPISODES,
   type PersonState,
   patchState,
@@ -127,7 +126,6 @@ function cloneState(s: PersonState): PersonState {
     separation: cloneTrack(s.separation),
     episodes: s.episodes === NO_EPISODES ? NO_EPISODES : episodes,
     ankleStill: s.ankleStill === null ? null : { ...s.ankleStill },
-    clearance: s.clearance === NO_CLEARANCE ? NO_CLEARANCE : { ...s.clearance },
   });
 }
 
@@ -431,7 +429,7 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       'Single thread; only evaluateFix is timed: fixes are generated in chunks between timed sections. evaluations_per_s_per_core = evaluations / CPU seconds of the whole process (user + system, all threads: GC helpers included) spent in the timed sections, median of runs; evaluations_per_s_wall = the same over wall time, which on this shared 2-core machine also counts time the thread was waiting for a core (see load_avg_1m_at_end).',
       `evaluations_per_s_per_core_all_at_home / _all_travelling: the same people, zones and fixes per person, with nobody / everybody travelling (${SIDE_RUNS} runs of ${SIDE_FIXES} fixes from the same start, median): a fix of someone at home skips most zone tests (clearances, src/domain/rules/clearance.ts); a traveller's fixes test the prohibition zones near them every time. Off with --side-worlds off.`,
       `World: ${movingShare * 100}% of people travel all the time at ${MIN_SPEED_MPS}-${MAX_SPEED_MPS} m/s (uniform; random 90° turns), the rest stay at home with GNSS jitter; one fix a minute each; time runs from 04:00 local, so the 22:00-06:00 curfew covers the first two hours; leave permits start 0-19 days after T0.`,
-      'state_bytes_per_person: measured on the heap: the final states are copied with the engine’s own constructors (sharing only what the engine shares between people: IDLE_TRACK, NO_EPISODES, NO_CLEARANCE), heapUsed after gc (forced, settled) with the copies minus without, divided by persons; median of 5 trials. Counts everything only the states hold (open tracks, evidence fixes, episodes); excludes shared constants and zone geometry. state_bytes_per_person_drop: the same by dropping the real final states once (cross-check). state_bytes_per_person_idle: initialPersonState, median of 5. state_bytes_per_person_with_gap: the final states each also remembering a gap with the state before it (decision 0011; held for an hour after a monitor was quiet, so the most one person holds), median of 3.',
+      'state_bytes_per_person: measured on the heap: the final states are copied with the engine’s own constructors (sharing only what the engine shares between people: IDLE_TRACK, NO_EPISODES), heapUsed after gc (forced, settled) with the copies minus without, divided by persons; median of 5 trials. Counts everything only the states hold (open tracks, evidence fixes, episodes); excludes shared constants and zone geometry. state_bytes_per_person_drop: the same by dropping the real final states once (cross-check). state_bytes_per_person_idle: initialPersonState, median of 5. state_bytes_per_person_with_gap: the final states each also remembering a gap with the state before it (decision 0011; held for an hour after a monitor was quiet, so the most one person holds), median of 3.',
     ],
   };
 }

@@ -29,9 +29,9 @@ export const CLEARANCE_REACH_M = 400;
  * of longitude never exceeds. Infinity when the clearance is for other geometry (or none).
  */
 export function movedSq(c: Clearance, key: number, lat: number, lon: number): number {
-  if (c.key !== key) return Number.POSITIVE_INFINITY;
-  const dy = (lat - c.latE6 / E6) * M_PER_DEG_LAT;
-  const dx = (lon - c.lonE6 / E6) * M_PER_DEG_LAT;
+  if (c.clearKey !== key) return Number.POSITIVE_INFINITY;
+  const dy = (lat - c.clearLatE6 / E6) * M_PER_DEG_LAT;
+  const dx = (lon - c.clearLonE6 / E6) * M_PER_DEG_LAT;
   return dy * dy + dx * dx;
 }
 
@@ -84,8 +84,12 @@ export function stillClear(clear: number, need: number, moved2: number): boolean
 /**
  * The clearance at (lat, lon) after a fix: a value measured at this fix where there is one (NaN
  * where none was), otherwise the old one less the distance moved (still a bound, by the triangle
- * inequality). Returns the old object when nothing was measured: no allocation then.
+ * inequality). Returns `c` itself when nothing was measured, else a scratch object to copy from at
+ * once (the clearance lives in the state's own fields: no allocation, no pointer to follow).
  */
+// Where nextClearance writes (scratch, not state: single-threaded; the caller copies it at once).
+const scratch: { -readonly [K in keyof Clearance]: Clearance[K] } = { ...NO_CLEARANCE };
+
 export function nextClearance(
   c: Clearance,
   key: number,
@@ -97,16 +101,15 @@ export function nextClearance(
   prohibition: number,
 ): Clearance {
   if (Number.isNaN(county) && Number.isNaN(home) && Number.isNaN(prohibition)) return c;
-  const moved = c.key === key ? Math.sqrt(moved2) : Number.POSITIVE_INFINITY;
-  const next: Clearance = {
-    key,
-    latE6: Math.round(lat * E6) | 0,
-    lonE6: Math.round(lon * E6) | 0,
-    county: whole(Number.isNaN(county) ? carry(c.county, moved) : county),
-    home: whole(Number.isNaN(home) ? carry(c.home, moved) : home),
-    prohibition: whole(Number.isNaN(prohibition) ? carry(c.prohibition, moved) : prohibition),
-  };
-  return next.county === 0 && next.home === 0 && next.prohibition === 0 ? NO_CLEARANCE : next;
+  const moved = c.clearKey === key ? Math.sqrt(moved2) : Number.POSITIVE_INFINITY;
+  const next = scratch;
+  next.clearKey = key;
+  next.clearLatE6 = Math.round(lat * E6) | 0;
+  next.clearLonE6 = Math.round(lon * E6) | 0;
+  next.clearCounty = whole(Number.isNaN(county) ? carry(c.clearCounty, moved) : county);
+  next.clearHome = whole(Number.isNaN(home) ? carry(c.clearHome, moved) : home);
+  next.clearProhibition = whole(Number.isNaN(prohibition) ? carry(c.clearProhibition, moved) : prohibition);
+  return next.clearCounty === 0 && next.clearHome === 0 && next.clearProhibition === 0 ? NO_CLEARANCE : next;
 }
 
 /** A signed distance (or a clearance ≥ 0) moved `moved` metres: its magnitude shrinks by as much. */

@@ -170,13 +170,12 @@ export function evaluateFix(
   // Zone tests an earlier fix already settled are skipped (clearance.ts); what this fix measures
   // (NaN: nothing) becomes the next clearance.
   const key = ctx.geometryKey;
-  const clearance = state.clearance;
-  const moved2 = movedSq(clearance, key, lat, lon);
+  const moved2 = movedSq(state, key, lat, lon);
   const sigma = sigmaOf(acc);
   const need = needDistanceM(acc);
-  let clearCounty = Number.NaN;
-  let clearHome = Number.NaN;
-  let clearProhibition = Number.NaN;
+  let measuredCounty = Number.NaN;
+  let measuredHome = Number.NaN;
+  let measuredProhibition = Number.NaN;
   let changes: AlertChange[] | null = null;
   let episodes: Episodes = state.episodes;
 
@@ -199,10 +198,10 @@ export function evaluateFix(
   let jurOutsideTs = state.jurOutsideTs;
   const county = ctx.jurisdiction;
   if (county !== null) {
-    let d = settledDistance(clearance.county, need, sigma, jurisdiction === IDLE_TRACK, moved2);
+    let d = settledDistance(state.clearCounty, need, sigma, jurisdiction === IDLE_TRACK, moved2);
     if (Number.isNaN(d)) {
-      clearCounty = signedDistanceM(county, lat, lon, Math.max(need, CLEARANCE_REACH_M));
-      d = saturate(clearCounty, need);
+      measuredCounty = signedDistanceM(county, lat, lon, Math.max(need, CLEARANCE_REACH_M));
+      d = saturate(measuredCounty, need);
     }
     const side = sideOf(d, acc);
     if (side === Side.inside) jurInsideTs = ts;
@@ -281,12 +280,12 @@ export function evaluateFix(
     }
     const window = curfewWindowAt(ctx.curfew, ts);
     // With nothing pending only a confident GNSS violation would start anything (zone-track.ts).
-    const quiet = curfew === IDLE_TRACK && (!strong || cannotBeOutside(clearance.home, sigma, moved2));
+    const quiet = curfew === IDLE_TRACK && (!strong || cannotBeOutside(state.clearHome, sigma, moved2));
     if (window !== null && !quiet) {
-      let d = settledDistance(clearance.home, need, sigma, curfew === IDLE_TRACK, moved2);
+      let d = settledDistance(state.clearHome, need, sigma, curfew === IDLE_TRACK, moved2);
       if (Number.isNaN(d)) {
-        clearHome = signedDistanceM(residence, lat, lon, Math.max(need, CLEARANCE_REACH_M));
-        d = saturate(clearHome, need);
+        measuredHome = signedDistanceM(residence, lat, lon, Math.max(need, CLEARANCE_REACH_M));
+        d = saturate(measuredHome, need);
       }
       const verdict = mustBeInside(d, acc);
       if (verdict !== Verdict.compliant || curfew !== IDLE_TRACK) {
@@ -319,11 +318,11 @@ export function evaluateFix(
   // all; nor need a GNSS fix outside every zone. Clear by more than the approach band: skipped.
   const needClear = placed ? APPROACH_CLEAR_M : 0;
   if (refs !== null && (placed || strong || !idle)) {
-    if (idle && stillClear(clearance.prohibition, needClear, moved2)) {
+    if (idle && stillClear(state.clearProhibition, needClear, moved2)) {
       if (placed) approaching = false;
     } else {
       const clear = prohibitionClearance(refs, lat, lon);
-      clearProhibition = clear;
+      measuredProhibition = clear;
       if (placed) approaching = prohibitionNear.own;
       // With nothing pending only a fix inside a zone would start anything, and outside every zone's
       // box it is inside none (zone-track.ts: uncertain and compliant samples leave an idle track).
@@ -382,6 +381,16 @@ export function evaluateFix(
     }
   }
 
+  const clear = nextClearance(
+    state,
+    key,
+    moved2,
+    lat,
+    lon,
+    measuredCounty,
+    measuredHome,
+    measuredProhibition,
+  );
   const next: PersonState = {
     lastTs: ts,
     lastLat: lat,
@@ -407,7 +416,12 @@ export function evaluateFix(
       nextGap(params.reportIntervalMs, state, ts, curfew, jurisdiction, prohibition),
       changes,
     ),
-    clearance: nextClearance(clearance, key, moved2, lat, lon, clearCounty, clearHome, clearProhibition),
+    clearKey: clear.clearKey,
+    clearLatE6: clear.clearLatE6,
+    clearLonE6: clear.clearLonE6,
+    clearCounty: clear.clearCounty,
+    clearHome: clear.clearHome,
+    clearProhibition: clear.clearProhibition,
   };
   return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }

@@ -4,10 +4,8 @@
 // must hand back those very objects. An idle track is always IDLE_TRACK (zone-track.ts returns it
 // whenever a track goes idle), and no episodes is always NO_EPISODES (withEpisode).
 import {
-  type Clearance,
   IDLE_TRACK,
   makeTrack,
-  NO_CLEARANCE,
   NO_EPISODES,
   type PersonState,
   patchState,
@@ -28,18 +26,10 @@ function decodeTrack(raw: TrackState): TrackState {
   return makeTrack({ ...raw, windowEnd: raw.windowEnd === null ? Number.NaN : Number(raw.windowEnd) });
 }
 
-/** States written before clearances existed have none; an empty one is always NO_CLEARANCE. */
-function decodeClearance(raw: Clearance | undefined): Clearance {
-  if (raw === undefined || raw.key === 0) return NO_CLEARANCE;
-  const { key, latE6, lonE6, county, home, prohibition } = raw;
-  return { key, latE6, lonE6, county, home, prohibition };
-}
-
 function decodeRaw(raw: PersonState): PersonState {
   const patch: { -readonly [K in keyof PersonState]?: PersonState[K] } = {};
   for (const name of TRACKS) patch[name] = decodeTrack(raw[name]);
   patch.episodes = Object.keys(raw.episodes).length === 0 ? NO_EPISODES : raw.episodes;
-  patch.clearance = decodeClearance(raw.clearance);
   // The state before a gap is a state too (one level: it never has a gap of its own).
   const gap = raw.gap ?? null;
   patch.gap =
@@ -52,6 +42,7 @@ function decodeRaw(raw: PersonState): PersonState {
           ...(gap.settled ? { settled: gap.settled } : {}),
           ...(gap.openedAtReturn ? { openedAtReturn: gap.openedAtReturn } : {}),
         };
+  // A state written before clearances existed has none: patchState reads the missing fields as 0.
   return patchState(raw, patch);
 }
 

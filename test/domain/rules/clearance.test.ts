@@ -127,9 +127,10 @@ function walk(w: World, steps: Step[]): Fix[] {
   });
 }
 
-/** A state as text without its clearances (they are the one thing allowed to differ). */
+/** A state as text without its clearance fields (they are the one thing allowed to differ). */
+const CLEARANCE_FIELDS = new Set(Object.keys(NO_CLEARANCE));
 const decisions = (s: PersonState): unknown =>
-  JSON.parse(encodePersonState(s), (k, v) => (k === 'clearance' ? undefined : v));
+  JSON.parse(encodePersonState(s), (k, v) => (CLEARANCE_FIELDS.has(k) ? undefined : v));
 
 describe('clearances', () => {
   it('never change a decision: the same changes and state as exact tests at every fix (property)', () => {
@@ -141,7 +142,7 @@ describe('clearances', () => {
         for (const f of walk(w, steps)) {
           const a = evaluateFix(ctx, cached, f);
           // Without: every fix starts from no clearance, so every test runs.
-          const b = evaluateFix(ctx, patchState(exact, { clearance: NO_CLEARANCE }), f);
+          const b = evaluateFix(ctx, patchState(exact, NO_CLEARANCE), f);
           expect(a.changes).toEqual(b.changes);
           expect(a.dropped).toBe(b.dropped);
           expect(decisions(a.state)).toEqual(decisions(b.state));
@@ -158,23 +159,24 @@ describe('clearances', () => {
     const still = series(30, MONDAY + 22 * HOUR + MIN, MIN, { east: 5, north: -3, acc: 6 });
     const { state, changes } = run(ctx, still);
     expect(changes).toEqual([]);
-    const c = state.clearance;
-    expect(c.key).toBe(ctx.geometryKey);
+    expect(state.clearKey).toBe(ctx.geometryKey);
     // Measured once and carried: 100 m circle, the fix ~6 m from its centre; the county is 10 km.
-    expect(c.home).toBeLessThan(-80);
-    expect(c.county).toBeLessThan(-400);
-    expect(c.prohibition).toBeGreaterThan(151);
-    const moved2 = movedSq(c, ctx.geometryKey, still[29]!.lat, still[29]!.lon);
-    expect(stillClear(c.prohibition, 151, moved2)).toBe(true);
+    expect(state.clearHome).toBeLessThan(-80);
+    expect(state.clearCounty).toBeLessThan(-400);
+    expect(state.clearProhibition).toBeGreaterThan(151);
+    const moved2 = movedSq(state, ctx.geometryKey, still[29]!.lat, still[29]!.lon);
+    expect(stillClear(state.clearProhibition, 151, moved2)).toBe(true);
   });
 
   it('measured against other geometry are never used: a zone added where someone stands is entered', () => {
     // At home, 0.5 km from every boundary of the first world, so every test is skippable...
     const before = context();
     const first = run(before, series(10, MONDAY + 12 * HOUR, MIN, { east: 0, north: 0, acc: 5 }));
-    const c = first.state.clearance;
+    const c = first.state;
     const here = at(0, 0);
-    expect(stillClear(c.prohibition, needDistanceM(5), movedSq(c, c.key, here.lat, here.lon))).toBe(true);
+    expect(stillClear(c.clearProhibition, needDistanceM(5), movedSq(c, c.clearKey, here.lat, here.lon))).toBe(
+      true,
+    );
     // ...then a prohibition zone is drawn around the home (say a kindergarten next door).
     const square = star(0, 0, 150, 4, 0, 0);
     const kindergarten: CompiledZone = compileZone('kindergarten', 'prohibition', {
@@ -225,10 +227,13 @@ describe('clearances', () => {
 
   it('go through the state codec; a state stored before clearances existed decodes with none', () => {
     const { state } = run(context(), series(3, MONDAY + 12 * HOUR, MIN, { east: 0, north: 0 }));
-    expect(state.clearance).not.toBe(NO_CLEARANCE);
-    expect(decodePersonState(encodePersonState(state)).clearance).toEqual(state.clearance);
+    expect(state.clearKey).not.toBe(0);
+    const decoded = decodePersonState(encodePersonState(state));
+    for (const k of CLEARANCE_FIELDS)
+      expect(decoded[k as keyof PersonState]).toBe(state[k as keyof PersonState]);
     const old = JSON.parse(encodePersonState(state)) as Record<string, unknown>;
-    delete old.clearance;
-    expect(decodePersonState(JSON.stringify(old)).clearance).toBe(NO_CLEARANCE);
+    for (const k of CLEARANCE_FIELDS) delete old[k];
+    const none = decodePersonState(JSON.stringify(old));
+    for (const k of CLEARANCE_FIELDS) expect(none[k as keyof PersonState]).toBe(0);
   });
 });
