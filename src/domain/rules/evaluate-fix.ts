@@ -115,6 +115,15 @@ function noteOpensAtReturn(gap: GapMark | null, changes: readonly AlertChange[] 
 /** The approach band, plus a metre: a box exactly at the band's edge counts as in it. */
 const APPROACH_CLEAR_M = PROHIBITION_APPROACH_M + 1;
 
+/**
+ * An open episode seeing one more violation with no clearing run to break: stepTrack would return
+ * the track itself and trackChange nothing, so neither is asked (nor a sample made). Someone in a
+ * long breach, far from home or out of the county, passes here at every fix.
+ */
+function staysOpen(track: TrackState, verdict: Verdict): boolean {
+  return verdict === Verdict.violating && track.phase === TrackPhase.open && track.clearCount === 0;
+}
+
 /** Appends a change, creating the list on the first one: most fixes change nothing and allocate no list. */
 function add(changes: AlertChange[] | null, change: AlertChange | null): AlertChange[] | null {
   if (change === null) return changes;
@@ -248,7 +257,10 @@ export function evaluateFix(
       if (verdict === Verdict.violating && permits.length > 0 && permitCovers(permits, ts, lat, lon, acc)) {
         verdict = Verdict.compliant;
       }
-      if (verdict !== Verdict.compliant || jurisdiction !== IDLE_TRACK) {
+      if (
+        (verdict !== Verdict.compliant || jurisdiction !== IDLE_TRACK) &&
+        !staysOpen(jurisdiction, verdict)
+      ) {
         const next = stepTrack(
           jurisdiction,
           sample(verdict, pOutside(d, acc), strong, county.id),
@@ -288,7 +300,7 @@ export function evaluateFix(
         d = saturate(measuredHome, need);
       }
       const verdict = mustBeInside(d, acc);
-      if (verdict !== Verdict.compliant || curfew !== IDLE_TRACK) {
+      if ((verdict !== Verdict.compliant || curfew !== IDLE_TRACK) && !staysOpen(curfew, verdict)) {
         const next = stepTrack(
           curfew,
           sample(verdict, pOutside(d, acc), strong, residence.id, false, window.end),

@@ -166,3 +166,36 @@ describe('late data (store-and-forward)', () => {
     });
   });
 });
+
+describe('clearing an open episode', () => {
+  // Normal level: an episode ends after 3 consecutive confident fixes on the right side over 90 s.
+  // A violating fix in the middle of that run starts it again (zone-track.ts; evaluate-fix.ts
+  // staysOpen must not skip the step that resets it).
+  const kinds = (from: number, places: { east: number; north: number }[]) =>
+    places.map((p, i) => fix({ ts: from + i * MIN, ...p }));
+
+  it('curfew: a fix outside home in the middle of a clearing run starts the run again', () => {
+    const OUT = { east: 500, north: 0 };
+    const HOME = { east: 0, north: 0 };
+    const night = MONDAY + 22 * HOUR + 10 * MIN;
+    const fixes = kinds(night, [OUT, OUT, OUT, OUT, HOME, HOME, OUT, HOME, HOME]);
+    expect(summary(run(context(), fixes).changes)).toEqual(['open curfew_breach@home']);
+    const more = kinds(night, [OUT, OUT, OUT, OUT, HOME, HOME, OUT, HOME, HOME, HOME]);
+    expect(summary(run(context(), more).changes)).toEqual([
+      'open curfew_breach@home',
+      'clear curfew_breach@home',
+    ]);
+  });
+
+  it('county: a fix outside in the middle of a clearing run starts the run again', () => {
+    const OUT = { east: 10_500, north: 0 };
+    const IN = { east: 9_500, north: 0 };
+    const fixes = kinds(NOON, [OUT, OUT, OUT, OUT, IN, IN, OUT, IN, IN]);
+    expect(summary(run(context(), fixes).changes)).toEqual(['open jurisdiction_exit@county']);
+    const more = kinds(NOON, [OUT, OUT, OUT, OUT, IN, IN, OUT, IN, IN, IN]);
+    expect(summary(run(context(), more).changes)).toEqual([
+      'open jurisdiction_exit@county',
+      'clear jurisdiction_exit@county',
+    ]);
+  });
+});
