@@ -115,19 +115,23 @@ export function gridSignedDistance(
   py: number,
   needM: number,
 ): number {
-  if (px < g.minX || px > g.maxX || py < g.minY || py > g.maxY) {
+  const off = px < g.minX || px > g.maxX || py < g.minY || py > g.maxY;
+  if (off) {
     const dx = Math.max(g.minX - px, 0, px - g.maxX);
     const dy = Math.max(g.minY - py, 0, py - g.maxY);
     const boxDist = Math.sqrt(dx * dx + dy * dy);
-    return boxDist >= needM ? boxDist : Math.abs(bruteSignedDistance(edges, px, py));
+    if (boxDist >= needM) return boxDist;
   }
+  // Off the grid the search starts from the cell of the nearest point of the grid's box: every point
+  // of the box is at least as far from the point as from that one (projection onto a convex set does
+  // not lengthen distances), so the rings' floors hold, and no edge is tested beyond needM.
   const c0 = col(g, px);
   const r0 = row(g, py);
-  const code = g.cellCode[r0 * g.nx + c0]!;
+  const code = off ? 1 : g.cellCode[r0 * g.nx + c0]!;
   // Far from the boundary (the common case for a county): answered from the cell alone.
-  const clear = code === 0 ? 0 : Math.abs(code) - 1;
+  const clear = off || code === 0 ? 0 : Math.abs(code) - 1;
   if (code !== 0 && clear >= needM) return code < 0 ? -clear : clear;
-  const inside = code === 0 ? insideByGrid(g, edges, px, py) : code < 0;
+  const inside = off ? false : code === 0 ? insideByGrid(g, edges, px, py) : code < 0;
   // Otherwise search rings of cells outwards until no nearer edge can exist or needM is reached.
   const step = Math.min(g.cellW, g.cellH);
   let best = Number.POSITIVE_INFINITY;
