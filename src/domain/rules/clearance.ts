@@ -1,4 +1,4 @@
-// Clearances: the zone tests a fix can skip because an earlier fix already settled them.
+// Clearances: the zone tests a fix can skip because an earlier fix already settled them (decision 0012).
 //
 // Signed distance to a boundary changes by at most the distance moved (it is 1-Lipschitz), and so
 // does the gap to a box. Beyond a fix's saturation distance `need` (membership.ts: 4.5 σ) the rules
