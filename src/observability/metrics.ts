@@ -12,6 +12,13 @@ export function createMetrics() {
     fixesReceived: c('em_fixes_received_total', 'Fixes decoded from any source', ['protocol']),
     fixesAccepted: c('em_fixes_accepted_total', 'Fixes stored as monitoring data', ['protocol']),
     refusals: c('em_refusals_total', 'Messages or fixes refused, by reason', ['reason', 'protocol']),
+    // Kept, but flagged: a fix stored as data that decided nothing live (stale, outlier_jump), was
+    // judged late from a gap (backfilled), or met a rules failure (rules_error). Not refusals.
+    fixFlags: c(
+      'em_fix_flags_total',
+      'Fixes stored but flagged: stale, outlier_jump, backfilled, rules_error',
+      ['flag'],
+    ),
     eventsAccepted: c('em_device_events_accepted_total', 'Device events stored', ['type']),
     incidentChanges: c('em_incident_changes_total', 'Incident changes committed', ['kind', 'action']),
     stateConflicts: c(

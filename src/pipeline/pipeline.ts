@@ -169,8 +169,7 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
         } else o.refused++;
       }
       for (const [reason, n] of batch.refusalCounts) m.refusals.inc({ reason, protocol: 'any' }, n);
-      for (const [flag, n] of batch.flagCounts)
-        m.refusals.inc({ reason: `flag_${flag}`, protocol: 'any' }, n);
+      for (const [flag, n] of batch.flagCounts) m.fixFlags.inc({ flag }, n);
       for (const row of batch.committed) {
         m.incidentChanges.inc({ kind: String(row.data.kind), action: row.action });
       }

@@ -81,8 +81,7 @@ describe.skipIf(skip)('fault: Redis is unreachable in a multi-instance run', () 
       await sleep((PLAY_S * 1000) / 4);
       const staleFixes = async () => {
         let n = 0;
-        for (const url of urls)
-          n += (await metricValue(url, 'em_refusals_total', { reason: 'flag_stale' })) ?? 0;
+        for (const url of urls) n += (await metricValue(url, 'em_fix_flags_total', { flag: 'stale' })) ?? 0;
         return n;
       };
       const staleBefore = await staleFixes();

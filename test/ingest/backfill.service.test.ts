@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createZone } from '../../src/admin/zones.js';
+import { metricValue } from '../faults/support/signals.js';
 import {
   ensureCounty,
   type MonitoredPerson,
@@ -99,6 +100,9 @@ describe('stored fixes sent after the live one', () => {
         [person.ankle.id],
       );
       expect(Number(kept.rows[0]!.n)).toBe(41);
+      // Counted as fixes kept and flagged (judged from the gap), not as refusals.
+      expect(await metricValue(svc.httpUrl, 'em_fix_flags_total', { flag: 'backfilled' })).toBe(35);
+      expect(await metricValue(svc.httpUrl, 'em_refusals_total', { reason: 'flag_backfilled' })).toBeNull();
     } finally {
       await device.endAsync();
     }

@@ -4,7 +4,7 @@
 // concurrently (so good and bad items share pipeline batches) and checks, once every publish is
 // acknowledged and every HTTP request answered:
 //   - every good fix is in `fixes` exactly once, and nothing else was stored;
-//   - the increase of em_refusals_total (all reasons but flag_*, duplicate and rate_limited) is at least
+//   - the increase of em_refusals_total (all reasons but duplicate and rate_limited) is at least
 //     the number of bad items sent, and dead_letters grew by at least the bad items that are not
 //     not_a_location; no refusal was counted as a duplicate;
 //   - HTTP answers 200 to a good fix and 400/401 to a bad one, never 5xx.
@@ -1186,7 +1186,7 @@ async function snapshot(): Promise<Snapshot> {
   const byReason = await refusalsByReason();
   let counted = 0;
   for (const [reason, n] of byReason) {
-    if (reason.startsWith('flag_') || reason === 'duplicate' || reason === 'rate_limited') continue;
+    if (reason === 'duplicate' || reason === 'rate_limited') continue;
     counted += n;
   }
   return {
