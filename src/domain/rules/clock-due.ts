@@ -11,6 +11,7 @@
 import { curfewWindowsAround } from './curfew-schedule.js';
 import { coverageStart } from './em-order.js';
 import type { PersonRulesContext } from './person-context.js';
+import { orderActiveAt } from './person-context.js';
 import { IDLE_TRACK, type PersonState } from './person-state.js';
 
 const DAY_MS = 86_400_000;
@@ -31,8 +32,7 @@ export function nextClockDue(
   };
 
   // Outside every EM period nothing is evaluated (Art. 29): the next period's start is what matters.
-  const active = ctx.orders.some((p) => now >= p.start && now < p.end);
-  if (!active) {
+  if (!orderActiveAt(ctx, now)) {
     for (const p of ctx.orders) consider(p.start);
     return due;
   }
