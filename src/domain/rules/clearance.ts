@@ -13,6 +13,7 @@
 // Exactness: a test is skipped only when its answer is already certain, and a clearance is only a
 // lower bound, so no decision depends on whether it was there. test/domain/rules/clearance.test.ts
 // checks that evaluation with clearances equals evaluation without them, change for change.
+import { type CompiledZone, signedDistanceM } from '../geo/compiled-zone.js';
 import { CONFIDENT_Z } from '../geo/membership.js';
 import { M_PER_DEG_LAT } from '../geo/projection.js';
 import { type Clearance, NO_CLEARANCE } from './person-state.js';
@@ -21,7 +22,16 @@ import { type Clearance, NO_CLEARANCE } from './person-state.js';
  * Exact distances are measured out to at least this far when a test runs anyway, so the clearance it
  * leaves covers the next fixes of someone at home (GNSS jitter) and a few of someone travelling.
  */
-export const CLEARANCE_REACH_M = 400;
+const CLEARANCE_REACH_M = 400;
+
+/**
+ * The signed distance from the point to the zone's boundary when a test does run: exact out to
+ * `need` (what the rules use, through `saturate`) and on to CLEARANCE_REACH_M (what the next
+ * clearance keeps); beyond that a bound of the right sign (signedDistanceM).
+ */
+export function measure(zone: CompiledZone, lat: number, lon: number, need: number): number {
+  return signedDistanceM(zone, lat, lon, Math.max(need, CLEARANCE_REACH_M));
+}
 
 /**
  * Squared upper bound (m²) on the distance from the clearance's point to (lat, lon) in any zone's
@@ -37,7 +47,7 @@ export function movedSq(c: Clearance, key: number, lat: number, lon: number): nu
 
 /** A signed distance as the rules use it: beyond `need` on either side only the side matters. */
 export function saturate(signedDistM: number, need: number): number {
-  return signedDistM < -need ? -need : signedDistM > need ? need : signedDistM;
+  return Math.min(need, Math.max(-need, signedDistM));
 }
 
 /** Kept between a bound and a threshold, so rounding in the exact test can never tip it the other way. */
@@ -127,5 +137,5 @@ const MAX_WHOLE_M = 1e9;
 
 function whole(m: number): number {
   const v = carry(m, ANCHOR_SLACK_M);
-  return (v > MAX_WHOLE_M ? MAX_WHOLE_M : v < -MAX_WHOLE_M ? -MAX_WHOLE_M : v) | 0;
+  return Math.min(MAX_WHOLE_M, Math.max(-MAX_WHOLE_M, v)) | 0;
 }

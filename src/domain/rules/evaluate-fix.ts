@@ -1,13 +1,12 @@
 // One monitor fix through the rules: refuse outside an EM order, drop stale / invalid / impossible
 // fixes with a reason, then evaluate every zone rule at the fix's own time (event time, not arrival).
 import type { Fix } from '../fix.js';
-import { signedDistanceM } from '../geo/compiled-zone.js';
 import { needDistanceM, pOutside, Side, sideOf, sigmaOf } from '../geo/membership.js';
 import { distanceM, M_PER_DEG_LAT } from '../geo/projection.js';
 import { type AlertChange, alertChange, evidenceOf, NO_CHANGES } from './alert-change.js';
 import {
-  CLEARANCE_REACH_M,
   cannotBeOutside,
+  measure,
   movedSq,
   nextClearance,
   saturate,
@@ -52,7 +51,7 @@ import {
   prohibitionNear,
   sample,
 } from './zone-checks.js';
-import { stepTrack, trackChange, Verdict } from './zone-track.js';
+import { keepsOpen, stepTrack, trackChange, Verdict } from './zone-track.js';
 
 function isValidFix(fix: Fix): boolean {
   return (
@@ -114,15 +113,6 @@ function noteOpensAtReturn(gap: GapMark | null, changes: readonly AlertChange[] 
 
 /** The approach band, plus a metre: a box exactly at the band's edge counts as in it. */
 const APPROACH_CLEAR_M = PROHIBITION_APPROACH_M + 1;
-
-/**
- * An open episode seeing one more violation with no clearing run to break: stepTrack would return
- * the track itself and trackChange nothing, so neither is asked (nor a sample made). Someone in a
- * long breach, far from home or out of the county, passes here at every fix.
- */
-function staysOpen(track: TrackState, verdict: Verdict): boolean {
-  return verdict === Verdict.violating && track.phase === TrackPhase.open && track.clearCount === 0;
-}
 
 /** Appends a change, creating the list on the first one: most fixes change nothing and allocate no list. */
 function add(changes: AlertChange[] | null, change: AlertChange | null): AlertChange[] | null {
@@ -209,7 +199,7 @@ export function evaluateFix(
   if (county !== null) {
     let d = settledDistance(state.clearCounty, need, sigma, jurisdiction === IDLE_TRACK, moved2);
     if (Number.isNaN(d)) {
-      measuredCounty = signedDistanceM(county, lat, lon, Math.max(need, CLEARANCE_REACH_M));
+      measuredCounty = measure(county, lat, lon, need);
       d = saturate(measuredCounty, need);
     }
     const side = sideOf(d, acc);
@@ -259,7 +249,7 @@ export function evaluateFix(
       }
       if (
         (verdict !== Verdict.compliant || jurisdiction !== IDLE_TRACK) &&
-        !staysOpen(jurisdiction, verdict)
+        !keepsOpen(jurisdiction, verdict)
       ) {
         const next = stepTrack(
           jurisdiction,
@@ -296,11 +286,11 @@ export function evaluateFix(
     if (window !== null && !quiet) {
       let d = settledDistance(state.clearHome, need, sigma, curfew === IDLE_TRACK, moved2);
       if (Number.isNaN(d)) {
-        measuredHome = signedDistanceM(residence, lat, lon, Math.max(need, CLEARANCE_REACH_M));
+        measuredHome = measure(residence, lat, lon, need);
         d = saturate(measuredHome, need);
       }
       const verdict = mustBeInside(d, acc);
-      if ((verdict !== Verdict.compliant || curfew !== IDLE_TRACK) && !staysOpen(curfew, verdict)) {
+      if ((verdict !== Verdict.compliant || curfew !== IDLE_TRACK) && !keepsOpen(curfew, verdict)) {
         const next = stepTrack(
           curfew,
           sample(verdict, pOutside(d, acc), strong, residence.id, false, window.end),
@@ -393,7 +383,7 @@ export function evaluateFix(
     }
   }
 
-  const clear = nextClearance(
+  const cleared = nextClearance(
     state,
     key,
     moved2,
@@ -428,12 +418,12 @@ export function evaluateFix(
       nextGap(params.reportIntervalMs, state, ts, curfew, jurisdiction, prohibition),
       changes,
     ),
-    clearKey: clear.clearKey,
-    clearLatE6: clear.clearLatE6,
-    clearLonE6: clear.clearLonE6,
-    clearCounty: clear.clearCounty,
-    clearHome: clear.clearHome,
-    clearProhibition: clear.clearProhibition,
+    clearKey: cleared.clearKey,
+    clearLatE6: cleared.clearLatE6,
+    clearLonE6: cleared.clearLonE6,
+    clearCounty: cleared.clearCounty,
+    clearHome: cleared.clearHome,
+    clearProhibition: cleared.clearProhibition,
   };
   return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }

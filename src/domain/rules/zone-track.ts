@@ -37,6 +37,15 @@ function evidenceAt(ts: number, lat: number, lon: number, acc: number): Evidence
   return { ts, lat, lon, acc };
 }
 
+/**
+ * Whether stepTrack would hand back the track itself for a sample with this verdict: an open episode
+ * seeing one more violation, with no clearing run to break. Callers ask first to skip building the
+ * sample; someone in a long breach, far from home or out of the county, passes here at every fix.
+ */
+export function keepsOpen(t: TrackState, verdict: Verdict): boolean {
+  return verdict === Verdict.violating && t.phase === TrackPhase.open && t.clearCount === 0;
+}
+
 export function stepTrack(
   t: TrackState,
   s: TrackSample,
@@ -47,10 +56,9 @@ export function stepTrack(
   open: EvidenceRule,
   clear: EvidenceRule,
 ): TrackState {
+  if (keepsOpen(t, s.verdict)) return t;
   if (s.verdict === Verdict.violating) {
-    if (t.phase === TrackPhase.open) {
-      return t.clearCount === 0 ? t : makeTrack({ ...t, clearCount: 0, clearSince: 0 });
-    }
+    if (t.phase === TrackPhase.open) return makeTrack({ ...t, clearCount: 0, clearSince: 0 });
     if (!s.strong) return t;
     const restart = t.phase === TrackPhase.idle || t.zoneId !== s.zoneId;
     const fix = evidenceAt(ts, lat, lon, acc);
