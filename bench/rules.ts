@@ -13,7 +13,7 @@ import { type CompiledZone, compileZone } from '../src/domain/geo/compiled-zone.
 import { buildZoneIndex } from '../src/domain/geo/zone-index.js';
 import { compileCurfew } from '../src/domain/rules/curfew-schedule.js';
 import { evaluateFix } from '../src/domain/rules/evaluate-fix.js';
-import { type PersonRulesContext, personRulesContext } from '../src/domain/rules/person-context.js';
+import { NO_PEERS, type PersonRulesContext, personRulesContext } from '../src/domain/rules/person-context.js';
 import {
   IDLE_TRACK,
   initialPersonState,
@@ -21,6 +21,7 @@ import {
   NO_EPISODES,
   type PersonState,
   patchState,
+  type StateDraft,
   type TrackState,
 } from '../src/domain/rules/person-state.js';
 import type { BenchResult } from './bench-types.js';
@@ -137,8 +138,10 @@ function timeWorld(
   runs: number,
   rounds: number,
   rnd: () => number,
+  withSpares = true,
 ): {
   states: PersonState[];
+  spares: (StateDraft | null)[];
   perRunCpu: number[];
   perRunWall: number[];
   evaluated: number;
@@ -148,6 +151,10 @@ function timeWorld(
   const persons = contexts.length;
   const states: PersonState[] = [];
   for (let p = 0; p < persons; p++) states.push(initialPersonState(T0));
+  // Each person's spare state, written by the next evaluation and swapped with the current one, as
+  // the in-memory state store does (decision 0013): no state object is allocated per fix. Without
+  // spares (as with the Redis store) every evaluated fix builds a new state object.
+  const spares: (StateDraft | null)[] = states.map(() => (withSpares ? initialPersonState(T0) : null));
   const sources = ['gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'gnss', 'wifi', 'cell'] as const;
   // Fixes for persons [from, to) of one round; fresh objects, as decoded by ingest.
   const makeChunk = (from: number, to: number, out: Fix[]): void => {
@@ -193,7 +200,9 @@ function timeWorld(
         const cpu0 = process.cpuUsage();
         const t = process.hrtime.bigint();
         for (let p = from; p < to; p++) {
-          const result = evaluateFix(contexts[p]!, states[p]!, chunk[p - from]!);
+          const spare = spares[p]!;
+          const result = evaluateFix(contexts[p]!, states[p]!, chunk[p - from]!, NO_PEERS, spare);
+          if (spare !== null && result.state === spare) spares[p] = states[p]!;
           states[p] = result.state;
           if (result.dropped !== undefined) dropped++;
           for (const c of result.changes) if (c.action === 'open') opened++;
@@ -208,7 +217,7 @@ function timeWorld(
     perRunCpu.push(count / (cpuUs / 1e6));
     perRunWall.push(count / (Number(wallNs) / 1e9));
   }
-  return { states, perRunCpu, perRunWall, evaluated, opened, dropped };
+  return { states, spares, perRunCpu, perRunWall, evaluated, opened, dropped };
 }
 
 export default async function rules(args: Record<string, string>): Promise<BenchResult> {
@@ -318,6 +327,7 @@ export default async function rules(args: Record<string, string>): Promise<Bench
   const startingPoints = movers.map((m) => ({ ...m }));
   const headline = timeWorld(contexts, deviceIds, movers, runs, rounds, rnd);
   let states = headline.states;
+  let spares = headline.spares;
   const perRunCpu = headline.perRunCpu;
   const perRunWall = headline.perRunWall;
   const { evaluated, opened, dropped } = headline;
@@ -325,18 +335,21 @@ export default async function rules(args: Record<string, string>): Promise<Bench
   // move. What a fix costs depends mostly on this (clearance.ts: a fix far from every boundary it
   // has already been measured against skips the tests), so the figures say where the time goes.
   const sideWorlds = args['side-worlds'] !== 'off';
-  const otherWorld = (share: number) => {
+  const otherWorld = (share: number, withSpares = true) => {
     const r = prng(20261128 + Math.round(share * 100));
     const ms = startingPoints.map((m) => {
       const speed = r() < share ? MIN_SPEED_MPS + r() * (MAX_SPEED_MPS - MIN_SPEED_MPS) : 0;
       const heading = r() * 2 * Math.PI;
       return { ...m, vx: speed * Math.cos(heading), vy: speed * Math.sin(heading) };
     });
-    const w = timeWorld(contexts, deviceIds, ms, SIDE_RUNS, Math.max(1, Math.ceil(SIDE_FIXES / persons)), r);
+    const sideRounds = Math.max(1, Math.ceil(SIDE_FIXES / persons));
+    const w = timeWorld(contexts, deviceIds, ms, SIDE_RUNS, sideRounds, r, withSpares);
     return Math.round(median(w.perRunCpu));
   };
   const atHome = sideWorlds ? otherWorld(0) : Number.NaN;
   const allMoving = sideWorlds ? otherWorld(1) : Number.NaN;
+  // The headline world once more, building a new state object per fix (no spare: the Redis store).
+  const newObjects = sideWorlds ? otherWorld(movingShare, false) : Number.NaN;
 
   // Resident state per person, measured on the heap (gc forced, heap read when settled).
   let stateBytes = Number.NaN;
@@ -344,6 +357,7 @@ export default async function rules(args: Record<string, string>): Promise<Bench
   let stateBytesDrop = Number.NaN;
   let stateBytesWithGap = Number.NaN;
   let stateBytesIdle = Number.NaN;
+  let stateBytesSpare = Number.NaN;
   let openTracks = 0;
   for (const s of states) {
     if (s.curfew !== IDLE_TRACK || s.jurisdiction !== IDLE_TRACK || s.prohibition !== IDLE_TRACK)
@@ -375,6 +389,12 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       copies = null;
     }
     stateBytesWithGap = median(gapTrials);
+    // (1c) The spares (decision 0013: the in-memory store keeps the state each commit replaced, which
+    //      the next evaluation writes into): dropped once, like (2).
+    const withSpares = settledHeap(gc);
+    const spareCount = spares.length;
+    spares = [];
+    stateBytesSpare = Math.round((withSpares - settledHeap(gc)) / spareCount);
     // (2) Cross-check: drop the real final states themselves (once; they cannot be re-made).
     const withStates = settledHeap(gc);
     const held = states.length;
@@ -415,11 +435,13 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       evaluations_per_s_wall_runs: perRunWall.map(Math.round),
       evaluations_per_s_per_core_all_at_home: atHome,
       evaluations_per_s_per_core_all_travelling: allMoving,
+      evaluations_per_s_per_core_new_state_objects: newObjects,
       state_bytes_per_person: stateBytes,
       state_bytes_per_person_trials: stateBytesTrials,
       state_bytes_per_person_drop: stateBytesDrop,
       state_bytes_per_person_with_gap: stateBytesWithGap,
       state_bytes_per_person_idle: stateBytesIdle,
+      state_bytes_per_person_spare: stateBytesSpare,
       persons_with_active_track_at_end: openTracks,
       evaluated,
       alerts_opened: opened,
@@ -428,6 +450,7 @@ export default async function rules(args: Record<string, string>): Promise<Bench
     notes: [
       'Single thread; only evaluateFix is timed: fixes are generated in chunks between timed sections. evaluations_per_s_per_core = evaluations / CPU seconds of the whole process (user + system, all threads: GC helpers included) spent in the timed sections, median of runs; evaluations_per_s_wall = the same over wall time, which on this shared 2-core machine also counts time the thread was waiting for a core (see load_avg_1m_at_end).',
       `evaluations_per_s_per_core_all_at_home / _all_travelling: the same people, zones and fixes per person, with nobody / everybody travelling (${SIDE_RUNS} runs of ${SIDE_FIXES} fixes from the same start, median): a fix of someone at home skips most zone tests (clearances, src/domain/rules/clearance.ts); a traveller's fixes test the prohibition zones near them every time. Off with --side-worlds off.`,
+      `Each person has a spare state that evaluateFix writes the next state into, swapped with the current one after each fix, as the in-memory state store does (decision 0013: the state the last commit replaced); evaluations_per_s_per_core_new_state_objects: the headline world's people and share of travellers without spares (${SIDE_RUNS} runs of ${SIDE_FIXES} fixes, median), a new state object per fix, as with the Redis store, which decodes every state it leases. state_bytes_per_person_spare: heap freed by dropping the spares once (each is a whole state, holding what the state it replaced held).`,
       `World: ${movingShare * 100}% of people travel all the time at ${MIN_SPEED_MPS}-${MAX_SPEED_MPS} m/s (uniform; random 90° turns), the rest stay at home with GNSS jitter; one fix a minute each; time runs from 04:00 local, so the 22:00-06:00 curfew covers the first two hours; leave permits start 0-19 days after T0.`,
       'state_bytes_per_person: measured on the heap: the final states are copied with the engine’s own constructors (sharing only what the engine shares between people: IDLE_TRACK, NO_EPISODES), heapUsed after gc (forced, settled) with the copies minus without, divided by persons; median of 5 trials. Counts everything only the states hold (open tracks, evidence fixes, episodes); excludes shared constants and zone geometry. state_bytes_per_person_drop: the same by dropping the real final states once (cross-check). state_bytes_per_person_idle: initialPersonState, median of 5. state_bytes_per_person_with_gap: the final states each also remembering a gap with the state before it (decision 0011; held for an hour after a monitor was quiet, so the most one person holds), median of 3.',
     ],

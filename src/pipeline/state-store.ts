@@ -6,13 +6,21 @@
 // state carries a version; a write whose lease has lapsed or whose version moved on is refused
 // (StaleStateError), and the pipeline then runs the batch again on the newer state. Leases are taken
 // in one global order (sorted person ids), so two batches never wait on each other in a cycle.
-import type { PersonState } from '../domain/rules/person-state.js';
+import type { PersonState, StateDraft } from '../domain/rules/person-state.js';
 
 export interface StateLease {
   /** Everybody this lease holds (whether or not they have a state yet). */
   readonly personIds: ReadonlySet<string>;
   /** The leased people's committed states; a person never written is absent. */
   readonly states: ReadonlyMap<string, PersonState>;
+  /**
+   * A state object of this person's that the batch may write the person's next state into
+   * (evaluateFix's `into`, decision 0013): the state the last commit replaced, which nothing reads
+   * any more. Handed out at most once per commit, never the committed state; null when there is none
+   * (a person never written twice, a spare already taken, or a store that keeps no spares: Redis
+   * decodes every state it leases anyway).
+   */
+  spare(personId: string): StateDraft | null;
   /** Right before the database commit: throws StaleStateError if the lease lapsed; extends it. */
   verify(): Promise<void>;
   /**
@@ -77,8 +85,10 @@ let tokens = 0;
 export const leaseToken = (instanceId: string): string => `${instanceId}:${++tokens}`;
 
 interface Versioned {
-  state: PersonState;
-  version: number;
+  readonly state: PersonState;
+  readonly version: number;
+  /** The state the last commit replaced, until a lease takes it (StateLease.spare). */
+  spare: StateDraft | null;
 }
 
 interface Held {
@@ -176,6 +186,15 @@ export class MemoryStateStore implements PersonStateStore {
     return {
       personIds: new Set(ids),
       states,
+      spare: (id) => {
+        const v = this.states.get(id);
+        const held = this.leases.get(id);
+        const ours = held !== undefined && held.token === token && held.expiresAt > this.clock();
+        if (v === undefined || v.spare === null || !ours) return null;
+        const spare = v.spare;
+        v.spare = null;
+        return spare;
+      },
       verify: async () => {
         const lost = stale();
         if (lost.length > 0) throw new StaleStateError(lost);
@@ -187,7 +206,13 @@ export class MemoryStateStore implements PersonStateStore {
         for (const id of [...changed.keys(), ...(due?.keys() ?? [])]) {
           if (!versions.has(id)) throw new Error(`person ${id} was not leased by this batch`);
         }
-        for (const [id, state] of changed) this.states.set(id, { state, version: versions.get(id)! + 1 });
+        for (const [id, state] of changed) {
+          // The replaced state becomes the person's spare: a batch reads committed states only while
+          // it holds their lease, and a state is never kept beyond its batch (decision 0013).
+          const old = this.states.get(id)?.state;
+          const spare = old !== undefined && old !== state ? old : null;
+          this.states.set(id, { state, version: versions.get(id)! + 1, spare });
+        }
         for (const [id, t] of due ?? []) this.dues.set(id, t);
         this.releaseAll(ids, token);
       },

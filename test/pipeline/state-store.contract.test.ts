@@ -133,6 +133,42 @@ describe.each(targets)('person state store contract: %s', (_name, makeBackend) =
     await again.release();
   });
 
+  it('a spare is never a state anyone reads: not the committed one, handed out once, not to a lapsed lease', async () => {
+    // Decision 0013: a batch may write a person's next state into the spare, so it must be an object
+    // nothing else reads. The memory store keeps the state the last commit replaced; Redis none.
+    const store = backend().handle({ leaseMs: 200, waitMs: 1000 });
+    const first = await store.lease(['p1']);
+    expect(first.spare('p1')).toBeNull();
+    const a = busyState(1_000_000);
+    await first.commit(new Map([['p1', a]]));
+    const second = await store.lease(['p1']);
+    expect(second.spare('p1')).toBeNull();
+    const b = busyState(2_000_000);
+    await second.commit(new Map([['p1', b]]));
+
+    const third = await store.lease(['p1']);
+    const committed = third.states.get('p1')!;
+    expect(committed).toEqual(b);
+    const spare = third.spare('p1');
+    if (store.kind === 'memory') expect(spare).toBe(a);
+    else expect(spare).toBeNull();
+    expect(spare).not.toBe(committed);
+    expect(third.spare('p1')).toBeNull();
+    expect(third.spare('p2')).toBeNull();
+    // Committing the state it was given back (nothing changed) makes no spare of it.
+    await third.commit(new Map([['p1', committed]]));
+    const fourth = await store.lease(['p1']);
+    expect(fourth.spare('p1')).toBeNull();
+    await fourth.commit(new Map([['p1', busyState(3_000_000)]]));
+    // A lease that lapsed gets no spare: the person may be someone else's by now.
+    const lapsed = await store.lease(['p1']);
+    await new Promise((r) => setTimeout(r, 250));
+    const other = await store.lease(['p1']);
+    expect(lapsed.spare('p1')).toBeNull();
+    if (store.kind === 'memory') expect(other.spare('p1')).toBe(committed);
+    await other.release();
+  });
+
   it('release writes nothing and frees the people at once', async () => {
     const b = backend();
     const a = b.handle(LONG);

@@ -33,6 +33,48 @@ export function measure(zone: CompiledZone, lat: number, lon: number, need: numb
   return signedDistanceM(zone, lat, lon, Math.max(need, CLEARANCE_REACH_M));
 }
 
+/** Set by measureSide: the signed distance as the rules use it (see there). */
+export const measured = { d: 0 };
+
+/**
+ * Measures a "must be inside" zone (jurisdiction, residence) that no clearance settled, far enough to
+ * tell the fix's side (sideOf: CONFIDENT_Z σ), and sets `measured.d` to the distance as the rules use
+ * it: saturated (`saturate`) where measured exactly, else -Infinity or +Infinity for "confidently
+ * inside / outside, distance not measured" (settledDistance's convention). Returns the measured value
+ * (the next clearance). Only a track that steps needs the distance itself (`forStep`). A cell-tower
+ * fix (σ up to 1.5 km, `need` up to 6.75 km) then searches a county's edges only as far as its side
+ * needs, and not at all when its track stays as it is (issue 4: 1M fixes/s/core).
+ */
+export function measureSide(
+  zone: CompiledZone,
+  lat: number,
+  lon: number,
+  need: number,
+  sigma: number,
+): number {
+  const reach = Math.min(need, CONFIDENT_Z * sigma + SIDE_MARGIN_M);
+  const m = measure(zone, lat, lon, reach);
+  const exactTo = Math.max(reach, CLEARANCE_REACH_M);
+  measured.d =
+    exactTo >= need || Math.abs(m) < exactTo
+      ? saturate(m, need)
+      : m < 0
+        ? Number.NEGATIVE_INFINITY
+        : Number.POSITIVE_INFINITY;
+  return m;
+}
+
+/**
+ * The distance a track step needs (its sample's probability): `d` itself when it is one, else
+ * measured now, out to `need`.
+ */
+export function forStep(d: number, zone: CompiledZone, lat: number, lon: number, need: number): number {
+  return Number.isFinite(d) ? d : saturate(measure(zone, lat, lon, need), need);
+}
+
+/** Searched beyond the side's threshold, so a bound exactly at it still decides the side. */
+const SIDE_MARGIN_M = 1;
+
 /**
  * Squared upper bound (m²) on the distance from the clearance's point to (lat, lon) in any zone's
  * frame and in the near grid's box metric: both axes at metres per degree of latitude, which a degree

@@ -56,7 +56,10 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
 
   function onFix(batch: Batch, person: PersonRecord, item: FixItem, backfill: Map<string, FixItem[]>): void {
     const before = stateOf(batch, person);
-    const result = evaluateFix(person.context, before, item.fix, peers);
+    // The person's first fix in the batch is written into the state the last commit replaced, when
+    // the store keeps one (decision 0013); a later one into a new object (the staged state is read).
+    const into = batch.stagedState.has(person.id) ? null : (batch.lease?.spare(person.id) ?? null);
+    const result = evaluateFix(person.context, before, item.fix, peers, into);
     item.late = item.fix.receivedAt - item.fix.ts > LATE_AFTER_MS;
     if (result.dropped === 'stale' && fillsGap(before, item.fix.ts)) {
       // From inside a gap the live fixes already passed: judged once the batch's live fixes are in.

@@ -7,17 +7,26 @@ import { describe, expect, it } from 'vitest';
 import type { FixSource } from '../../../schemas/enums.js';
 import type { Fix } from '../../../src/domain/fix.js';
 import { type CompiledZone, compileZone } from '../../../src/domain/geo/compiled-zone.js';
-import { needDistanceM } from '../../../src/domain/geo/membership.js';
+import { needDistanceM, Side, sideOf, sigmaOf } from '../../../src/domain/geo/membership.js';
 import { buildZoneIndex } from '../../../src/domain/geo/zone-index.js';
 import type { AlertChange } from '../../../src/domain/rules/alert-change.js';
-import { movedSq, stillClear } from '../../../src/domain/rules/clearance.js';
+import {
+  forStep,
+  measure,
+  measured,
+  measureSide,
+  movedSq,
+  saturate,
+  stillClear,
+} from '../../../src/domain/rules/clearance.js';
 import { evaluateFix } from '../../../src/domain/rules/evaluate-fix.js';
-import type { PersonRulesContext } from '../../../src/domain/rules/person-context.js';
+import { NO_PEERS, type PersonRulesContext } from '../../../src/domain/rules/person-context.js';
 import {
   initialPersonState,
   NO_CLEARANCE,
   type PersonState,
   patchState,
+  type StateDraft,
 } from '../../../src/domain/rules/person-state.js';
 import { decodePersonState, encodePersonState } from '../../../src/domain/rules/person-state-codec.js';
 import { at, context, county, DAY, fix, HOUR, home, MIN, MONDAY, run, school, series } from './fixture.js';
@@ -139,6 +148,10 @@ describe('clearances', () => {
         const ctx = worldContext(w);
         let cached = initialPersonState(MONDAY - DAY);
         let exact = cached;
+        // The same as `cached`, written into a spare swapped with the state after every fix, as the
+        // in-memory store does (decision 0013): it must be the very same evaluation.
+        let buffered = cached;
+        let spare: StateDraft = initialPersonState(0);
         for (const f of walk(w, steps)) {
           const a = evaluateFix(ctx, cached, f);
           // Without: every fix starts from no clearance, so every test runs.
@@ -146,10 +159,49 @@ describe('clearances', () => {
           expect(a.changes).toEqual(b.changes);
           expect(a.dropped).toBe(b.dropped);
           expect(decisions(a.state)).toEqual(decisions(b.state));
+          const c = evaluateFix(ctx, buffered, f, NO_PEERS, spare);
+          expect(c.changes).toEqual(a.changes);
+          expect(c.state).toEqual(a.state);
+          if (c.state === spare) spare = buffered;
+          buffered = c.state;
           cached = a.state;
           exact = b.state;
         }
       }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('measure a zone only as far as the side needs, and the exact distance whenever it is given (property)', () => {
+    // measureSide: a cell-tower fix (need up to 6.75 km) searches a county only out to its side's
+    // threshold; what it reports must be the exact side, and the exact saturated distance when finite.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 8, max: 300 }),
+        fc.double({ min: 1500, max: 6000, noNaN: true }),
+        fc.double({ min: -9000, max: 9000, noNaN: true }),
+        fc.double({ min: -9000, max: 9000, noNaN: true }),
+        fc.double({ min: 2, max: 1500, noNaN: true }),
+        (n, r, east, north, acc) => {
+          const zone = compileZone('county', 'jurisdiction', {
+            type: 'Polygon',
+            coordinates: [star(0, 0, r, n, 0.15, 2)],
+          });
+          const p = at(east, north);
+          const need = needDistanceM(acc);
+          const exact = saturate(measure(zone, p.lat, p.lon, Number.POSITIVE_INFINITY), need);
+          const m = measureSide(zone, p.lat, p.lon, need, sigmaOf(acc));
+          const d = measured.d;
+          expect(sideOf(d, acc)).toBe(sideOf(exact, acc));
+          if (Number.isFinite(d)) expect(d).toBeCloseTo(exact, 6);
+          else expect(sideOf(d, acc)).not.toBe(Side.uncertain);
+          expect(forStep(d, zone, p.lat, p.lon, need)).toBeCloseTo(exact, 6);
+          // What it returns is a clearance: never farther from zero than the truth, same side.
+          const truth = measure(zone, p.lat, p.lon, Number.POSITIVE_INFINITY);
+          expect(Math.abs(m)).toBeLessThanOrEqual(Math.abs(truth) + 1e-6);
+          expect(Math.sign(m)).toBe(Math.sign(truth));
+        },
+      ),
       { numRuns: 1000 },
     );
   });
