@@ -22,7 +22,6 @@ import { steadyPosition } from './gathering.js';
 import { overduePermit, permitCovers } from './leave-permit.js';
 import { NO_PEERS, orderActiveAt, type PeerPositions, type PersonRulesContext } from './person-context.js';
 import {
-  copyState,
   type Episodes,
   type GapMark,
   IDLE_TRACK,
@@ -413,12 +412,44 @@ export function evaluateFix(
     measuredHome,
     measuredProhibition,
   );
-  // Everything is computed before the first write: `into` is written field by field.
+  // Everything is computed before the first write. `into` gets every field (the same list as the new
+  // object below: the clearance property test checks the two paths agree, state for state), so a
+  // spare keeps nothing of what it held; writing in place spares the young generation a short-lived
+  // object per fix as well (decision 0013).
   const steady = ctx.hasLinkedPersons ? steadyPosition(state.steady, ts, lat, lon, acc) : null;
   const gap = noteOpensAtReturn(
     nextGap(params.reportIntervalMs, state, ts, curfew, jurisdiction, prohibition),
     changes,
   );
+  if (into !== null) {
+    into.lastTs = ts;
+    into.lastLat = lat;
+    into.lastLon = lon;
+    into.lastAcc = acc;
+    into.lastContactTs = Math.max(ts, state.lastContactTs);
+    into.jumps = 0;
+    into.jurInsideTs = jurInsideTs;
+    into.jurOutsideTs = jurOutsideTs;
+    into.curfew = curfew;
+    into.jurisdiction = jurisdiction;
+    into.prohibition = prohibition;
+    into.proximity = proximity;
+    into.separation = separation;
+    into.episodes = episodes;
+    into.ankleStill = ankleStill;
+    into.phoneLastTs = state.phoneLastTs;
+    into.approaching = approaching;
+    into.steady = steady;
+    into.nearLinked = state.nearLinked;
+    into.gap = gap;
+    into.clearKey = cleared.clearKey;
+    into.clearLatE6 = cleared.clearLatE6;
+    into.clearLonE6 = cleared.clearLonE6;
+    into.clearCounty = cleared.clearCounty;
+    into.clearHome = cleared.clearHome;
+    into.clearProhibition = cleared.clearProhibition;
+    return { state: into, changes: changes === null ? NO_CHANGES : changes };
+  }
   const next: PersonState = {
     lastTs: ts,
     lastLat: lat,
@@ -448,6 +479,5 @@ export function evaluateFix(
     clearHome: cleared.clearHome,
     clearProhibition: cleared.clearProhibition,
   };
-  if (into !== null) copyState(into, next);
-  return { state: into ?? next, changes: changes === null ? NO_CHANGES : changes };
+  return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }

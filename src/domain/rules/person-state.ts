@@ -234,36 +234,6 @@ export function initialPersonState(since: number): PersonState {
  */
 export type StateDraft = { -readonly [K in keyof PersonState]: PersonState[K] };
 
-/** Writes every field of `s` into `into` (decision 0013: a store's spare takes the next state). */
-export function copyState(into: StateDraft, s: PersonState): void {
-  into.lastTs = s.lastTs;
-  into.lastLat = s.lastLat;
-  into.lastLon = s.lastLon;
-  into.lastAcc = s.lastAcc;
-  into.lastContactTs = s.lastContactTs;
-  into.jumps = s.jumps;
-  into.jurInsideTs = s.jurInsideTs;
-  into.jurOutsideTs = s.jurOutsideTs;
-  into.curfew = s.curfew;
-  into.jurisdiction = s.jurisdiction;
-  into.prohibition = s.prohibition;
-  into.proximity = s.proximity;
-  into.separation = s.separation;
-  into.episodes = s.episodes;
-  into.ankleStill = s.ankleStill;
-  into.phoneLastTs = s.phoneLastTs;
-  into.approaching = s.approaching;
-  into.steady = s.steady;
-  into.nearLinked = s.nearLinked;
-  into.gap = s.gap;
-  into.clearKey = s.clearKey;
-  into.clearLatE6 = s.clearLatE6;
-  into.clearLonE6 = s.clearLonE6;
-  into.clearCounty = s.clearCounty;
-  into.clearHome = s.clearHome;
-  into.clearProhibition = s.clearProhibition;
-}
-
 export function withEpisode(episodes: Episodes, key: string, episode: OpenEpisode | null): Episodes {
   if (episode !== null) return { ...episodes, [key]: episode };
   const { [key]: _removed, ...rest } = episodes;

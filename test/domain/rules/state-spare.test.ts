@@ -30,16 +30,26 @@ describe('evaluateFix into a spare state', () => {
   it('writes the state it would have built, and is told apart from a refusal by identity', () => {
     const ctx = context();
     // At home, then out past the county line at night: tracks open, episodes, clearances all move.
+    // Then quiet for two hours (a gap), and back near the school.
     const fixes = [
       ...series(5, MONDAY + 21 * HOUR, MIN, { east: 0, north: 0, acc: 6 }),
       ...series(20, MONDAY + 21 * HOUR + 5 * MIN, MIN, { east: 15_000, north: 0, acc: 6 }),
+      ...series(5, MONDAY + 23 * HOUR + 25 * MIN, MIN, { east: 15_000, north: 0, acc: 6 }),
+      ...series(5, MONDAY + 23 * HOUR + 30 * MIN, MIN, { east: 3150, north: 0, acc: 6 }),
     ];
     const start = initialPersonState(MONDAY - DAY);
     let plain = start;
-    for (const f of fixes) plain = evaluateFix(ctx, plain, f).state;
+    const kinds: string[] = [];
+    for (const f of fixes) {
+      const r = evaluateFix(ctx, plain, f);
+      kinds.push(...r.changes.map((c) => `${c.kind} ${c.action}`));
+      plain = r.state;
+    }
     const buffered = runBuffered(fixes, start);
     expect(buffered.state).toEqual(plain);
-    expect(plain.jurisdiction.phase).not.toBe(0);
+    expect(kinds).toContain('jurisdiction_exit open');
+    expect(plain.gap).not.toBeNull();
+    expect(plain.approaching).toBe(true);
     // The 6th fix is a 15 km jump in a minute: dropped as impossible, so nothing is written.
     expect(buffered.written.filter((w) => !w).length).toBeGreaterThan(0);
   });
