@@ -258,6 +258,9 @@ export default async function rules(args: Record<string, string>): Promise<Bench
     exceptions: [{ date: '2026-03-08', windows: [] }],
   });
 
+  // Everybody is ordered away from all of them: one refs object, as the directory builds it for
+  // people with the same zones (src/directory/prohibition-refs.ts).
+  const allProhibitionZones = { index, ids: null };
   const contexts: PersonRulesContext[] = [];
   const movers: Mover[] = [];
   for (let p = 0; p < persons; p++) {
@@ -302,7 +305,7 @@ export default async function rules(args: Record<string, string>): Promise<Bench
             standing: false,
           },
         ],
-        prohibition: { index, ids: null },
+        prohibition: allProhibitionZones,
         protectedPersons: [],
         linkedPersonIds: [],
       }),
@@ -331,25 +334,6 @@ export default async function rules(args: Record<string, string>): Promise<Bench
   const perRunCpu = headline.perRunCpu;
   const perRunWall = headline.perRunWall;
   const { evaluated, opened, dropped } = headline;
-  // The same people and zones in two other worlds (fewer runs): everybody at home, everybody on the
-  // move. What a fix costs depends mostly on this (clearance.ts: a fix far from every boundary it
-  // has already been measured against skips the tests), so the figures say where the time goes.
-  const sideWorlds = args['side-worlds'] !== 'off';
-  const otherWorld = (share: number, withSpares = true) => {
-    const r = prng(20261128 + Math.round(share * 100));
-    const ms = startingPoints.map((m) => {
-      const speed = r() < share ? MIN_SPEED_MPS + r() * (MAX_SPEED_MPS - MIN_SPEED_MPS) : 0;
-      const heading = r() * 2 * Math.PI;
-      return { ...m, vx: speed * Math.cos(heading), vy: speed * Math.sin(heading) };
-    });
-    const sideRounds = Math.max(1, Math.ceil(SIDE_FIXES / persons));
-    const w = timeWorld(contexts, deviceIds, ms, SIDE_RUNS, sideRounds, r, withSpares);
-    return Math.round(median(w.perRunCpu));
-  };
-  const atHome = sideWorlds ? otherWorld(0) : Number.NaN;
-  const allMoving = sideWorlds ? otherWorld(1) : Number.NaN;
-  // The headline world once more, building a new state object per fix (no spare: the Redis store).
-  const newObjects = sideWorlds ? otherWorld(movingShare, false) : Number.NaN;
 
   // Resident state per person, measured on the heap (gc forced, heap read when settled).
   let stateBytes = Number.NaN;
@@ -413,6 +397,31 @@ export default async function rules(args: Record<string, string>): Promise<Bench
     stateBytesIdle = median(idle);
   } else stateBytesTrials = [];
 
+  states = [];
+  spares = [];
+  // The same people and zones in other worlds (fewer runs), measured after the state bytes with the
+  // headline's states dropped, so each starts from the same heap: everybody at home, everybody on the
+  // move (what a fix costs depends mostly on this: clearance.ts, a fix far from every boundary it has
+  // already been measured against skips the tests), and the headline's mix with and without spares.
+  const sideWorlds = args['side-worlds'] !== 'off';
+  const otherWorld = (share: number, withSpares = true) => {
+    const r = prng(20261128 + Math.round(share * 100));
+    const ms = startingPoints.map((m) => {
+      const speed = r() < share ? MIN_SPEED_MPS + r() * (MAX_SPEED_MPS - MIN_SPEED_MPS) : 0;
+      const heading = r() * 2 * Math.PI;
+      return { ...m, vx: speed * Math.cos(heading), vy: speed * Math.sin(heading) };
+    });
+    const sideRounds = Math.max(1, Math.ceil(SIDE_FIXES / persons));
+    const w = timeWorld(contexts, deviceIds, ms, SIDE_RUNS, sideRounds, r, withSpares);
+    return Math.round(median(w.perRunCpu));
+  };
+  const atHome = sideWorlds ? otherWorld(0) : Number.NaN;
+  const allMoving = sideWorlds ? otherWorld(1) : Number.NaN;
+  // The headline's mix once more, with spares and then building a new state object per fix (no
+  // spare: the Redis store), under the same conditions: the ratio is what spares are worth.
+  const mixSpares = sideWorlds ? otherWorld(movingShare) : Number.NaN;
+  const newObjects = sideWorlds ? otherWorld(movingShare, false) : Number.NaN;
+
   return {
     config: {
       load_avg_1m_at_end: Math.round(os.loadavg()[0]! * 100) / 100,
@@ -436,6 +445,7 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       evaluations_per_s_per_core_all_at_home: atHome,
       evaluations_per_s_per_core_all_travelling: allMoving,
       evaluations_per_s_per_core_new_state_objects: newObjects,
+      evaluations_per_s_per_core_mix_with_spares: mixSpares,
       state_bytes_per_person: stateBytes,
       state_bytes_per_person_trials: stateBytesTrials,
       state_bytes_per_person_drop: stateBytesDrop,
@@ -447,10 +457,13 @@ export default async function rules(args: Record<string, string>): Promise<Bench
       alerts_opened: opened,
       dropped,
     },
+    ratios: {
+      spares_vs_new_state_objects: Math.round((mixSpares / newObjects) * 100) / 100,
+    },
     notes: [
       'Single thread; only evaluateFix is timed: fixes are generated in chunks between timed sections. evaluations_per_s_per_core = evaluations / CPU seconds of the whole process (user + system, all threads: GC helpers included) spent in the timed sections, median of runs; evaluations_per_s_wall = the same over wall time, which on this shared 2-core machine also counts time the thread was waiting for a core (see load_avg_1m_at_end).',
       `evaluations_per_s_per_core_all_at_home / _all_travelling: the same people, zones and fixes per person, with nobody / everybody travelling (${SIDE_RUNS} runs of ${SIDE_FIXES} fixes from the same start, median): a fix of someone at home skips most zone tests (clearances, src/domain/rules/clearance.ts); a traveller's fixes test the prohibition zones near them every time. Off with --side-worlds off.`,
-      `Each person has a spare state that evaluateFix writes the next state into, swapped with the current one after each fix, as the in-memory state store does (decision 0013: the state the last commit replaced); evaluations_per_s_per_core_new_state_objects: the headline world's people and share of travellers without spares (${SIDE_RUNS} runs of ${SIDE_FIXES} fixes, median), a new state object per fix, as with the Redis store, which decodes every state it leases. state_bytes_per_person_spare: heap freed by dropping the spares once (each is a whole state, holding what the state it replaced held).`,
+      `Each person has a spare state that evaluateFix writes the next state into, swapped with the current one after each fix, as the in-memory state store does (decision 0013: the state the last commit replaced); evaluations_per_s_per_core_new_state_objects: the headline's people and share of travellers without spares (${SIDE_RUNS} runs of ${SIDE_FIXES} fixes, median), a new state object per fix, as with the Redis store, which decodes every state it leases; evaluations_per_s_per_core_mix_with_spares: the same with spares, just before it; ratios.spares_vs_new_state_objects: the one over the other. state_bytes_per_person_spare: heap freed by dropping the spares once (each is a whole state, holding what the state it replaced held).`,
       `World: ${movingShare * 100}% of people travel all the time at ${MIN_SPEED_MPS}-${MAX_SPEED_MPS} m/s (uniform; random 90° turns), the rest stay at home with GNSS jitter; one fix a minute each; time runs from 04:00 local, so the 22:00-06:00 curfew covers the first two hours; leave permits start 0-19 days after T0.`,
       'state_bytes_per_person: measured on the heap: the final states are copied with the engine’s own constructors (sharing only what the engine shares between people: IDLE_TRACK, NO_EPISODES), heapUsed after gc (forced, settled) with the copies minus without, divided by persons; median of 5 trials. Counts everything only the states hold (open tracks, evidence fixes, episodes); excludes shared constants and zone geometry. state_bytes_per_person_drop: the same by dropping the real final states once (cross-check). state_bytes_per_person_idle: initialPersonState, median of 5. state_bytes_per_person_with_gap: the final states each also remembering a gap with the state before it (decision 0011; held for an hour after a monitor was quiet, so the most one person holds), median of 3.',
     ],

@@ -10,6 +10,7 @@ import type { LeavePermit } from '../domain/rules/leave-permit.js';
 import { type ProtectedPerson, personRulesContext } from '../domain/rules/person-context.js';
 import type { DeviceRecord, DirectorySnapshot, PersonRecord } from './directory.js';
 import { owntracksKey } from './directory.js';
+import { prohibitionRefsFor } from './prohibition-refs.js';
 
 interface ZoneRow {
   id: string;
@@ -110,6 +111,7 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
   }
   const prohibitionZones = [...compiled.values()].filter((z) => z.kind === 'prohibition');
   const prohibitionIndex = buildZoneIndex(prohibitionZones);
+  const prohibitionRefs = prohibitionRefsFor(prohibitionIndex);
 
   const assigned = new Map<string, string[]>();
   for (const a of assignments.rows) pushTo(assigned, a.supervisee_id, a.zone_id);
@@ -198,7 +200,7 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
       curfew: residenceRow?.schedule ? compileCurfew(residenceRow.schedule) : null,
       jurisdiction,
       permits: permitsBy.get(p.id) ?? [],
-      prohibition: prohibitionIds.size > 0 ? { index: prohibitionIndex, ids: prohibitionIds } : null,
+      prohibition: prohibitionRefs(prohibitionIds),
       protectedPersons,
       linkedPersonIds: linksBy.get(p.id) ?? [],
     });
