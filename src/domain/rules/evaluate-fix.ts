@@ -128,7 +128,7 @@ function add(changes: AlertChange[] | null, change: AlertChange | null): AlertCh
 // The hot path (bench target ≥ 1M fixes/s/core): plain calls only (closures would be re-created per
 // fix), nothing allocated for a rule that has nothing to say, and no new state object when the caller
 // hands over one to write (`into`, decision 0013): a state object per fix, surviving until the
-// person's next fix, cost a quarter of the time in the collector.
+// person's next fix, cost about a quarter of the time (built, copied, promoted, then collected).
 /**
  * The next state after a fix. It is written into `into` when given: a state the caller owns and no
  * longer needs (a state store's spare, decision 0013), never `state` itself; else a new object.
