@@ -168,6 +168,12 @@ export class MemoryStateStore implements PersonStateStore {
     return held !== undefined && held.token !== token && held.expiresAt > this.clock();
   }
 
+  /** Whether the lease `token` still holds this person (taken by it and not lapsed). */
+  private holds(id: string, token: string): boolean {
+    const held = this.leases.get(id);
+    return held !== undefined && held.token === token && held.expiresAt > this.clock();
+  }
+
   /** The lease over `ids`, whose leases `token` has just taken. */
   private open(ids: readonly string[], token: string): StateLease {
     const versions = new Map<string, number>();
@@ -179,18 +185,14 @@ export class MemoryStateStore implements PersonStateStore {
     }
     const stale = () =>
       ids.filter((id) => {
-        const held = this.leases.get(id);
-        const lapsed = !held || held.token !== token || held.expiresAt <= this.clock();
-        return lapsed || (this.states.get(id)?.version ?? 0) !== versions.get(id);
+        return !this.holds(id, token) || (this.states.get(id)?.version ?? 0) !== versions.get(id);
       });
     return {
       personIds: new Set(ids),
       states,
       spare: (id) => {
         const v = this.states.get(id);
-        const held = this.leases.get(id);
-        const ours = held !== undefined && held.token === token && held.expiresAt > this.clock();
-        if (v === undefined || v.spare === null || !ours) return null;
+        if (v === undefined || v.spare === null || !this.holds(id, token)) return null;
         const spare = v.spare;
         v.spare = null;
         return spare;
