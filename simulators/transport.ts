@@ -28,14 +28,21 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 async function mqttLink(sim: DeviceSim, e: Endpoints): Promise<DeviceLink> {
-  const client: MqttClient = await mqtt.connectAsync(e.mqttUrl, {
-    clientId: `sim-${sim.id}`,
-    username: sim.id,
-    password: sim.identity.secret,
-    clean: true,
-    reconnectPeriod: e.reconnect ? 2_000 : 0,
-    connectTimeout: 10_000,
-  });
+  // Without reconnects, allowRetries must be false: MQTT.js otherwise settles connectAsync only on
+  // CONNACK, 'end' or 'error', and a connection the broker closes before its CONNACK (a service
+  // stopping or killed mid-handshake) emits none of them, so the simulator would wait for ever.
+  const client: MqttClient = await mqtt.connectAsync(
+    e.mqttUrl,
+    {
+      clientId: `sim-${sim.id}`,
+      username: sim.id,
+      password: sim.identity.secret,
+      clean: true,
+      reconnectPeriod: e.reconnect ? 2_000 : 0,
+      connectTimeout: 10_000,
+    },
+    e.reconnect === true,
+  );
   if (sim.spec.protocol === 'native') {
     const topic = nativeTopic(sim.id, 'config');
     // Retained ([MQTT-3.3.1-6]): the current reporting rule arrives as soon as we subscribe.

@@ -158,12 +158,13 @@ async function publishAll(
     people.map(async ({ ankle }, i) => {
       const done = new Set<number>();
       acked.set(ankle.id, done);
-      const client = await mqtt.connectAsync(url, {
-        clientId: ankle.id,
-        username: ankle.id,
-        password: ankle.secret,
-        reconnectPeriod: 0,
-      });
+      // allowRetries false: a connection closed before its CONNACK fails here instead of never
+      // settling (see test/ingest/crash.test.ts).
+      const client = await mqtt.connectAsync(
+        url,
+        { clientId: ankle.id, username: ankle.id, password: ankle.secret, reconnectPeriod: 0 },
+        false,
+      );
       try {
         for (const message of planFor(i)) {
           await client.publishAsync(
