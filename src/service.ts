@@ -179,6 +179,7 @@ export async function startService(
       pool: db.pool,
       directory,
       store,
+      ...(shared ? { protectedPositions: shared.protectedPositions } : {}),
       metrics,
       log,
       clock,

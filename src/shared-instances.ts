@@ -1,10 +1,11 @@
 // Part of the composition root (service.ts): what several instances share through Redis (issue 8,
-// docs/decisions/0006-scale-out.md): person state, incident fan-out in cursor order, the timer lease
-// and directory news. Used when STATE_STORE=redis; the embedded default never loads it.
+// docs/decisions/0006-scale-out.md): person state, protected persons' phone fixes, incident fan-out
+// in cursor order, the timer lease and directory news. Used when STATE_STORE=redis; the embedded default never loads it.
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { type InstanceBus, startRedisBus } from './adapters/redis/redis-bus.js';
 import { type Lease, startLease } from './adapters/redis/redis-lease.js';
+import { RedisProtectedPositions } from './adapters/redis/redis-protected-positions.js';
 import { RedisStateStore } from './adapters/redis/redis-state-store.js';
 import type { Config } from './config.js';
 import { coalescedReload } from './directory/coalesced-reload.js';
@@ -26,6 +27,8 @@ export interface SharedInstances {
    */
   readonly leaseRedis: Redis;
   readonly store: RedisStateStore;
+  /** A victim's phone may be read by one instance and a supervisee near her judged by another. */
+  readonly protectedPositions: RedisProtectedPositions;
   readonly bus: InstanceBus;
   readonly timerLease: Lease;
 }
@@ -104,5 +107,6 @@ export async function startSharedInstances(
   );
   closers.push(['timer lease', () => timerLease.close()]);
   log.info({ instanceId, prefix: config.REDIS_KEY_PREFIX }, 'shared state in redis');
-  return { redis, leaseRedis, store, bus, timerLease };
+  const protectedPositions = new RedisProtectedPositions(redis, config.REDIS_KEY_PREFIX);
+  return { redis, leaseRedis, store, protectedPositions, bus, timerLease };
 }

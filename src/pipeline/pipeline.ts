@@ -2,7 +2,8 @@
 // refuses a fix marks it with a reason, which is counted and kept as a dead letter, never silent.
 //
 //   lease state (a message whose person another instance holds waits for the next batch)
-//   → authorize → order & dedupe → evaluate (filter, zones, decide) → persist
+//   → authorize → order & dedupe → protected positions (victims' phones, shared between instances)
+//   → evaluate (filter, zones, decide) → persist
 //   then, after commit: write state → acknowledge devices → publish incident changes
 import type pg from 'pg';
 import type { Directory } from '../directory/directory.js';
@@ -11,11 +12,17 @@ import type { IncidentEventRow } from '../incidents/apply-alert-changes.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BatchRunner } from './batcher.js';
+import {
+  MemoryProtectedPositions,
+  NO_PROTECTED_FIXES,
+  type ProtectedPositionStore,
+} from './protected-positions.js';
 import { authorizeStage } from './stages/authorize.js';
 import { evaluateStage } from './stages/evaluate.js';
 import { leaseState } from './stages/lease-state.js';
 import { orderAndDedupeStage } from './stages/order-dedupe.js';
 import { persistStage } from './stages/persist.js';
+import { protectedPositionsStage } from './stages/protected-positions.js';
 import { type PersonStateStore, StaleStateError } from './state-store.js';
 import type { Batch, PersonAlertChange, Stage, Submission, SubmissionOutcome } from './types.js';
 
@@ -23,6 +30,8 @@ export interface PipelineDeps {
   pool: pg.Pool;
   directory: Directory;
   store: PersonStateStore;
+  /** Protected persons' phone fixes; this instance's memory by default, Redis with several instances. */
+  protectedPositions?: ProtectedPositionStore;
   metrics: Metrics;
   log: Logger;
   /** Called after commit with the incident changes to announce (live gateway, fan-out). */
@@ -36,6 +45,7 @@ export function buildStages(deps: PipelineDeps): readonly Stage[] {
   return [
     authorizeStage(deps.directory),
     orderAndDedupeStage(),
+    protectedPositionsStage(deps.directory, deps.protectedPositions ?? new MemoryProtectedPositions()),
     evaluateStage(deps.directory, deps.log),
     persistStage(deps.pool, deps.directory),
   ];
@@ -55,6 +65,7 @@ function newBatch(submissions: readonly Submission[], now: number): Batch {
     committed: [],
     refusalCounts: new Map(),
     flagCounts: new Map(),
+    protectedFixes: NO_PROTECTED_FIXES,
     now,
   };
   submissions.forEach((s, i) => {

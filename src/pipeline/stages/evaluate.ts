@@ -2,7 +2,6 @@
 // person, serially in event-time order, on state staged for this batch. Membership and transitions
 // live in the domain; this stage only feeds it and records what it says.
 import { type Directory, linkedPeople, type PersonRecord } from '../../directory/directory.js';
-import type { Fix } from '../../domain/fix.js';
 import { nextClockDue } from '../../domain/rules/clock-due.js';
 import { evaluateBackfill, fillsGap } from '../../domain/rules/evaluate-backfill.js';
 import { evaluateClock } from '../../domain/rules/evaluate-clock.js';
@@ -16,7 +15,7 @@ import {
   type LinkedPosition,
   NO_GATHERING,
 } from '../../domain/rules/gathering.js';
-import type { PeerFix, PeerPositions } from '../../domain/rules/person-context.js';
+import { NO_PEERS, type PeerPositions } from '../../domain/rules/person-context.js';
 import { initialPersonState, type PersonState, patchState } from '../../domain/rules/person-state.js';
 import { LATE_AFTER_MS } from '../../domain/rules/supervision-levels.js';
 import type { Batch, EventItem, FixItem, Stage } from '../types.js';
@@ -25,8 +24,8 @@ import { refuseItem } from './refuse.js';
 const count = (m: Map<string, number>, k: string, n = 1) => m.set(k, (m.get(k) ?? 0) + n);
 
 export function evaluateStage(directory: Directory, log: { error(o: object, m: string): void }): Stage {
-  const protectedFixes = new Map<string, PeerFix>();
-  const peers: PeerPositions = { protectedFixes };
+  // The batch's protected-person phone fixes (protected-positions stage), set as each batch starts.
+  let peers: PeerPositions = NO_PEERS;
 
   // States created here for people with none stored: kept (staged) even when an evaluation leaves
   // them unchanged, so the silence of a person never heard from counts from this first look on and
@@ -204,13 +203,11 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
   return {
     name: 'evaluate',
     run(batch) {
+      peers = batch.protectedFixes.size === 0 ? NO_PEERS : { protectedFixes: batch.protectedFixes };
       const backfill = new Map<string, FixItem[]>();
       for (const item of batch.fixes) {
-        if (item.refusal) continue;
-        if (item.superviseeId === null) {
-          rememberProtected(protectedFixes, item.fix);
-          continue;
-        }
+        // A protected person's phone (no supervisee) was recorded by the protected-positions stage.
+        if (item.refusal || item.superviseeId === null) continue;
         const person = directory.person(item.superviseeId);
         if (!person) {
           refuseItem(batch, item, 'unknown_device', `supervisee ${item.superviseeId} not found`);
@@ -282,10 +279,4 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
       if (person) yield person;
     }
   }
-}
-
-function rememberProtected(map: Map<string, PeerFix>, fix: Fix): void {
-  const prev = map.get(fix.deviceId);
-  if (!prev || prev.ts < fix.ts)
-    map.set(fix.deviceId, { ts: fix.ts, lat: fix.lat, lon: fix.lon, acc: fix.accuracyM });
 }
