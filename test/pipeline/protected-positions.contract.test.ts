@@ -85,7 +85,10 @@ describe.each(targets)('protected positions store contract: %s', (_name, makeBac
   it('keeps the newest fix: a late, older one never replaces it, in one call or across calls', async () => {
     const store = backend().handle();
     await store.exchange([fix('v1', T + 60_000, 30.2), fix('v1', T, 30.1)], none);
-    expect((await store.exchange([], new Set(['v1']))).get('v1')).toMatchObject({ ts: T + 60_000, lat: 30.2 });
+    expect((await store.exchange([], new Set(['v1']))).get('v1')).toMatchObject({
+      ts: T + 60_000,
+      lat: 30.2,
+    });
     const got = await store.exchange([fix('v1', T + 30_000, 30.3)], new Set(['v1']));
     expect(got.get('v1')).toMatchObject({ ts: T + 60_000, lat: 30.2 });
     const newer = await store.exchange([fix('v1', T + 90_000, 30.4)], new Set(['v1']));

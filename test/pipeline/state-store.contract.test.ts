@@ -74,7 +74,7 @@ if (redisUrl) {
 
 const LONG: LeaseOptions = { leaseMs: 30_000, waitMs: 10_000 };
 
-/** A state that exercises the codec: an open curfew track (NaN-free), idle tracks, an episode. */
+/** A state that exercises the codec: an open curfew track (NaN-free), idle tracks, an episode, gathering runs. */
 function busyState(ts: number): PersonState {
   const s = initialPersonState(ts - 60_000);
   return patchState(s, {
@@ -95,6 +95,8 @@ function busyState(ts: number): PersonState {
       windowEnd: Number.NaN,
     }),
     episodes: withEpisode(NO_EPISODES, 'strap_tamper', { startedAt: ts - 1000 }),
+    // The runs of a linked group this person keeps (gathering, evaluate stage).
+    gatherings: { 'p1+p2+p3': [['p1+p3', { since: ts - 600_000, open: false, together: ts }]] },
   });
 }
 

@@ -441,6 +441,7 @@ export function evaluateFix(
     into.approaching = approaching;
     into.steady = steady;
     into.nearLinked = state.nearLinked;
+    into.gatherings = state.gatherings;
     into.gap = gap;
     into.clearKey = cleared.clearKey;
     into.clearLatE6 = cleared.clearLatE6;
@@ -471,6 +472,7 @@ export function evaluateFix(
     // Gathering judges linked people from their steady position (gathering.ts); nobody else pays for it.
     steady,
     nearLinked: state.nearLinked,
+    gatherings: state.gatherings,
     gap,
     clearKey: cleared.clearKey,
     clearLatE6: cleared.clearLatE6,

@@ -4,7 +4,7 @@
 import { CONFIDENT_P, pOutside, sigmaOf } from '../geo/membership.js';
 import { distanceM } from '../geo/projection.js';
 import { type AlertChange, alertChange, NO_CHANGES } from './alert-change.js';
-import type { PlacedFix, SteadyPosition } from './person-state.js';
+import type { PairRun, PlacedFix, SteadyPosition } from './person-state.js';
 import { APPROACH_MAX_ACC_M } from './supervision-levels.js';
 
 export interface GatheringParams {
@@ -90,16 +90,8 @@ function apart(a: PlacedFix, b: PlacedFix): boolean {
   return pApartOf(a, b, 0) >= CONFIDENT_P;
 }
 
-interface PairState {
-  /** When the pair was first confidently together in this run. */
-  readonly since: number;
-  readonly open: boolean;
-  /** The last tick at which the pair was confidently together. */
-  readonly together: number;
-}
-
 /** Keyed by "a+b" with a < b. Pairs apart are absent, so the state is empty most of the time. */
-export type GatheringState = ReadonlyMap<string, PairState>;
+export type GatheringState = ReadonlyMap<string, PairRun>;
 export const NO_GATHERING: GatheringState = new Map();
 
 /** Probability the two positions are more than radiusM apart, from both accuracies. */
@@ -131,7 +123,7 @@ export function evaluateGathering(
   const fresh = positions
     .filter((p) => now - (p.seen ?? p.ts) <= params.freshMs)
     .sort((a, b) => (a.personId < b.personId ? -1 : 1));
-  const next = new Map<string, PairState>();
+  const next = new Map<string, PairRun>();
   const changes: AlertChange[] = [];
   const seen = new Set<string>();
   const watching = new Set<string>();

@@ -95,6 +95,24 @@ export interface SteadyPosition extends PlacedFix {
   readonly moved?: PlacedFix | null;
 }
 
+/** One pair's gathering run (gathering.ts). */
+export interface PairRun {
+  /** When the pair was first confidently together in this run. */
+  readonly since: number;
+  readonly open: boolean;
+  /** The last tick at which the pair was confidently together. */
+  readonly together: number;
+}
+
+/**
+ * The gathering runs of the linked groups a person keeps (the first of a group's ids in sort order
+ * that is in the directory keeps them), by group key, as [pair key, run] entries (JSON as it is, for the Redis store). Being
+ * person state, they are leased, versioned and shared between instances like the rest: a new timer
+ * holder carries on a pair's half hour instead of starting it again, and never acts on a run it saw
+ * before another instance closed it (decision 0006). Null for nearly everybody.
+ */
+export type GatheringRuns = Readonly<Record<string, ReadonlyArray<readonly [string, PairRun]>>>;
+
 /** The zone rules whose tracks a backfill may judge (evaluate-backfill.ts). */
 export type ZoneRule = 'curfew' | 'jurisdiction' | 'prohibition';
 
@@ -192,6 +210,8 @@ export interface PersonState extends Clearance {
    * not at the level's interval (issue 7: detection delay). Says nothing about alerts.
    */
   readonly nearLinked: boolean;
+  /** Gathering runs of the linked groups this person keeps; null for nearly everybody. */
+  readonly gatherings: GatheringRuns | null;
   /** The latest gap that stored fixes may still fill (null: none, or none recent). */
   readonly gap: GapMark | null;
 }
@@ -218,6 +238,7 @@ export function initialPersonState(since: number): PersonState {
     approaching: false,
     steady: null,
     nearLinked: false,
+    gatherings: null,
     gap: null,
     clearKey: 0,
     clearLatE6: 0,
@@ -266,6 +287,7 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     approaching: p.approaching,
     steady: p.steady ?? null,
     nearLinked: p.nearLinked ?? false,
+    gatherings: p.gatherings ?? null,
     gap: p.gap ?? null,
     clearKey: p.clearKey ?? 0,
     clearLatE6: p.clearLatE6 ?? 0,

@@ -16,7 +16,12 @@ import {
   NO_GATHERING,
 } from '../../domain/rules/gathering.js';
 import { NO_PEERS, type PeerPositions } from '../../domain/rules/person-context.js';
-import { initialPersonState, type PersonState, patchState } from '../../domain/rules/person-state.js';
+import {
+  initialPersonState,
+  type PairRun,
+  type PersonState,
+  patchState,
+} from '../../domain/rules/person-state.js';
 import { LATE_AFTER_MS } from '../../domain/rules/supervision-levels.js';
 import type { Batch, EventItem, FixItem, Stage } from '../types.js';
 import { refuseItem } from './refuse.js';
@@ -136,11 +141,14 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
   }
 
   // Gathering of linked supervisees (同案犯聚集): judged at each tick from their latest positions.
-  const gatherings = new Map<string, GatheringState>();
+  // A group's runs are person state of its keeper, the first of its ids (PersonState.gatherings):
+  // committed with the batch, and carried on by whichever instance fires the next tick.
   function evaluateGatherings(batch: Batch, now: number): void {
     const done = new Set<string>();
     const judged = new Set<string>();
     const watching = new Set<string>();
+    /** Each keeper's groups as they are now, with the runs judged at this tick. */
+    const kept = new Map<string, Map<string, GatheringState | undefined>>();
     for (const personId of linkedPeople(directory.current)) {
       const person = directory.person(personId);
       const linked = person?.context.linkedPersonIds ?? [];
@@ -149,9 +157,17 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
       const key = ids.join('+');
       if (done.has(key)) continue;
       done.add(key);
+      // The keeper: the first of the group still in the directory (a person no longer supervised
+      // keeps nothing, and the others' runs must not start afresh at every tick).
+      const keeper = ids.find((id) => directory.person(id) !== undefined) ?? person.id;
+      const groups = kept.get(keeper) ?? new Map<string, GatheringState | undefined>();
+      kept.set(keeper, groups);
+      groups.set(key, undefined);
       // A linked person busy on another instance is judged with the others on the next tick, never
       // from a missing position (which would read as apart).
       if (batch.lease && ids.some((id) => !batch.lease!.personIds.has(id))) continue;
+      const keeperRecord = directory.person(keeper);
+      const runs = keeperRecord ? stateOf(batch, keeperRecord).gatherings?.[key] : undefined;
       const positions: LinkedPosition[] = [];
       for (const id of ids) {
         const p = directory.person(id);
@@ -175,18 +191,34 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
       }
       const result = evaluateGathering(
         DEFAULT_GATHERING,
-        gatherings.get(key) ?? NO_GATHERING,
+        runs ? new Map(runs) : NO_GATHERING,
         positions,
         now,
       );
+      groups.set(key, result.state);
       for (const id of ids) judged.add(id);
       for (const id of result.watching) watching.add(id);
-      // Like person state, the pair state advances only once the changes it implies are committed.
-      batch.afterCommit.push(() => gatherings.set(key, result.state));
       for (const change of result.changes) {
         for (const id of String(change.detail?.persons ?? '').split('+')) {
           if (directory.person(id)) batch.alertChanges.push({ superviseeId: id, change });
         }
+      }
+    }
+    // The runs go into each keeper's state, committed with the changes they imply. A group judged
+    // now gets its new runs, one skipped (a member busy) keeps its old ones, and a group the keeper
+    // no longer keeps is forgotten.
+    for (const [keeper, groups] of kept) {
+      const p = directory.person(keeper);
+      if (!p || (batch.lease && !batch.lease.personIds.has(keeper))) continue;
+      const s = stateOf(batch, p);
+      const next: Record<string, ReadonlyArray<readonly [string, PairRun]>> = {};
+      for (const [key, judgedNow] of groups) {
+        const runs = judgedNow === undefined ? s.gatherings?.[key] : [...judgedNow];
+        if (runs && runs.length > 0) next[key] = runs;
+      }
+      const gatherings = Object.keys(next).length === 0 ? null : next;
+      if (JSON.stringify(gatherings) !== JSON.stringify(s.gatherings)) {
+        batch.stagedState.set(keeper, patchState(s, { gatherings }));
       }
     }
     // Fast reporting while a pair may be together (PersonState.nearLinked, reporting only); a person
