@@ -2,13 +2,14 @@
 // adapter pair): this instance's memory (the embedded default) and Redis, shared by several
 // instances (issue 8). "Two instances" are two handles over the same backing store.
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisProtectedPositions } from '../../src/adapters/redis/redis-protected-positions.js';
 import {
   MemoryProtectedPositions,
   type ProtectedPhoneFix,
   type ProtectedPositionStore,
 } from '../../src/pipeline/protected-positions.js';
+import { closedAfterSuite } from '../support/backends.js';
 import { availableRedisUrl, deleteKeys, testKeyPrefix } from '../support/redis.js';
 
 interface Backend {
@@ -64,15 +65,7 @@ const fix = (deviceId: string, ts: number, lat = 30.1234567891, lon = 104.654321
 const none = new Set<string>();
 
 describe.each(targets)('protected positions store contract: %s', (_name, makeBackend) => {
-  const backends: Backend[] = [];
-  const backend = () => {
-    const b = makeBackend();
-    backends.push(b);
-    return b;
-  };
-  afterAll(async () => {
-    for (const b of backends) await b.close();
-  });
+  const backend = closedAfterSuite(makeBackend);
 
   it('answers what was recorded, exactly, and nothing for a phone never heard from', async () => {
     const store = backend().handle();

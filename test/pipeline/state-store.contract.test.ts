@@ -2,7 +2,7 @@
 // in-memory store of the embedded default and the Redis store several instances share (issue 8).
 // "Two instances" are two store handles over the same backing state.
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisStateStore } from '../../src/adapters/redis/redis-state-store.js';
 import {
   IDLE_TRACK,
@@ -21,6 +21,7 @@ import {
   type PersonStateStore,
   StaleStateError,
 } from '../../src/pipeline/state-store.js';
+import { closedAfterSuite } from '../support/backends.js';
 import { availableRedisUrl, deleteKeys, testKeyPrefix } from '../support/redis.js';
 
 interface Backend {
@@ -101,15 +102,7 @@ function busyState(ts: number): PersonState {
 }
 
 describe.each(targets)('person state store contract: %s', (_name, makeBackend) => {
-  const backends: Backend[] = [];
-  const backend = () => {
-    const b = makeBackend();
-    backends.push(b);
-    return b;
-  };
-  afterAll(async () => {
-    for (const b of backends) await b.close();
-  });
+  const backend = closedAfterSuite(makeBackend);
 
   it('loads nothing for new people, then what the last commit wrote, shared constants included', async () => {
     const store = backend().handle(LONG);
