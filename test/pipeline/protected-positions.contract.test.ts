@@ -10,7 +10,7 @@ import {
   type ProtectedPositionStore,
 } from '../../src/pipeline/protected-positions.js';
 import { closedAfterSuite } from '../support/backends.js';
-import { availableRedisUrl, deleteKeys, testKeyPrefix } from '../support/redis.js';
+import { availableRedisUrl, deleteKeys, redisBackend, testKeyPrefix } from '../support/redis.js';
 
 interface Backend {
   /** A handle as one instance holds it; all handles of a backend share what they record. */
@@ -41,21 +41,7 @@ const redisUrl = await availableRedisUrl('protected-positions contract');
 if (redisUrl) {
   targets.push([
     'redis',
-    () => {
-      const prefix = testKeyPrefix();
-      const clients: Redis[] = [];
-      return {
-        handle() {
-          const client = new Redis(redisUrl);
-          clients.push(client);
-          return new RedisProtectedPositions(client, prefix);
-        },
-        async close() {
-          for (const c of clients) c.disconnect();
-          await deleteKeys(redisUrl, prefix);
-        },
-      };
-    },
+    () => redisBackend(redisUrl, (client, prefix) => new RedisProtectedPositions(client, prefix)),
   ]);
 }
 

@@ -1,7 +1,6 @@
 // One contract for the person-state stores (STYLE.md: one suite for every adapter pair): the
 // in-memory store of the embedded default and the Redis store several instances share (issue 8).
 // "Two instances" are two store handles over the same backing state.
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { RedisStateStore } from '../../src/adapters/redis/redis-state-store.js';
 import {
@@ -22,7 +21,7 @@ import {
   StaleStateError,
 } from '../../src/pipeline/state-store.js';
 import { closedAfterSuite } from '../support/backends.js';
-import { availableRedisUrl, deleteKeys, testKeyPrefix } from '../support/redis.js';
+import { availableRedisUrl, redisBackend } from '../support/redis.js';
 
 interface Backend {
   /** A store handle as one instance would hold it; all handles of a backend share state. */
@@ -55,20 +54,12 @@ if (redisUrl) {
   targets.push([
     'redis',
     () => {
-      const prefix = testKeyPrefix();
-      const clients: Redis[] = [];
       let n = 0;
-      return {
-        handle(options) {
-          const client = new Redis(redisUrl);
-          clients.push(client);
-          return new RedisStateStore(client, prefix, `instance-${++n}`, options);
-        },
-        async close() {
-          for (const c of clients) c.disconnect();
-          await deleteKeys(redisUrl, prefix);
-        },
-      };
+      return redisBackend(
+        redisUrl,
+        (client, prefix, options: LeaseOptions) =>
+          new RedisStateStore(client, prefix, `instance-${++n}`, options),
+      );
     },
   ]);
 }

@@ -46,3 +46,26 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
     redis.disconnect();
   }
 }
+
+/**
+ * Handles as several instances hold them (contract suites): each on its own connection, all under
+ * one fresh key prefix; `close` disconnects them and deletes the prefix's keys.
+ */
+export function redisBackend<A extends unknown[], H>(
+  url: string,
+  make: (client: Redis, prefix: string, ...args: A) => H,
+): { handle(...args: A): H; close(): Promise<void> } {
+  const prefix = testKeyPrefix();
+  const clients: Redis[] = [];
+  return {
+    handle(...args: A) {
+      const client = new Redis(url);
+      clients.push(client);
+      return make(client, prefix, ...args);
+    },
+    async close() {
+      for (const c of clients) c.disconnect();
+      await deleteKeys(url, prefix);
+    },
+  };
+}
