@@ -55,6 +55,11 @@ export const ConfigSchema = z.object({
   STATE_STORE: z.enum(['memory', 'redis']).default('memory'),
   /** Prefix of every Redis key and channel: several deployments (or test runs) can share one Redis. */
   REDIS_KEY_PREFIX: z.string().default('em:'),
+  /**
+   * With the in-memory store (no Redis), person states are saved to DATA_DIR this often and after a
+   * graceful stop (src/adapters/file/person-state-file.ts); a crash loses at most this much of them.
+   */
+  STATE_SAVE_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
   /** A person's state lease lapses after this long, so a dead instance holds nobody for long. */
   STATE_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** The timer lease (one instance fires timers) lapses after this long when its holder dies. */

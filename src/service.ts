@@ -1,7 +1,9 @@
 // The composition root: the only place that chooses and wires real adapters (ARCHITECTURE.md).
 // Embedded defaults when DATABASE_URL / MQTT_URL / REDIS_URL are unset.
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { PersonStateFile } from './adapters/file/person-state-file.js';
 import { buildOsmAndServer } from './adapters/http/osmand-server.js';
 import { type BrokerIngestClient, startBrokerIngest } from './adapters/mqtt/broker-ingest-client.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './adapters/mqtt/embedded-broker.js';
@@ -16,6 +18,7 @@ import type { Config } from './config.js';
 import { coalescedReload } from './directory/coalesced-reload.js';
 import { Directory } from './directory/directory.js';
 import { directoryRevision, loadDirectory } from './directory/load-directory.js';
+import { encodePersonState } from './domain/rules/person-state-codec.js';
 import { buildApp } from './http/app.js';
 import { consolePlugin } from './http/console-plugin.js';
 import type { IncidentEventRow } from './incidents/apply-alert-changes.js';
@@ -166,7 +169,17 @@ export async function startService(
             },
           })
         : undefined;
-    const store: PersonStateStore = shared?.store ?? new MemoryStateStore(leaseOptions);
+    const memoryStore = shared ? null : new MemoryStateStore(leaseOptions);
+    const store: PersonStateStore = shared?.store ?? memoryStore!;
+    // One instance without Redis keeps its person states on disk across restarts.
+    const stateFile = memoryStore ? new PersonStateFile(join(config.DATA_DIR, 'person-states.json')) : null;
+    if (memoryStore && stateFile) {
+      const loaded = stateFile.load();
+      if (loaded.problem)
+        log.error({ problem: loaded.problem }, 'person state file unreadable; starting without it');
+      memoryStore.seed(loaded.states);
+      log.info({ people: loaded.states.size, file: stateFile.path }, 'person states loaded');
+    }
     const redis = shared?.redis;
     const bus = shared?.bus;
     const timerLease = shared?.timerLease;
@@ -210,6 +223,25 @@ export async function startService(
         0,
         closer,
       );
+    if (memoryStore && stateFile) {
+      const save = () => stateFile.save(memoryStore.drainChanges(encodePersonState));
+      const saver = setInterval(() => {
+        try {
+          save();
+        } catch (err) {
+          // Kept in memory and tried again at the next interval; the decisions themselves go on.
+          log.error({ err, file: stateFile.path }, 'person state file not written');
+        }
+      }, config.STATE_SAVE_MS);
+      // After the drain: the last batches' states are in the file a restart reads.
+      closeAfterDrain([
+        'person state file',
+        async () => {
+          clearInterval(saver);
+          save();
+        },
+      ]);
+    }
     const ingest = new IngestService(
       directory,
       batcher,

@@ -106,6 +106,8 @@ export class MemoryStateStore implements PersonStateStore {
   private readonly states: Map<string, Versioned>;
   private readonly leases: Map<string, Held>;
   private readonly dues: Map<string, number>;
+  /** People whose committed state changed since the last `drainChanges` (the state file). */
+  private readonly changed: Set<string>;
 
   /** Lease times are real time, never a simulation's accelerated clock. */
   constructor(
@@ -116,6 +118,30 @@ export class MemoryStateStore implements PersonStateStore {
     this.states = shared ? shared.states : new Map();
     this.leases = shared ? shared.leases : new Map();
     this.dues = shared ? shared.dues : new Map();
+    this.changed = shared ? shared.changed : new Set();
+  }
+
+  /**
+   * States from an earlier run (the state file), before any lease: each at version 1, without a spare.
+   * Due times are not kept: the first tick after a start looks at everybody (TimerSchedule.sweepAll).
+   */
+  seed(states: Iterable<readonly [string, PersonState]>): void {
+    for (const [id, state] of states) this.states.set(id, { state, version: 1, spare: null });
+  }
+
+  /**
+   * The committed states changed since the last call, encoded now: a committed state object may be
+   * written over once it has been replaced and handed out as a spare (decision 0013), so it is never
+   * held for later.
+   */
+  drainChanges<T>(encode: (state: PersonState) => T): Map<string, T> {
+    const out = new Map<string, T>();
+    for (const id of this.changed) {
+      const v = this.states.get(id);
+      if (v) out.set(id, encode(v.state));
+    }
+    this.changed.clear();
+    return out;
   }
 
   /** Another handle over the same state, as a second instance would hold it (contract tests). */
@@ -214,6 +240,7 @@ export class MemoryStateStore implements PersonStateStore {
           const old = this.states.get(id)?.state;
           const spare = old !== undefined && old !== state ? old : null;
           this.states.set(id, { state, version: versions.get(id)! + 1, spare });
+          this.changed.add(id);
         }
         for (const [id, t] of due ?? []) this.dues.set(id, t);
         this.releaseAll(ids, token);

@@ -1,0 +1,82 @@
+// One instance without Redis keeps its person states across a restart (src/adapters/file/
+// person-state-file.ts): the lost-contact clock runs on from the last fix, not from the restart
+// (Art. 30), and an episode open at the restart is closed by the rules when the device is heard
+// again, instead of staying "still lost" on the console. Two in-process services, one after the
+// other, on the same DATA_DIR (embedded database and state file), on one fake clock.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/ports.js';
+import { monitoredPerson, startTestService, type TestService, ZIYANG } from '../support/service.js';
+import { connectDevice } from '../support/two-instances.js';
+
+const MIN = 60_000;
+
+describe('person state across a restart (in-memory store, state file)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'em-restart-'));
+  let now = Date.now();
+  const running: TestService[] = [];
+  afterAll(async () => {
+    for (const svc of running) await svc.stop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    const svc = await startTestService(
+      {
+        DATA_DIR: dataDir,
+        MQTT_LISTEN_PORT: String(await freePort()),
+        // No periodic tick: the test fires each one at its fake time.
+        TIMER_TICK_MS: '300000',
+      },
+      { clock: () => now },
+    );
+    running.push(svc);
+    return svc;
+  };
+  const stop = async (svc: TestService) => {
+    await svc.stop();
+    running.splice(running.indexOf(svc), 1);
+  };
+  const lostContact = async (svc: TestService, personId: string) =>
+    (
+      await svc.db.pool.query<{ started_at: Date; condition_active: boolean }>(
+        "select started_at, condition_active from incidents where supervisee_id = $1 and kind = 'lost_contact'",
+        [personId],
+      )
+    ).rows;
+
+  it('counts the silence from the last fix before the restart, and clears what was open then', async () => {
+    let svc = await start();
+    const person = await monitoredPerson(svc, { orgUnitId: 'lianhua', level: 'strict' });
+    const lastFix = now;
+    const ankle = await connectDevice(svc.mqttUrl, person.ankle);
+    await ankle.send([{ ts: lastFix, lat: ZIYANG.lat, lon: ZIYANG.lon }]);
+    await ankle.close();
+    await svc.tick(now);
+
+    // Three minutes later the service restarts (a strict supervisee is lost after five).
+    now += 3 * MIN;
+    await stop(svc);
+    svc = await start();
+    await svc.tick(now);
+    now += 2 * MIN + 30_000;
+    await svc.tick(now);
+    const rows = await lostContact(svc, person.personId);
+    expect(rows).toHaveLength(1);
+    // Lost since the last fix (the episode's start is the last contact).
+    expect(rows[0]!.started_at.getTime()).toBe(lastFix);
+    expect(rows[0]!.condition_active).toBe(true);
+
+    // Restarted again while lost; the monitor is heard from afterwards: the episode ends.
+    now += MIN;
+    await stop(svc);
+    svc = await start();
+    now += MIN;
+    const back = await connectDevice(svc.mqttUrl, person.ankle);
+    await back.send([{ ts: now, lat: ZIYANG.lat, lon: ZIYANG.lon }]);
+    await back.close();
+    expect((await lostContact(svc, person.personId))[0]!.condition_active).toBe(false);
+  }, 120_000);
+});
