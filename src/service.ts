@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { PersonStateFile } from './adapters/file/person-state-file.js';
+import { startPersonStateSaver } from './adapters/file/person-state-saver.js';
 import { buildOsmAndServer } from './adapters/http/osmand-server.js';
 import { type BrokerIngestClient, startBrokerIngest } from './adapters/mqtt/broker-ingest-client.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './adapters/mqtt/embedded-broker.js';
@@ -18,7 +19,6 @@ import type { Config } from './config.js';
 import { coalescedReload } from './directory/coalesced-reload.js';
 import { Directory } from './directory/directory.js';
 import { directoryRevision, loadDirectory } from './directory/load-directory.js';
-import { encodePersonState } from './domain/rules/person-state-codec.js';
 import { buildApp } from './http/app.js';
 import { consolePlugin } from './http/console-plugin.js';
 import type { IncidentEventRow } from './incidents/apply-alert-changes.js';
@@ -224,23 +224,9 @@ export async function startService(
         closer,
       );
     if (memoryStore && stateFile) {
-      const save = () => stateFile.save(memoryStore.drainChanges(encodePersonState));
-      const saver = setInterval(() => {
-        try {
-          save();
-        } catch (err) {
-          // Kept in memory and tried again at the next interval; the decisions themselves go on.
-          log.error({ err, file: stateFile.path }, 'person state file not written');
-        }
-      }, config.STATE_SAVE_MS);
+      const saver = startPersonStateSaver(memoryStore, stateFile, config.STATE_SAVE_MS, log);
       // After the drain: the last batches' states are in the file a restart reads.
-      closeAfterDrain([
-        'person state file',
-        async () => {
-          clearInterval(saver);
-          save();
-        },
-      ]);
+      closeAfterDrain(['person state file', () => saver.stop()]);
     }
     const ingest = new IngestService(
       directory,

@@ -130,17 +130,18 @@ export class MemoryStateStore implements PersonStateStore {
   }
 
   /**
-   * The committed states changed since the last call, encoded now: a committed state object may be
-   * written over once it has been replaced and handed out as a spare (decision 0013), so it is never
-   * held for later.
+   * Up to `limit` of the committed states changed since they were last drained, encoded now: a
+   * committed state object may be written over once it has been replaced and handed out as a spare
+   * (decision 0013), so it is never held for later. In parts, a caller lets batches run in between.
    */
-  drainChanges<T>(encode: (state: PersonState) => T): Map<string, T> {
+  drainChanges<T>(encode: (state: PersonState) => T, limit = Number.POSITIVE_INFINITY): Map<string, T> {
     const out = new Map<string, T>();
     for (const id of this.changed) {
+      if (out.size >= limit) break;
       const v = this.states.get(id);
       if (v) out.set(id, encode(v.state));
+      this.changed.delete(id);
     }
-    this.changed.clear();
     return out;
   }
 
