@@ -7,16 +7,13 @@
 //   then, after commit: write state → acknowledge devices → publish incident changes
 import type pg from 'pg';
 import type { Directory } from '../directory/directory.js';
+import { NO_PEERS } from '../domain/rules/person-context.js';
 import type { PersonState } from '../domain/rules/person-state.js';
 import type { IncidentEventRow } from '../incidents/apply-alert-changes.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { BatchRunner } from './batcher.js';
-import {
-  MemoryProtectedPositions,
-  NO_PROTECTED_FIXES,
-  type ProtectedPositionStore,
-} from './protected-positions.js';
+import { MemoryProtectedPositions, type ProtectedPositionStore } from './protected-positions.js';
 import { authorizeStage } from './stages/authorize.js';
 import { evaluateStage } from './stages/evaluate.js';
 import { leaseState } from './stages/lease-state.js';
@@ -45,7 +42,11 @@ export function buildStages(deps: PipelineDeps): readonly Stage[] {
   return [
     authorizeStage(deps.directory),
     orderAndDedupeStage(),
-    protectedPositionsStage(deps.directory, deps.protectedPositions ?? new MemoryProtectedPositions()),
+    protectedPositionsStage(
+      deps.directory,
+      // Collected from this start on: a phone not heard yet is not "unknown" before one was due.
+      deps.protectedPositions ?? new MemoryProtectedPositions((deps.clock ?? Date.now)()),
+    ),
     evaluateStage(deps.directory, deps.log),
     persistStage(deps.pool, deps.directory),
   ];
@@ -65,7 +66,7 @@ function newBatch(submissions: readonly Submission[], now: number): Batch {
     committed: [],
     refusalCounts: new Map(),
     flagCounts: new Map(),
-    protectedFixes: NO_PROTECTED_FIXES,
+    peers: NO_PEERS,
     now,
   };
   submissions.forEach((s, i) => {

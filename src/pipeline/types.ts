@@ -5,7 +5,7 @@
 import type { RefusalReason } from '../../schemas/wire/refusal.js';
 import type { DeviceEvent, Fix, IngestProtocol } from '../domain/fix.js';
 import type { AlertChange } from '../domain/rules/alert-change.js';
-import type { PeerFix } from '../domain/rules/person-context.js';
+import type { PeerPositions } from '../domain/rules/person-context.js';
 import type { PersonState } from '../domain/rules/person-state.js';
 import type { IncidentEventRow } from '../incidents/apply-alert-changes.js';
 import type { Refusal } from '../ingest/decode/result.js';
@@ -94,9 +94,10 @@ export interface Batch {
   readonly flagCounts: Map<string, number>;
   /**
    * The latest fix of each protected person's phone the batch's supervisees are judged against, by
-   * device id (protected-positions stage); empty when the batch concerns none.
+   * device id, and since when they have been collected (protected-positions stage); NO_PEERS when
+   * the batch concerns none.
    */
-  protectedFixes: ReadonlyMap<string, PeerFix>;
+  peers: PeerPositions;
   readonly now: number;
 }
 

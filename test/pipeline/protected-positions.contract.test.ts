@@ -24,7 +24,7 @@ const targets: Target[] = [
   [
     'memory',
     () => {
-      const first = new MemoryProtectedPositions();
+      const first = new MemoryProtectedPositions(Date.now());
       let handed = false;
       return {
         handle() {
@@ -49,38 +49,53 @@ const T = Date.UTC(2026, 10, 29, 6, 0, 0);
 const fix = (deviceId: string, ts: number, lat = 30.1234567891, lon = 104.6543210987, acc = 12.5) =>
   ({ deviceId, ts, lat, lon, acc }) satisfies ProtectedPhoneFix;
 const none = new Set<string>();
+const fixesOf = async (
+  store: ProtectedPositionStore,
+  fixes: readonly ProtectedPhoneFix[],
+  wanted: ReadonlySet<string>,
+) => (await store.exchange(fixes, wanted)).protectedFixes;
 
 describe.each(targets)('protected positions store contract: %s', (_name, makeBackend) => {
   const backend = closedAfterSuite(makeBackend);
 
   it('answers what was recorded, exactly, and nothing for a phone never heard from', async () => {
     const store = backend().handle();
-    const got = await store.exchange([fix('v1', T)], new Set(['v1', 'v2']));
+    const got = await fixesOf(store, [fix('v1', T)], new Set(['v1', 'v2']));
     expect(got.get('v1')).toEqual({ ts: T, lat: 30.1234567891, lon: 104.6543210987, acc: 12.5 });
     expect(got.has('v2')).toBe(false);
-    expect((await store.exchange([], new Set(['v1']))).get('v1')?.ts).toBe(T);
+    expect((await fixesOf(store, [], new Set(['v1']))).get('v1')?.ts).toBe(T);
   });
 
   it('keeps the newest fix: a late, older one never replaces it, in one call or across calls', async () => {
     const store = backend().handle();
     await store.exchange([fix('v1', T + 60_000, 30.2), fix('v1', T, 30.1)], none);
-    expect((await store.exchange([], new Set(['v1']))).get('v1')).toMatchObject({
+    expect((await fixesOf(store, [], new Set(['v1']))).get('v1')).toMatchObject({
       ts: T + 60_000,
       lat: 30.2,
     });
-    const got = await store.exchange([fix('v1', T + 30_000, 30.3)], new Set(['v1']));
+    const got = await fixesOf(store, [fix('v1', T + 30_000, 30.3)], new Set(['v1']));
     expect(got.get('v1')).toMatchObject({ ts: T + 60_000, lat: 30.2 });
-    const newer = await store.exchange([fix('v1', T + 90_000, 30.4)], new Set(['v1']));
+    const newer = await fixesOf(store, [fix('v1', T + 90_000, 30.4)], new Set(['v1']));
     expect(newer.get('v1')).toMatchObject({ ts: T + 90_000, lat: 30.4 });
+  });
+
+  it('says since when it has kept fixes: from its first use, the same for every instance', async () => {
+    const b = backend();
+    const before = Date.now();
+    const first = (await b.handle().exchange([], new Set(['v1']))).protectedSince!;
+    expect(first).toBeLessThanOrEqual(Date.now());
+    expect(first).toBeGreaterThan(before - 60_000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await b.handle().exchange([fix('v1', T)], new Set(['v1']))).protectedSince).toBe(first);
   });
 
   it('shares what one instance recorded with another', async () => {
     const b = backend();
     const a = b.handle();
     const other = b.handle();
-    expect((await other.exchange([], new Set(['v9']))).has('v9')).toBe(false);
+    expect((await fixesOf(other, [], new Set(['v9']))).has('v9')).toBe(false);
     await a.exchange([fix('v9', T, 30.5, 104.5, 8)], none);
-    expect((await other.exchange([], new Set(['v9']))).get('v9')).toEqual({
+    expect((await fixesOf(other, [], new Set(['v9']))).get('v9')).toEqual({
       ts: T,
       lat: 30.5,
       lon: 104.5,
@@ -88,7 +103,7 @@ describe.each(targets)('protected positions store contract: %s', (_name, makeBac
     });
     // And the other way round: the newest wins whoever recorded it.
     await other.exchange([fix('v9', T + 1000, 30.6, 104.6, 9)], none);
-    expect((await a.exchange([fix('v9', T + 500)], new Set(['v9']))).get('v9')?.lat).toBe(30.6);
+    expect((await fixesOf(a, [fix('v9', T + 500)], new Set(['v9']))).get('v9')?.lat).toBe(30.6);
   });
 });
 

@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { registerDevice } from '../../src/admin/devices.js';
+import { createZone } from '../../src/admin/zones.js';
 import { freePort } from '../support/ports.js';
 import { monitoredPerson, startTestService, type TestService, ZIYANG } from '../support/service.js';
 import { connectDevice } from '../support/two-instances.js';
@@ -78,5 +80,53 @@ describe('person state across a restart (in-memory store, state file)', () => {
     await back.send([{ ts: now, lat: ZIYANG.lat, lon: ZIYANG.lon }]);
     await back.close();
     expect((await lostContact(svc, person.personId))[0]!.condition_active).toBe(false);
+  }, 120_000);
+
+  it('does not report a protected person’s proximity unknown just because the service restarted', async () => {
+    let svc = await start();
+    const person = await monitoredPerson(svc, { orgUnitId: 'lianhua', level: 'normal' });
+    const phone = await registerDevice(svc.admin, {
+      superviseeId: null,
+      orgUnitId: 'lianhua',
+      kind: 'phone',
+    });
+    const victim = { lat: ZIYANG.lat + 0.03, lon: ZIYANG.lon };
+    await createZone(svc.admin, {
+      kind: 'protected_person',
+      orgUnitId: 'lianhua',
+      name: '保护对象',
+      geometry: { type: 'Circle', center: [victim.lon, victim.lat], radiusM: 500 },
+      protectedDeviceId: phone.id,
+      assignTo: [person.personId],
+    });
+    const send = async (device: { id: string; secret: string }, at: { lat: number; lon: number }) => {
+      const link = await connectDevice(svc.mqttUrl, device);
+      await link.send([{ ts: now, ...at }]);
+      await link.close();
+    };
+    const unknown = async () =>
+      (
+        await svc.db.pool.query<{ n: number }>(
+          "select count(*)::int as n from incidents where supervisee_id = $1 and kind = 'proximity_unknown'",
+          [person.personId],
+        )
+      ).rows[0]!.n;
+    await send(phone, victim);
+    now += 30_000;
+    await send(person.ankle, ZIYANG);
+    expect(await unknown()).toBe(0);
+
+    // Restart: the phone's position is not kept (it is nobody's monitoring data). His monitor
+    // reports before her phone does: not known yet is not unknown.
+    now += 30_000;
+    await stop(svc);
+    svc = await start();
+    now += 30_000;
+    await send(person.ankle, ZIYANG);
+    expect(await unknown()).toBe(0);
+    // Her phone stays silent past the five minutes a fix is fresh for: now it is unknown.
+    now += 5 * MIN;
+    await send(person.ankle, ZIYANG);
+    expect(await unknown()).toBe(1);
   }, 120_000);
 });

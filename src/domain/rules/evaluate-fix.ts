@@ -370,7 +370,16 @@ export function evaluateFix(
   // Protected persons: proximity, or "proximity unknown" while their phone's fix is stale.
   let proximity = state.proximity;
   if (ctx.hasProtectedPersons) {
-    const r = checkProximity(ctx.protectedPersons, peers.protectedFixes, ts, lat, lon, acc, strong);
+    const r = checkProximity(
+      ctx.protectedPersons,
+      peers.protectedFixes,
+      peers.protectedSince ?? Number.NEGATIVE_INFINITY,
+      ts,
+      lat,
+      lon,
+      acc,
+      strong,
+    );
     if (placed && r.near) approaching = true;
     if (r.sample !== null) {
       const next = stepTrack(

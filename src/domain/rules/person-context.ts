@@ -135,6 +135,13 @@ export interface PeerFix {
 /** Positions of other people that this person's rules depend on, looked up by id. */
 export interface PeerPositions {
   readonly protectedFixes: ReadonlyMap<string, PeerFix>;
+  /**
+   * Since when protected persons' phone fixes have been collected (a service start, an empty Redis);
+   * absent: always. A phone with no fix at all reads as "proximity unknown" only once a fresh fix
+   * was due since then: right after a restart the service does not know, which is not the phone
+   * being silent (a restart used to open "proximity unknown" for every such supervisee).
+   */
+  readonly protectedSince?: number;
 }
 
 export const NO_PEERS: PeerPositions = { protectedFixes: new Map() };

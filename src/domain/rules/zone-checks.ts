@@ -169,7 +169,8 @@ export interface ProximityResult {
   readonly unknown: readonly string[];
   /**
    * Protected persons whose phone's latest fix is newer than this (late, store-and-forward) fix by
-   * more than the freshness window: the fix cannot be judged against it, so it neither opens
+   * more than the freshness window, or who have not been heard from while no fix was due yet
+   * (PeerPositions.protectedSince): the fix cannot be judged against them, so it neither opens
    * "unknown" nor real proximity for them, nor clears either.
    */
   readonly undecided: readonly string[];
@@ -187,6 +188,7 @@ const NONE: readonly string[] = Object.freeze([]);
 export function checkProximity(
   persons: readonly ProtectedPerson[],
   fixes: ReadonlyMap<string, PeerFix>,
+  since: number,
   ts: number,
   lat: number,
   lon: number,
@@ -202,6 +204,12 @@ export function checkProximity(
   let undecided: string[] | null = null;
   for (const person of persons) {
     const peer = fixes.get(person.id);
+    if (peer === undefined && ts - since < person.freshMs) {
+      // Nothing heard yet, but no fix was due yet either since fixes have been collected.
+      if (undecided === null) undecided = [];
+      undecided.push(person.id);
+      continue;
+    }
     if (peer === undefined || ts - peer.ts > person.freshMs) {
       if (unknown === null) unknown = [];
       unknown.push(person.id);

@@ -235,7 +235,7 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
   return {
     name: 'evaluate',
     run(batch) {
-      peers = batch.protectedFixes.size === 0 ? NO_PEERS : { protectedFixes: batch.protectedFixes };
+      peers = batch.peers;
       const backfill = new Map<string, FixItem[]>();
       for (const item of batch.fixes) {
         // A protected person's phone (no supervisee) was recorded by the protected-positions stage.

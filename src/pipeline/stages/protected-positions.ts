@@ -25,7 +25,7 @@ export function protectedPositionsStage(directory: Directory, store: ProtectedPo
       }
       // Most batches concern nobody with a protected person: no round trip.
       if (fixes.length === 0 && wanted.size === 0) return;
-      batch.protectedFixes = await store.exchange(fixes, wanted);
+      batch.peers = await store.exchange(fixes, wanted);
     },
   };
 }

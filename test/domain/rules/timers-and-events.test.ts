@@ -225,6 +225,28 @@ describe('protected person proximity', () => {
   });
 });
 
+describe('protected person proximity right after positions began to be kept (a restart)', () => {
+  const ctx = context({ protectedPersons: [{ id: 'victim-1', radiusM: 300, freshMs: 10 * MIN }] });
+  it('says nothing about a phone not heard from while none was due yet, and "unknown" once one was', () => {
+    const started = { protectedFixes: new Map(), protectedSince: NOON };
+    const early = run(ctx, [fix({ ts: NOON + 9 * MIN, east: 0, north: 0 })], undefined, started);
+    expect(early.changes).toEqual([]);
+    const due = run(ctx, [fix({ ts: NOON + 10 * MIN, east: 0, north: 0 })], early.state, started);
+    expect(due.changes[0]).toMatchObject({
+      kind: 'proximity_unknown',
+      action: 'open',
+      startedAt: NOON + 10 * MIN,
+    });
+    // A phone heard from since is judged as always, however early.
+    const heard = {
+      protectedFixes: new Map([['victim-1', { ts: NOON + MIN, ...at(1000, 0), acc: 10 }]]),
+      protectedSince: NOON,
+    };
+    const near = run(ctx, series(3, NOON + 2 * MIN, MIN, { east: 1050, north: 0 }), undefined, heard);
+    expect(near.changes.find((c) => c.kind === 'protected_person_proximity')?.action).toBe('open');
+  });
+});
+
 describe('gathering (同案犯聚集)', () => {
   const params = { radiusM: 100, minDurationMs: 30 * MIN, freshMs: 10 * MIN };
   const pos = (personId: string, ts: number, east: number) => ({ personId, ts, ...at(east, 0), acc: 10 });
