@@ -141,8 +141,9 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
   }
 
   // Gathering of linked supervisees (同案犯聚集): judged at each tick from their latest positions.
-  // A group's runs are person state of its keeper, the first of its ids (PersonState.gatherings):
-  // committed with the batch, and carried on by whichever instance fires the next tick.
+  // A group's runs are person state of its keeper, the first of its ids still in the directory
+  // (PersonState.gatherings): committed with the batch, and carried on by whichever instance fires
+  // the next tick.
   function evaluateGatherings(batch: Batch, now: number): void {
     const done = new Set<string>();
     const judged = new Set<string>();
