@@ -173,12 +173,18 @@ export async function startService(
     const store: PersonStateStore = shared?.store ?? memoryStore!;
     // One instance without Redis keeps its person states on disk across restarts.
     const stateFile = memoryStore ? new PersonStateFile(join(config.DATA_DIR, 'person-states.json')) : null;
+    let stateFileAtStart = '';
     if (memoryStore && stateFile) {
       const loaded = stateFile.load();
-      if (loaded.problem)
+      if (loaded.problem) {
         log.error({ problem: loaded.problem }, 'person state file unreadable; starting without it');
+        metrics.stateFileProblems.inc({ problem: 'unreadable' });
+      }
       memoryStore.seed(loaded.states);
       log.info({ people: loaded.states.size, file: stateFile.path }, 'person states loaded');
+      stateFileAtStart = loaded.problem
+        ? `state file unreadable at start (${loaded.problem}); started without it`
+        : `${loaded.states.size} people's states read from ${stateFile.path} at start`;
     }
     const redis = shared?.redis;
     const bus = shared?.bus;
@@ -223,8 +229,20 @@ export async function startService(
         0,
         closer,
       );
+    let stateFileDetail: (() => string) | undefined;
     if (memoryStore && stateFile) {
-      const saver = startPersonStateSaver(memoryStore, stateFile, config.STATE_SAVE_MS, log);
+      const saver = startPersonStateSaver(memoryStore, stateFile, config.STATE_SAVE_MS, log, () =>
+        metrics.stateFileProblems.inc({ problem: 'save_failed' }),
+      );
+      stateFileDetail = () => {
+        const { savedAt, failure } = saver.status();
+        const saved =
+          savedAt === null ? 'not saved yet' : `saved ${Math.round((Date.now() - savedAt) / 1000)} s ago`;
+        const failed = failure
+          ? `; the last save failed: ${failure}, tried again every ${config.STATE_SAVE_MS / 1000} s`
+          : '';
+        return `${stateFileAtStart}; ${saved}${failed}`;
+      };
       // After the drain: the last batches' states are in the file a restart reads.
       closeAfterDrain(['person state file', () => saver.stop()]);
     }
@@ -407,6 +425,7 @@ export async function startService(
         connected: () => (broker ? !broker.aedes.closed : (brokerClient?.connected ?? false)),
         unacknowledged: () => brokerClient?.inFlight ?? 0,
       },
+      ...(stateFileDetail ? { stateFile: stateFileDetail } : {}),
       shared: redis
         ? {
             instanceId,

@@ -75,6 +75,11 @@ export function createMetrics() {
       ['dependency'],
     ),
     commitRetries: c('em_batch_commit_retries_total', 'Batch commits retried after a transient failure', []),
+    stateFileProblems: c(
+      'em_state_file_problems_total',
+      'Person state file (single instance without Redis): unreadable at start (moved aside), or a save that failed',
+      ['problem'],
+    ),
     brokerUnacked: new client.Gauge({
       name: 'em_mqtt_unacknowledged_messages',
       help: 'Messages received from the broker and not yet acknowledged (held until committed)',

@@ -17,6 +17,8 @@ export interface ReadinessDeps {
     /** Messages received from the broker and not acknowledged yet (real broker only). */
     unacknowledged(): number;
   };
+  /** A single instance's person state file (decision 0014): one line on how it stands. */
+  readonly stateFile?: () => string;
   /** Shared state of several instances (issue 8); absent for a single instance's in-memory state. */
   readonly shared?: {
     readonly instanceId: string;
@@ -128,7 +130,10 @@ export function serviceReadinessChecks(d: ReadinessDeps): ReadinessCheck[] {
       name: 'state',
       async check(): Promise<ReadinessReport> {
         const shared = d.shared;
-        if (!shared) return { ok: true, detail: 'in-memory (single instance)' };
+        if (!shared) {
+          const file = d.stateFile?.();
+          return { ok: true, detail: `in-memory (single instance)${file ? `; ${file}` : ''}` };
+        }
         try {
           await withTimeout(shared.ping(), PROBE_TIMEOUT_MS);
         } catch (err) {

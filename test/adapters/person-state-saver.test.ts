@@ -1,7 +1,7 @@
 // The saver behind the state file (decision 0014): what the in-memory store committed reaches the
 // file on the interval, without a stop (what a crash leaves), in parts when many people changed,
 // and once more on stop.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -43,5 +43,28 @@ describe('person state saver', () => {
     expect(after.size).toBe(4_500);
     expect(after.get('p2')!.lastTs).toBe(T + 2000);
     expect(after.get('p3')!.lastTs).toBe(T + 1000);
+  });
+
+  it('reports a failed save (for /readyz and the metric), and clears it once a save succeeds', async () => {
+    const path = join(dir, 'failing.json');
+    const store = new MemoryStateStore();
+    let failures = 0;
+    const saver = startPersonStateSaver(store, new PersonStateFile(path), 3_600_000, log, () => failures++);
+    try {
+      expect(saver.status()).toEqual({ savedAt: null, failure: null });
+      await commitMany(store, 3, T + 1000);
+      mkdirSync(`${path}.tmp`);
+      await expect(saver.saveNow()).rejects.toThrow();
+      expect(failures).toBe(1);
+      expect(saver.status().failure).toMatch(/EISDIR|directory/);
+      expect(saver.status().savedAt).toBeNull();
+      rmSync(`${path}.tmp`, { recursive: true });
+      await saver.saveNow();
+      expect(saver.status().failure).toBeNull();
+      expect(saver.status().savedAt).not.toBeNull();
+      expect(new PersonStateFile(path).load().states.size).toBe(3);
+    } finally {
+      await saver.stop();
+    }
   });
 });

@@ -3,7 +3,7 @@
 // (Art. 30), and an episode open at the restart is closed by the rules when the device is heard
 // again, instead of staying "still lost" on the console. Two in-process services, one after the
 // other, on the same DATA_DIR (embedded database and state file), on one fake clock.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,34 @@ describe('person state across a restart (in-memory store, state file)', () => {
     await back.send([{ ts: now, lat: ZIYANG.lat, lon: ZIYANG.lon }]);
     await back.close();
     expect((await lostContact(svc, person.personId))[0]!.condition_active).toBe(false);
+    // The person on call sees where the states come from.
+    const ready = (await svc.app.inject({ method: 'GET', url: '/readyz' })).json();
+    expect(ready.checks.state.detail).toMatch(
+      /in-memory \(single instance\); \d+ people's states read from .*person-states\.json at start/,
+    );
+  }, 120_000);
+
+  it('starts without an unreadable state file, moves it aside, and says so in /readyz and /metrics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'em-restart-bad-'));
+    try {
+      writeFileSync(join(dir, 'person-states.json'), 'not a state file');
+      const svc = await startTestService({ DATA_DIR: dir, MQTT_LISTEN_PORT: String(await freePort()) });
+      try {
+        const ready = (await svc.app.inject({ method: 'GET', url: '/readyz' })).json();
+        expect(ready.ready).toBe(true);
+        expect(ready.checks.state.detail).toMatch(
+          /state file unreadable at start \(.*moved to .*\); started without it/,
+        );
+        const metrics = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body;
+        expect(metrics).toMatch(/em_state_file_problems_total\{problem="unreadable"\} 1/);
+        expect(existsSync(join(dir, 'person-states.json'))).toBe(false);
+        expect(readdirSync(dir).some((f) => f.startsWith('person-states.json.unreadable-'))).toBe(true);
+      } finally {
+        await svc.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('does not report a protected person’s proximity unknown just because the service restarted', async () => {

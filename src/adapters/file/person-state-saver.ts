@@ -13,6 +13,8 @@ const PART = 2000;
 export interface PersonStateSaver {
   /** Saves what changed so far (waits for a save under way first). */
   saveNow(): Promise<void>;
+  /** For /readyz: when the file was last written, and the last failure since, if any. */
+  status(): { readonly savedAt: number | null; readonly failure: string | null };
   /** Stops the interval and saves what is left. */
   stop(): Promise<void>;
 }
@@ -22,8 +24,11 @@ export function startPersonStateSaver(
   file: PersonStateFile,
   intervalMs: number,
   log: Logger,
+  onFailure: () => void = () => {},
 ): PersonStateSaver {
   let running: Promise<void> | null = null;
+  let savedAt: number | null = null;
+  let failure: string | null = null;
   const save = async (): Promise<void> => {
     for (;;) {
       const part = store.drainChanges(encodePersonState, PART);
@@ -31,7 +36,15 @@ export function startPersonStateSaver(
       if (part.size < PART) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await file.write();
+    try {
+      await file.write();
+    } catch (err) {
+      failure = `${(err as Error).message} (${new Date().toISOString()})`;
+      onFailure();
+      throw err;
+    }
+    savedAt = Date.now();
+    failure = null;
   };
   const saveNow = async (): Promise<void> => {
     while (running) await running;
@@ -49,6 +62,7 @@ export function startPersonStateSaver(
   }, intervalMs);
   return {
     saveNow,
+    status: () => ({ savedAt, failure }),
     async stop() {
       clearInterval(timer);
       await saveNow();
