@@ -5,9 +5,7 @@
 // reports. (Each instance used to keep the phones it read to itself: the second instance saw no
 // victim at all and reported her position unknown instead of the approach.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerDevice } from '../../src/admin/devices.js';
-import { createZone } from '../../src/admin/zones.js';
-import { monitoredPerson, ZIYANG } from '../support/service.js';
+import { monitoredPerson, protectedPerson, ZIYANG } from '../support/service.js';
 import {
   connectDevice,
   startTwoInstances,
@@ -29,21 +27,9 @@ describe.skipIf(!available)('protected person proximity across instances', () =>
   it('judges the supervisee on one instance against the victim’s phone read by the other', async () => {
     const { first, second } = two;
     const person = await monitoredPerson(first, { orgUnitId: 'lianhua', level: 'normal' });
-    const phone = await registerDevice(first.admin, {
-      superviseeId: null,
-      orgUnitId: 'lianhua',
-      kind: 'phone',
-    });
     // The victim lives 2 km north of Ziyang's centre; 500 m around her phone is off limits.
     const victim = { lat: ZIYANG.lat + 2000 / M_PER_DEG_LAT, lon: ZIYANG.lon };
-    await createZone(first.admin, {
-      kind: 'protected_person',
-      orgUnitId: 'lianhua',
-      name: '保护对象',
-      geometry: { type: 'Circle', center: [victim.lon, victim.lat], radiusM: 500 },
-      protectedDeviceId: phone.id,
-      assignTo: [person.personId],
-    });
+    const phone = await protectedPerson(first, person.personId, victim, { radiusM: 500 });
     // Directory news reaches the second instance through Redis.
     await waitFor(
       () =>

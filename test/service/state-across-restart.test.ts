@@ -7,10 +7,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerDevice } from '../../src/admin/devices.js';
-import { createZone } from '../../src/admin/zones.js';
 import { freePort } from '../support/ports.js';
-import { monitoredPerson, startTestService, type TestService, ZIYANG } from '../support/service.js';
+import {
+  monitoredPerson,
+  protectedPerson,
+  startTestService,
+  type TestService,
+  ZIYANG,
+} from '../support/service.js';
 import { connectDevice } from '../support/two-instances.js';
 
 const MIN = 60_000;
@@ -113,20 +117,8 @@ describe('person state across a restart (in-memory store, state file)', () => {
   it('does not report a protected person’s proximity unknown just because the service restarted', async () => {
     let svc = await start();
     const person = await monitoredPerson(svc, { orgUnitId: 'lianhua', level: 'normal' });
-    const phone = await registerDevice(svc.admin, {
-      superviseeId: null,
-      orgUnitId: 'lianhua',
-      kind: 'phone',
-    });
     const victim = { lat: ZIYANG.lat + 0.03, lon: ZIYANG.lon };
-    await createZone(svc.admin, {
-      kind: 'protected_person',
-      orgUnitId: 'lianhua',
-      name: '保护对象',
-      geometry: { type: 'Circle', center: [victim.lon, victim.lat], radiusM: 500 },
-      protectedDeviceId: phone.id,
-      assignTo: [person.personId],
-    });
+    const phone = await protectedPerson(svc, person.personId, victim);
     const send = async (device: { id: string; secret: string }, at: { lat: number; lon: number }) => {
       const link = await connectDevice(svc.mqttUrl, device);
       await link.send([{ ts: now, ...at }]);

@@ -136,6 +136,29 @@ export async function monitoredPerson(
   return { personId, ankle, ...(phone ? { phone } : {}) };
 }
 
+/**
+ * A protected person (victim): her phone, registered in `orgUnitId`, and a protected-person zone of
+ * `radiusM` around it assigned to `personId`. Returns the phone's credentials.
+ */
+export async function protectedPerson(
+  svc: RunningService,
+  personId: string,
+  at: { lat: number; lon: number },
+  opts: { orgUnitId?: string; radiusM?: number } = {},
+): Promise<{ id: string; secret: string }> {
+  const orgUnitId = opts.orgUnitId ?? 'lianhua';
+  const phone = await registerDevice(svc.admin, { superviseeId: null, orgUnitId, kind: 'phone' });
+  await createZone(svc.admin, {
+    kind: 'protected_person',
+    orgUnitId,
+    name: '保护对象',
+    geometry: { type: 'Circle', center: [at.lon, at.lat], radiusM: opts.radiusM ?? 500 },
+    protectedDeviceId: phone.id,
+    assignTo: [personId],
+  });
+  return phone;
+}
+
 /** The county boundary zone (20 km square around Ziyang) once per service. */
 export async function ensureCounty(svc: RunningService): Promise<void> {
   const existing = await svc.db.pool.query("select 1 from zones where id = 'county-yanjiang'");

@@ -9,6 +9,7 @@
 import type { Redis } from 'ioredis';
 import { NO_PEERS, type PeerFix, type PeerPositions } from '../../domain/rules/person-context.js';
 import {
+  isNewer,
   NO_PROTECTED_FIXES,
   type ProtectedPhoneFix,
   type ProtectedPositionStore,
@@ -62,10 +63,7 @@ export class RedisProtectedPositions implements ProtectedPositionStore {
     if (fixes.length === 0 && wanted.size === 0) return NO_PEERS;
     // The newest of the batch per device: one write each.
     const newest = new Map<string, ProtectedPhoneFix>();
-    for (const f of fixes) {
-      const known = newest.get(f.deviceId);
-      if (!known || known.ts < f.ts) newest.set(f.deviceId, f);
-    }
+    for (const f of fixes) if (isNewer(f, newest.get(f.deviceId))) newest.set(f.deviceId, f);
     const recorded = [...newest.values()];
     const asked = [...wanted];
     const [since, ...values] = await this.script(

@@ -106,10 +106,10 @@ export interface PairRun {
 
 /**
  * The gathering runs of the linked groups a person keeps (the first of a group's ids in sort order
- * that is in the directory keeps them), by group key, as [pair key, run] entries (JSON as it is, for the Redis store). Being
- * person state, they are leased, versioned and shared between instances like the rest: a new timer
- * holder carries on a pair's half hour instead of starting it again, and never acts on a run it saw
- * before another instance closed it (decision 0006). Null for nearly everybody.
+ * that is in the directory keeps them), by group key, as [pair key, run] entries (JSON as it is, for
+ * the Redis store). Being person state, they are leased, versioned and shared between instances like
+ * the rest: a new timer holder carries on a pair's half hour instead of starting it again, and never
+ * acts on a run it saw before another instance closed it (decision 0006). Null for nearly everybody.
  */
 export type GatheringRuns = Readonly<Record<string, ReadonlyArray<readonly [string, PairRun]>>>;
 
