@@ -205,7 +205,10 @@ function timeWorld(
           if (spare !== null && result.state === spare) spares[p] = states[p]!;
           states[p] = result.state;
           if (result.dropped !== undefined) dropped++;
-          for (const c of result.changes) if (c.action === 'open') opened++;
+          // Bookkeeping inside the timed section: an indexed loop, as `for…of` allocated an iterator
+          // per fix (88 B, measured), which is the harness's cost, not evaluateFix's.
+          const changes = result.changes;
+          for (let k = 0; k < changes.length; k++) if (changes[k]!.action === 'open') opened++;
         }
         wallNs += process.hrtime.bigint() - t;
         const cpu = process.cpuUsage(cpu0);
