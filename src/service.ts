@@ -257,6 +257,7 @@ export async function startService(
       clock,
       new FloodGuard({ burst: config.DEVICE_BURST, perSecond: config.DEVICE_MSGS_PER_S }),
       () => metrics.refusals.inc({ reason: 'rate_limited', protocol: 'any' }),
+      new FloodGuard({ burst: config.DEVICE_BURST, perSecond: config.DEVICE_MSGS_PER_S }),
     );
 
     let broker: EmbeddedBroker | undefined;

@@ -10,6 +10,9 @@ export interface FloodGuardOptions {
 
 export const DEFAULT_FLOOD_GUARD: FloodGuardOptions = { burst: 120, perSecond: 2 };
 
+/** How often, at most, buckets that have filled up again are forgotten. */
+const SWEEP_EVERY_MS = 60_000;
+
 interface Bucket {
   tokens: number;
   at: number;
@@ -17,15 +20,17 @@ interface Bucket {
 
 export class FloodGuard {
   private readonly buckets = new Map<string, Bucket>();
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: FloodGuardOptions = DEFAULT_FLOOD_GUARD) {}
 
-  /** True when the device may send one more message at `now` (ms). */
-  allow(deviceId: string, now: number): boolean {
+  /** True when the key (a device id, or an address) may send one more message at `now` (ms). */
+  allow(key: string, now: number): boolean {
+    if (now - this.sweptAt >= SWEEP_EVERY_MS) this.sweep(now);
     const { burst, perSecond } = this.options;
-    const b = this.buckets.get(deviceId);
+    const b = this.buckets.get(key);
     if (!b) {
-      this.buckets.set(deviceId, { tokens: burst - 1, at: now });
+      this.buckets.set(key, { tokens: burst - 1, at: now });
       return true;
     }
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
@@ -33,5 +38,23 @@ export class FloodGuard {
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;
+  }
+
+  /** Keys with a bucket: those that sent within about the time a bucket takes to fill again. */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /**
+   * Forgets the buckets that have filled up again: a full bucket allows exactly what no bucket does,
+   * so nothing changes for their keys, and the map holds only keys heard from lately. Without this,
+   * every id ever claimed stayed in memory: a sender making up ids grew it without bound.
+   */
+  private sweep(now: number): void {
+    this.sweptAt = now;
+    const { burst, perSecond } = this.options;
+    for (const [key, b] of this.buckets) {
+      if (b.tokens + ((now - b.at) / 1000) * perSecond >= burst) this.buckets.delete(key);
+    }
   }
 }

@@ -23,6 +23,8 @@ const RAW_KEEP = 4096;
 
 export class IngestService {
   private readonly floodGuard: FloodGuard;
+  /** Failed OsmAnd authentications, per sender address: never charged to the device they name. */
+  private readonly failedAuthGuard: FloodGuard;
 
   constructor(
     private readonly directory: Directory,
@@ -31,8 +33,10 @@ export class IngestService {
     private readonly clock: () => number = Date.now,
     floodGuard?: FloodGuard,
     private readonly onFlood: (deviceId: string) => void = () => {},
+    failedAuthGuard?: FloodGuard,
   ) {
     this.floodGuard = floodGuard ?? new FloodGuard();
+    this.failedAuthGuard = failedAuthGuard ?? new FloodGuard();
   }
 
   /**
@@ -133,12 +137,14 @@ export class IngestService {
 
   /**
    * An OsmAnd request (Traccar Client). The device proves itself with its key (`key` parameter or
-   * Authorization: Bearer), checked against the id the request names.
+   * Authorization: Bearer), checked against the id the request names. `sender` is the client's
+   * address, which failed keys are throttled by.
    */
   async handleOsmAnd(
     request: OsmAndRequest,
     key: string | null,
     raw: string,
+    sender?: string,
   ): Promise<SubmissionOutcome & { status: number; message: string }> {
     const receivedAt = this.clock();
     const decoded = decodeOsmAnd(request, receivedAt, this.limits);
@@ -164,14 +170,23 @@ export class IngestService {
         decoded.refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ') || 'missing device id';
       return { ...o, status: 400, message };
     }
-    if (!this.admit(id))
-      return { accepted: 0, refused: 1, duplicates: 0, status: 429, message: 'rate limited' };
     if (!key || !this.authenticate(id, key)) {
+      // The key is checked before the device's allowance is spent (a SHA-256, cheap: device-secrets.ts).
+      // Else anyone who knows a device id could silence that device with wrong keys: its own fixes
+      // would then be answered 429 (non-negotiable 4: forged ids never drop good data). Failures are
+      // throttled on their own, per sender address, so a forger is refused without a dead letter
+      // each time.
+      if (!this.failedAuthGuard.allow(sender ?? `id:${id}`, this.clock())) {
+        this.onFlood(id);
+        return { accepted: 0, refused: 1, duplicates: 0, status: 429, message: 'rate limited' };
+      }
       const known = !!this.directory.device(id);
       const reason: RefusalReason = known ? 'unauthenticated' : 'unknown_device';
       const o = await this.refuse('osmand', null, null, raw, reason, `${reason} for device ${id}`);
       return { ...o, status: 401, message: 'device key missing or wrong' };
     }
+    if (!this.admit(id))
+      return { accepted: 0, refused: 1, duplicates: 0, status: 429, message: 'rate limited' };
     const outcome = await this.submit('osmand', id, null, raw, receivedAt, decoded);
     const status =
       decoded.refusals.length > 0 && outcome.accepted === 0 && outcome.duplicates === 0 ? 400 : 200;

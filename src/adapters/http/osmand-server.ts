@@ -50,7 +50,7 @@ export async function buildOsmAndServer(ingest: IngestService, log: Logger): Pro
     const request: OsmAndRequest =
       isJson && body ? { kind: 'json', body } : { kind: 'params', params: { ...query, ...form } };
     const raw = scrub(`${req.method} ${req.url}${body ? `\n${body}` : ''}`);
-    const result = await ingest.handleOsmAnd(request, key, raw);
+    const result = await ingest.handleOsmAnd(request, key, raw, req.ip);
     return reply.code(result.status).type('text/plain').send(result.message);
   };
   for (const url of ['/', '/k/:key']) {
