@@ -307,6 +307,10 @@ export default async function ingest(args: Record<string, string>): Promise<Benc
       MQTT_USERNAME: 'em-ingest',
       MQTT_PASSWORD: `svc-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`,
       MQTT_CLIENT_ID: 'em-ingest-1',
+      // This bench finds the service's throughput: its devices each publish up to max-rate/devices
+      // per second, far above a device's contract, which the flood guard would refuse (and count).
+      DEVICE_BURST: '1000000',
+      DEVICE_MSGS_PER_S: '100000',
     };
 
     // ---- 1. provisioning, in process

@@ -21,6 +21,8 @@ import { FloodGuard } from './flood-guard.js';
 
 const RAW_KEEP = 4096;
 
+const RATE_LIMITED: SubmissionOutcome = Object.freeze({ accepted: 0, refused: 1, duplicates: 0 });
+
 export class IngestService {
   private readonly floodGuard: FloodGuard;
   /** Failed OsmAnd authentications, per sender address: never charged to the device they name. */
@@ -98,6 +100,13 @@ export class IngestService {
           `publisher ${authenticatedAs} wrote under ${native.deviceId}`,
         );
       }
+      // Read from a real broker (it authenticated the device, and its ACL kept it to its own topic):
+      // the flood check happens here. Such a message cannot be left unacknowledged, as the embedded
+      // broker's hook does: it would hold one of the service session's in-flight slots, which every
+      // device shares, until a reconnect. So it is acknowledged, counted as rate_limited and not
+      // stored. An honest device stays within the burst: a backlog goes out in batches of up to 500
+      // fixes (schemas/wire/native.ts).
+      if (authenticatedAs === null && !this.admit(native.deviceId)) return RATE_LIMITED;
       const decoded =
         native.channel === 'telemetry'
           ? decodeNativeTelemetry(native.deviceId, payload, receivedAt, this.limits)
@@ -129,6 +138,7 @@ export class IngestService {
           `publisher ${authenticatedAs} wrote as ${device.id}`,
         );
       }
+      if (authenticatedAs === null && !this.admit(device.id)) return RATE_LIMITED; // as for native
       const decoded = decodeOwnTracks(device.id, payload, receivedAt, this.limits);
       return this.submit('owntracks', device.id, topic, payload, receivedAt, decoded);
     }

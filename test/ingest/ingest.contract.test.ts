@@ -232,6 +232,63 @@ describe.each(targets)('ingest through $name broker', (target: BrokerTarget) => 
   });
 });
 
+describe.each(targets)('a flooding device, through $name broker', (target: BrokerTarget) => {
+  // A burst of 5 and one message back every 100 s: nothing refills while the test runs.
+  let svc: TestService;
+  let deviceUrl: string;
+  let stop: () => Promise<void>;
+  let flooder: MonitoredPerson;
+  let other: MonitoredPerson;
+  const clients: MqttClient[] = [];
+
+  beforeAll(async () => {
+    ({ svc, deviceUrl, stop } = await target.start({ DEVICE_BURST: '5', DEVICE_MSGS_PER_S: '0.01' }));
+    await ensureCounty(svc);
+    flooder = await monitoredPerson(svc);
+    other = await monitoredPerson(svc);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true).catch(() => {})));
+    await stop?.();
+  });
+
+  const fixesOf = async (deviceId: string) =>
+    (
+      await svc.db.pool.query<{ n: number }>('select count(*)::int as n from fixes where device_id = $1', [
+        deviceId,
+      ])
+    ).rows[0]!.n;
+  const rateLimited = async () => {
+    const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    return Number(/em_refusals_total\{reason="rate_limited"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+  };
+
+  it('is refused beyond its allowance and counted, and other devices are not slowed', async () => {
+    const c = await connectDevice(deviceUrl, flooder.ankle.id, flooder.ankle.secret);
+    clients.push(c);
+    const topic = `em/v1/devices/${flooder.ankle.id}/telemetry`;
+    // Twelve messages at once. The embedded broker does not acknowledge those beyond the allowance
+    // (the device keeps them); Mosquitto acknowledges them all, and the service refuses the rest.
+    const sends = Array.from({ length: 12 }, (_, i) =>
+      c.publishAsync(topic, JSON.stringify(fix(100 + i)), { qos: 1 }).then(
+        () => true,
+        () => false,
+      ),
+    );
+    await Promise.race([Promise.all(sends), new Promise((r) => setTimeout(r, 5000))]);
+    await waitFor(async () => (await rateLimited()) >= (target.name === 'mosquitto' ? 7 : 1));
+
+    const o = await connectDevice(deviceUrl, other.ankle.id, other.ankle.secret);
+    clients.push(o);
+    await o.publishAsync(`em/v1/devices/${other.ankle.id}/telemetry`, JSON.stringify(fix(1)), { qos: 1 });
+    await waitFor(async () => (await fixesOf(other.ankle.id)) === 1);
+    await waitFor(async () => (await fixesOf(flooder.ankle.id)) === 5);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await fixesOf(flooder.ankle.id)).toBe(5);
+  });
+});
+
 describe('OsmAnd over HTTP, as Traccar Client sends it', () => {
   let svc: TestService;
   let person: MonitoredPerson;
