@@ -34,7 +34,7 @@ export class IngestService {
     private readonly limits: DecodeLimits,
     private readonly clock: () => number = Date.now,
     floodGuard?: FloodGuard,
-    private readonly onFlood: (deviceId: string) => void = () => {},
+    private readonly onFlood: (deviceId: string | null) => void = () => {},
     failedAuthGuard?: FloodGuard,
   ) {
     this.floodGuard = floodGuard ?? new FloodGuard();
@@ -160,6 +160,11 @@ export class IngestService {
     const decoded = decodeOsmAnd(request, receivedAt, this.limits);
     const id = decoded.claimedDeviceId;
     if (!id) {
+      // Nobody to charge: throttled with the failed keys, per sender address (below).
+      if (!this.failedAuthGuard.allow(sender ?? 'no-id', this.clock())) {
+        this.onFlood(null);
+        return { accepted: 0, refused: 1, duplicates: 0, status: 429, message: 'rate limited' };
+      }
       // Keep the decoder's own reason (malformed_json, forged_device_id...) when it has one.
       const o =
         decoded.refusals.length > 0

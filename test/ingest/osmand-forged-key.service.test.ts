@@ -52,6 +52,14 @@ describe('OsmAnd: wrong keys under a real device id', () => {
       "select count(*)::int as n from dead_letters where reason = 'unauthenticated' and device_id is null",
     );
     expect(dead.rows[0].n).toBe(3);
+    // A request naming no device at all comes from the same sender: refused the same way, no dead letter.
+    const noId = await fetch(`${svc.osmandUrl}/?lat=30.1&lon=104.6&key=x`);
+    await noId.arrayBuffer();
+    expect(noId.status).toBe(429);
+    const schemaInvalid = await svc.db.pool.query(
+      "select count(*)::int as n from dead_letters where reason = 'schema_invalid'",
+    );
+    expect(schemaInvalid.rows[0].n).toBe(0);
 
     // The phone itself, with its key, still has its whole allowance: three fixes stored.
     expect([await send(phone.id, phone.secret), await send(phone.id, phone.secret)]).toEqual([200, 200]);
