@@ -22,6 +22,7 @@ import { FloodGuard } from './flood-guard.js';
 const RAW_KEEP = 4096;
 
 const RATE_LIMITED: SubmissionOutcome = Object.freeze({ accepted: 0, refused: 1, duplicates: 0 });
+const RATE_LIMITED_HTTP = Object.freeze({ ...RATE_LIMITED, status: 429, message: 'rate limited' });
 
 export class IngestService {
   private readonly floodGuard: FloodGuard;
@@ -163,7 +164,7 @@ export class IngestService {
       // Nobody to charge: throttled with the failed keys, per sender address (below).
       if (!this.failedAuthGuard.allow(sender ?? 'no-id', this.clock())) {
         this.onFlood(null);
-        return { accepted: 0, refused: 1, duplicates: 0, status: 429, message: 'rate limited' };
+        return RATE_LIMITED_HTTP;
       }
       // Keep the decoder's own reason (malformed_json, forged_device_id...) when it has one.
       const o =
@@ -193,15 +194,14 @@ export class IngestService {
       // each time.
       if (!this.failedAuthGuard.allow(sender ?? `id:${id}`, this.clock())) {
         this.onFlood(id);
-        return { accepted: 0, refused: 1, duplicates: 0, status: 429, message: 'rate limited' };
+        return RATE_LIMITED_HTTP;
       }
       const known = !!this.directory.device(id);
       const reason: RefusalReason = known ? 'unauthenticated' : 'unknown_device';
       const o = await this.refuse('osmand', null, null, raw, reason, `${reason} for device ${id}`);
       return { ...o, status: 401, message: 'device key missing or wrong' };
     }
-    if (!this.admit(id))
-      return { accepted: 0, refused: 1, duplicates: 0, status: 429, message: 'rate limited' };
+    if (!this.admit(id)) return RATE_LIMITED_HTTP;
     const outcome = await this.submit('osmand', id, null, raw, receivedAt, decoded);
     const status =
       decoded.refusals.length > 0 && outcome.accepted === 0 && outcome.duplicates === 0 ? 400 : 200;
