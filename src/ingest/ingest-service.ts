@@ -53,6 +53,17 @@ export class IngestService {
     return false;
   }
 
+  /**
+   * The flood check for an OsmAnd request that proved no device (a wrong key, or no id at all):
+   * charged to its sender's address, never to the device it names, so a forger is refused 429
+   * without a dead letter each time once the address's allowance is spent.
+   */
+  private admitUnproven(sender: string | undefined, claimedId: string | null, now: number): boolean {
+    if (this.failedAuthGuard.allow(sender ?? `id:${claimedId ?? ''}`, now)) return true;
+    this.onFlood(claimedId);
+    return false;
+  }
+
   /** Broker login or HTTP key: the device id when the secret matches an enabled device. */
   authenticate(deviceId: string, secret: string): boolean {
     const device = this.directory.device(deviceId);
@@ -161,11 +172,7 @@ export class IngestService {
     const decoded = decodeOsmAnd(request, receivedAt, this.limits);
     const id = decoded.claimedDeviceId;
     if (!id) {
-      // Nobody to charge: throttled with the failed keys, per sender address (below).
-      if (!this.failedAuthGuard.allow(sender ?? 'no-id', this.clock())) {
-        this.onFlood(null);
-        return RATE_LIMITED_HTTP;
-      }
+      if (!this.admitUnproven(sender, null, receivedAt)) return RATE_LIMITED_HTTP;
       // Keep the decoder's own reason (malformed_json, forged_device_id...) when it has one.
       const o =
         decoded.refusals.length > 0
@@ -189,13 +196,8 @@ export class IngestService {
     if (!key || !this.authenticate(id, key)) {
       // The key is checked before the device's allowance is spent (a SHA-256, cheap: device-secrets.ts).
       // Else anyone who knows a device id could silence that device with wrong keys: its own fixes
-      // would then be answered 429 (non-negotiable 4: forged ids never drop good data). Failures are
-      // throttled on their own, per sender address, so a forger is refused without a dead letter
-      // each time.
-      if (!this.failedAuthGuard.allow(sender ?? `id:${id}`, this.clock())) {
-        this.onFlood(id);
-        return RATE_LIMITED_HTTP;
-      }
+      // would then be answered 429 (non-negotiable 4: forged ids never drop good data).
+      if (!this.admitUnproven(sender, id, receivedAt)) return RATE_LIMITED_HTTP;
       const known = !!this.directory.device(id);
       const reason: RefusalReason = known ? 'unauthenticated' : 'unknown_device';
       const o = await this.refuse('osmand', null, null, raw, reason, `${reason} for device ${id}`);

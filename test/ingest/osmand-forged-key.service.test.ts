@@ -2,7 +2,13 @@
 // OsmAnd HTTP endpoint: a sender naming a real device with a wrong key must not spend that device's
 // allowance, or anyone who knows a device id could silence the person's phone with 429s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monitoredPerson, startTestService, type TestService, ZIYANG } from '../support/service.js';
+import {
+  monitoredPerson,
+  startTestService,
+  storedFixes,
+  type TestService,
+  ZIYANG,
+} from '../support/service.js';
 
 let svc: TestService;
 let phone: { id: string; secret: string };
@@ -34,13 +40,6 @@ async function send(deviceId: string, key: string): Promise<number> {
   return res.status;
 }
 
-async function storedFixes(deviceId: string): Promise<number> {
-  const { rows } = await svc.db.pool.query('select count(*)::int as n from fixes where device_id = $1', [
-    deviceId,
-  ]);
-  return rows[0].n as number;
-}
-
 describe('OsmAnd: wrong keys under a real device id', () => {
   it('are refused (401, then 429 per sender) and never silence the device itself', async () => {
     const statuses: number[] = [];
@@ -64,9 +63,9 @@ describe('OsmAnd: wrong keys under a real device id', () => {
     // The phone itself, with its key, still has its whole allowance: three fixes stored.
     expect([await send(phone.id, phone.secret), await send(phone.id, phone.secret)]).toEqual([200, 200]);
     expect(await send(phone.id, phone.secret)).toBe(200);
-    expect(await storedFixes(phone.id)).toBe(3);
+    expect(await storedFixes(svc, phone.id)).toBe(3);
     // ...and is limited as before once it is spent.
     expect(await send(phone.id, phone.secret)).toBe(429);
-    expect(await storedFixes(phone.id)).toBe(3);
+    expect(await storedFixes(svc, phone.id)).toBe(3);
   });
 });

@@ -159,6 +159,15 @@ export async function protectedPerson(
   return phone;
 }
 
+/** How many fixes the service has stored for this device. */
+export async function storedFixes(svc: RunningService, deviceId: string): Promise<number> {
+  const { rows } = await svc.db.pool.query<{ n: number }>(
+    'select count(*)::int as n from fixes where device_id = $1',
+    [deviceId],
+  );
+  return rows[0]!.n;
+}
+
 /** The county boundary zone (20 km square around Ziyang) once per service. */
 export async function ensureCounty(svc: RunningService): Promise<void> {
   const existing = await svc.db.pool.query("select 1 from zones where id = 'county-yanjiang'");
