@@ -46,4 +46,18 @@ describe('FloodGuard', () => {
     while (g.allow('busy', later)) allowed++;
     expect(allowed).toBe(60);
   });
+
+  it('keeps the bucket of a device still reporting, even when it is full at the sweep', () => {
+    // Full again three seconds after a message.
+    const g = new FloodGuard({ burst: 3, perSecond: 1 });
+    const t = 2_000_000;
+    g.allow('first', t); // the first sweep runs here
+    g.allow('steady', t + 50_000);
+    // The next sweep, 60 s on: 'steady' is full but was used since the last sweep, so it is kept
+    // (not deleted and made again at its next message); 'first', unused since, is forgotten.
+    g.allow('probe', t + 60_000);
+    expect(g.size).toBe(2);
+    // A device that reported in every interval is never dropped: its allowance is unchanged.
+    expect([0, 1, 2, 3].map(() => g.allow('steady', t + 60_000))).toEqual([true, true, true, false]);
+  });
 });
