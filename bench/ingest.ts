@@ -37,7 +37,12 @@ import pg from 'pg';
 import { createMosquittoDynsecProvisioner } from '../src/adapters/mqtt/mosquitto-dynsec.js';
 import { type MosquittoInstance, mosquittoInstalled, startMosquitto } from '../test/support/mosquitto.js';
 import { freePort } from '../test/support/ports.js';
-import { ensureCounty, monitoredPerson, startTestService } from '../test/support/service.js';
+import {
+  ensureCounty,
+  monitoredPerson,
+  OPEN_FLOOD_GUARD,
+  startTestService,
+} from '../test/support/service.js';
 import { type ServiceProcess, spawnService } from '../test/support/service-process.js';
 import type { BenchResult } from './bench-types.js';
 import {
@@ -309,8 +314,7 @@ export default async function ingest(args: Record<string, string>): Promise<Benc
       MQTT_CLIENT_ID: 'em-ingest-1',
       // This bench finds the service's throughput: its devices each publish up to max-rate/devices
       // per second, far above a device's contract, which the flood guard would refuse (and count).
-      DEVICE_BURST: '1000000',
-      DEVICE_MSGS_PER_S: '100000',
+      ...OPEN_FLOOD_GUARD,
     };
 
     // ---- 1. provisioning, in process

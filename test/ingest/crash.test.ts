@@ -11,12 +11,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
 import { startMosquitto } from '../support/mosquitto.js';
 import { freePort } from '../support/ports.js';
-import { monitoredPerson, startTestService, ZIYANG } from '../support/service.js';
+import { monitoredPerson, OPEN_FLOOD_GUARD, startTestService, ZIYANG } from '../support/service.js';
 import { spawnService } from '../support/service-process.js';
 
 const DEVICES = 4;
 const PUBLISH_TIMEOUT_MS = 10_000;
-const OPEN_FLOOD_GUARD = { DEVICE_BURST: '1000000', DEVICE_MSGS_PER_S: '100000' };
 
 interface Setup {
   /** Environment shared by the provisioning service, the process under test and the final check. */

@@ -21,6 +21,7 @@ import {
   ensureCounty,
   type MonitoredPerson,
   monitoredPerson,
+  OPEN_FLOOD_GUARD,
   startTestService,
   type TestService,
   ZIYANG,
@@ -1240,8 +1241,7 @@ describe('fuzz: hostile payloads at every source of the running service', () => 
     svc = await startTestService({
       // The flood guard is not what is fuzzed here: a refused flood is not acknowledged, which would
       // make the counts depend on timing.
-      DEVICE_BURST: '1000000',
-      DEVICE_MSGS_PER_S: '100000',
+      ...OPEN_FLOOD_GUARD,
       MAX_CLOCK_SKEW_S: String(SKEW_S),
       MAX_FIX_AGE_DAYS: String(MAX_AGE_DAYS),
     });
