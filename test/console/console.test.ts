@@ -65,6 +65,17 @@ describe.skipIf(!chromiumAvailable())('supervision console in Chromium', () => {
   });
 
   it('signs in and shows each supervisee on the map with their zones', async () => {
+    // Nothing the first screens load may fail: a 404 (even the tab icon) or a script error is a
+    // console error in every officer's browser, the noise that hides a real one.
+    const failures: string[] = [];
+    const onResponse = (r: { status(): number; url(): string }) => {
+      if (r.status() >= 400) failures.push(`${r.status()} ${r.url()}`);
+    };
+    const onConsole = (m: { type(): string; text(): string }) => {
+      if (m.type() === 'error') failures.push(`console: ${m.text()}`);
+    };
+    page.on('response', onResponse);
+    page.on('console', onConsole);
     await page.goto(svc.httpUrl);
     await page.waitForSelector('.login-card');
     await screenshot(page, '01-login');
@@ -75,6 +86,9 @@ describe.skipIf(!chromiumAvailable())('supervision console in Chromium', () => {
     expect(await page.locator('.map.no-tiles').count()).toBe(1);
     // The county boundary and the residence; drawn on canvas, so counted by the view itself.
     expect(Number(await page.getAttribute('.map-panel', 'data-zones'))).toBe(2);
+    page.off('response', onResponse);
+    page.off('console', onConsole);
+    expect(failures).toEqual([]);
   });
 
   it('shows a strap tamper within seconds, with the alarm sound and the red banner', async () => {
