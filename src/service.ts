@@ -139,8 +139,23 @@ export async function startService(
       );
     }
 
+    let reportedInvalid = '';
     const directory = new Directory(
-      () => loadDirectory(db.pool, clock()),
+      async () => {
+        const snapshot = await loadDirectory(db.pool, clock());
+        // A zone the rules cannot use is an operator's problem to see at once: it is left out (so a
+        // person may go unmonitored for it), logged whenever the set changes, and counted.
+        metrics.invalidZones.set(snapshot.invalidZones.length);
+        const invalid = JSON.stringify(snapshot.invalidZones);
+        if (invalid !== reportedInvalid && snapshot.invalidZones.length > 0) {
+          log.error(
+            { invalidZones: snapshot.invalidZones },
+            'zones left out of the rules: they cannot be compiled',
+          );
+        }
+        reportedInvalid = invalid;
+        return snapshot;
+      },
       () => directoryRevision(db.pool),
     );
     await directory.reload();

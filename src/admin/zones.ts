@@ -1,8 +1,8 @@
 // Zones: GeoJSON Polygon / MultiPolygon (with holes) or a circle, validated before storage.
 import { randomUUID } from 'node:crypto';
 import type { ZoneKind } from '../../schemas/enums.js';
-import type { ZoneGeometry } from '../domain/geo/compiled-zone.js';
-import type { CurfewSchedule } from '../domain/rules/curfew-schedule.js';
+import { compileZone, type ZoneGeometry } from '../domain/geo/compiled-zone.js';
+import { type CurfewSchedule, compileCurfew } from '../domain/rules/curfew-schedule.js';
 import { type AdminContext, ValidationError } from './admin-context.js';
 
 export interface NewZone {
@@ -41,8 +41,31 @@ export function validateGeometry(g: ZoneGeometry): string[] {
   return [];
 }
 
+/**
+ * Compiles the zone as the rules will (src/directory/load-directory.ts): what the rules cannot
+ * compile is refused here as bad input, before it is stored, and never found at the next directory
+ * load, where it would leave the zone out of every person's rules.
+ */
+function compileProblems(input: NewZone): string[] {
+  const problems: string[] = [];
+  try {
+    compileZone('check', input.kind, input.geometry);
+  } catch (err) {
+    problems.push(`geometry: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (input.schedule) {
+    try {
+      compileCurfew(input.schedule);
+    } catch (err) {
+      problems.push(`schedule: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return problems;
+}
+
 export async function createZone(ctx: AdminContext, input: NewZone): Promise<string> {
-  const problems = validateGeometry(input.geometry);
+  const invalid = validateGeometry(input.geometry);
+  const problems = invalid.length > 0 ? invalid : compileProblems(input);
   if (problems.length > 0) throw new ValidationError(problems);
   const id = input.id ?? randomUUID();
   const circle = input.geometry.type === 'Circle' ? input.geometry : null;

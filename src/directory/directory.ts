@@ -29,7 +29,21 @@ export interface DirectorySnapshot {
   readonly persons: ReadonlyMap<string, PersonRecord>;
   /** Protected-person device id → zone ids whose circle follows it. */
   readonly protectedDevices: ReadonlySet<string>;
+  /**
+   * Stored zones that could not be compiled (a row written before validation existed, or by hand):
+   * left out of the rules, logged and counted by the service, and never a reason to refuse the
+   * rest of the directory (non-negotiable 4: bad input loses nothing else).
+   */
+  readonly invalidZones: readonly InvalidZone[];
   readonly loadedAt: number;
+}
+
+export interface InvalidZone {
+  readonly id: string;
+  readonly kind: string;
+  readonly orgUnitId: string;
+  readonly superviseeId: string | null;
+  readonly problem: string;
 }
 
 export const EMPTY_DIRECTORY: DirectorySnapshot = {
@@ -37,6 +51,7 @@ export const EMPTY_DIRECTORY: DirectorySnapshot = {
   owntracks: new Map(),
   persons: new Map(),
   protectedDevices: new Set(),
+  invalidZones: [],
   loadedAt: 0,
 };
 

@@ -4,11 +4,11 @@ import type pg from 'pg';
 import type { SupervisionLevel, ZoneKind } from '../../schemas/enums.js';
 import { type CompiledZone, compileZone, type ZoneGeometry } from '../domain/geo/compiled-zone.js';
 import { buildZoneIndex } from '../domain/geo/zone-index.js';
-import { type CurfewSchedule, compileCurfew } from '../domain/rules/curfew-schedule.js';
+import { type CompiledCurfew, type CurfewSchedule, compileCurfew } from '../domain/rules/curfew-schedule.js';
 import type { ActivePeriod } from '../domain/rules/em-order.js';
 import type { LeavePermit } from '../domain/rules/leave-permit.js';
 import { type ProtectedPerson, personRulesContext } from '../domain/rules/person-context.js';
-import type { DeviceRecord, DirectorySnapshot, PersonRecord } from './directory.js';
+import type { DeviceRecord, DirectorySnapshot, InvalidZone, PersonRecord } from './directory.js';
 import { owntracksKey } from './directory.js';
 import { prohibitionRefsFor } from './prohibition-refs.js';
 
@@ -95,10 +95,26 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
   const unitPath = new Map(units.rows.map((u) => [u.id, u.path]));
   const compiled = new Map<string, CompiledZone>();
   const zoneRows = new Map<string, ZoneRow>();
+  const curfews = new Map<string, CompiledCurfew>();
+  const invalidZones: InvalidZone[] = [];
   for (const z of zones.rows) {
     zoneRows.set(z.id, z);
-    const geometry = zoneGeometryOf(z);
-    if (geometry) compiled.set(z.id, compileZone(z.id, z.kind, geometry));
+    // One zone that cannot be compiled is left out and reported; it must not stop every other
+    // person's rules, nor the next start (the API validates the same way: src/admin/zones.ts).
+    try {
+      const geometry = zoneGeometryOf(z);
+      if (geometry) compiled.set(z.id, compileZone(z.id, z.kind, geometry));
+      if (z.schedule) curfews.set(z.id, compileCurfew(z.schedule));
+    } catch (err) {
+      compiled.delete(z.id);
+      invalidZones.push({
+        id: z.id,
+        kind: z.kind,
+        orgUnitId: z.org_unit_id,
+        superviseeId: z.supervisee_id,
+        problem: err instanceof Error ? err.message : String(err),
+      });
+    }
   }
   const residenceBy = new Map<string, ZoneRow>();
   for (const z of zones.rows)
@@ -197,7 +213,7 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
       phoneDeviceId: ankle && phone ? phone.id : null,
       orders: ordersBy.get(p.id) ?? [],
       residence: residenceRow ? (compiled.get(residenceRow.id) ?? null) : null,
-      curfew: residenceRow?.schedule ? compileCurfew(residenceRow.schedule) : null,
+      curfew: residenceRow ? (curfews.get(residenceRow.id) ?? null) : null,
       jurisdiction,
       permits: permitsBy.get(p.id) ?? [],
       prohibition: prohibitionRefs(prohibitionIds),
@@ -206,5 +222,5 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
     });
     personMap.set(p.id, { id: p.id, orgUnitId: p.org_unit_id, orgPath, level: p.level, context });
   }
-  return { devices: deviceMap, owntracks, persons: personMap, protectedDevices, loadedAt: now };
+  return { devices: deviceMap, owntracks, persons: personMap, protectedDevices, invalidZones, loadedAt: now };
 }

@@ -41,6 +41,11 @@ export function createMetrics() {
       help: 'Messages waiting for the pipeline',
       registers: [registry],
     }),
+    invalidZones: new client.Gauge({
+      name: 'em_directory_invalid_zones',
+      help: 'Stored zones the last directory load could not compile, left out of the rules (logged with their ids)',
+      registers: [registry],
+    }),
     timerPeople: new client.Gauge({
       name: 'em_timer_people_per_tick',
       help: 'People the last clock tick evaluated (timers due, plus the sweep after a start or directory change)',

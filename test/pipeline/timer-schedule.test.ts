@@ -18,7 +18,14 @@ function snapshot(
       { id, orgUnitId: 'o', orgPath: '/c/', level: 'normal', context: context(extra[id] ?? {}) },
     ]),
   );
-  return { devices: new Map(), owntracks: new Map(), persons, protectedDevices: new Set(), loadedAt: 0 };
+  return {
+    devices: new Map(),
+    owntracks: new Map(),
+    persons,
+    protectedDevices: new Set(),
+    invalidZones: [],
+    loadedAt: 0,
+  };
 }
 
 const ids = (n: number, from = 0) =>

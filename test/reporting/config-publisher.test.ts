@@ -28,6 +28,7 @@ const snapshot: DirectorySnapshot = {
     ]),
   ),
   protectedDevices: new Set(),
+  invalidZones: [],
   loadedAt: 0,
 };
 

@@ -20,7 +20,9 @@ const GeoJsonGeometry = z.discriminatedUnion('type', [
   z.object({ type: z.literal('Point'), coordinates: Position }),
 ]);
 
-const DailyWindow = z.object({ startMin: z.int().min(0).max(1440), endMin: z.int().min(0).max(1440) });
+// A window starts within its local day (0-1439) and ends at most at its end (1440); an end at or
+// before the start runs past midnight (src/domain/rules/curfew-schedule.ts).
+const DailyWindow = z.object({ startMin: z.int().min(0).max(1439), endMin: z.int().min(0).max(1440) });
 const CurfewSchedule = z.object({
   weekly: z.array(DailyWindow.extend({ weekday: z.int().min(0).max(6) })),
   exceptions: z.array(z.object({ date: z.iso.date(), windows: z.array(DailyWindow) })).default([]),

@@ -53,22 +53,34 @@ function localDayOf(date: string): number {
   return ms / DAY_MS;
 }
 
+/** A window starts within its local day and ends by the end of it (or of the next, past midnight). */
+function checkWindow(w: DailyWindow): DailyWindow {
+  const whole = (m: number) => Number.isInteger(m);
+  if (
+    !whole(w.startMin) ||
+    !whole(w.endMin) ||
+    w.startMin < 0 ||
+    w.startMin >= 1440 ||
+    w.endMin < 0 ||
+    w.endMin > 1440
+  ) {
+    throw new Error(`curfew window out of range: ${JSON.stringify(w)}`);
+  }
+  return { startMin: w.startMin, endMin: w.endMin };
+}
+
+/** Throws on a window or date out of range: the API refuses such a schedule (src/admin/zones.ts). */
 export function compileCurfew(schedule: CurfewSchedule): CompiledCurfew {
   const byWeekday: DailyWindow[][] = [[], [], [], [], [], [], []];
   for (const w of schedule.weekly) {
-    if (
-      w.weekday < 0 ||
-      w.weekday > 6 ||
-      w.startMin < 0 ||
-      w.startMin >= 1440 ||
-      w.endMin < 0 ||
-      w.endMin > 1440
-    ) {
+    if (!Number.isInteger(w.weekday) || w.weekday < 0 || w.weekday > 6) {
       throw new Error(`curfew window out of range: ${JSON.stringify(w)}`);
     }
-    byWeekday[w.weekday]!.push({ startMin: w.startMin, endMin: w.endMin });
+    byWeekday[w.weekday]!.push(checkWindow(w));
   }
-  const byLocalDay = new Map(schedule.exceptions.map((e) => [localDayOf(e.date), e.windows] as const));
+  const byLocalDay = new Map(
+    schedule.exceptions.map((e) => [localDayOf(e.date), e.windows.map(checkWindow)] as const),
+  );
   return { byWeekday, byLocalDay, memoDay: Number.NaN, memoWindows: [] };
 }
 
