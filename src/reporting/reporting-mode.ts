@@ -6,7 +6,7 @@ import type { AlertKind } from '../../schemas/enums.js';
 import type { DeviceConfig } from '../../schemas/wire/config.js';
 import type { DirectorySnapshot } from '../directory/directory.js';
 import type { AlertChange } from '../domain/rules/alert-change.js';
-import { type PersonState, TrackPhase } from '../domain/rules/person-state.js';
+import { type PersonState, zoneTrackActive } from '../domain/rules/person-state.js';
 
 /** Violations during which a faster fix rate shortens detection and clearing. */
 export const FAST_MODE_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>([
@@ -17,21 +17,6 @@ export const FAST_MODE_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>([
   'protected_person_proximity',
   'person_device_separation',
 ]);
-
-/**
- * True while a zone rule is gathering evidence (pending) or has a violation open. Reporting faster
- * already while evidence is pending is what shortens detection: at 120 s per fix, three confident
- * fixes take four minutes; at 15 s they take under one.
- */
-export function zoneTrackActive(state: PersonState): boolean {
-  return (
-    state.curfew.phase !== TrackPhase.idle ||
-    state.jurisdiction.phase !== TrackPhase.idle ||
-    state.prohibition.phase !== TrackPhase.idle ||
-    state.proximity.phase !== TrackPhase.idle ||
-    state.separation.phase !== TrackPhase.idle
-  );
-}
 
 /**
  * Fast reporting: a zone track active, or the last fix in an approach band (a prohibition zone or

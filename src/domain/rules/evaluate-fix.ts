@@ -31,6 +31,7 @@ import {
   type StateDraft,
   TrackPhase,
   type TrackState,
+  toldToReportFast,
   withEpisode,
   type ZoneRule,
 } from './person-state.js';
@@ -41,6 +42,7 @@ import {
   BATTERY_LOW_PCT,
   GAP_MIN_INTERVALS,
   LATE_AFTER_MS,
+  type LevelParameters,
   MAX_CONSECUTIVE_JUMPS,
   PROHIBITION_APPROACH_M,
 } from './supervision-levels.js';
@@ -67,12 +69,28 @@ function isValidFix(fix: Fix): boolean {
 }
 
 /**
- * The gap this fix ends, if the monitor was quiet for more than GAP_MIN_INTERVALS reporting intervals
- * before it (stored fixes from inside it are judged when they come: evaluate-backfill.ts); else the
- * gap remembered so far, forgotten BACKFILL_WINDOW_MS after it ended. Allocates only at a gap.
+ * The reporting interval the monitor was keeping before this fix: the level's, or, while its
+ * devices are told to report fast (toldToReportFast) and the last two fixes came faster than the
+ * level's interval, that faster interval (at least the fast one). A device that has not switched
+ * to fast mode (a phone without the config channel) keeps the level's, so its every fix is not a gap.
+ */
+function keptIntervalMs(params: LevelParameters, state: PersonState): number {
+  const lastMs = state.lastIntervalS * 1000;
+  return lastMs > 0 && lastMs < params.reportIntervalMs && toldToReportFast(state)
+    ? Math.max(params.fastReportIntervalMs, lastMs)
+    : params.reportIntervalMs;
+}
+
+/**
+ * The gap this fix ends, if the monitor was quiet for more than GAP_MIN_INTERVALS of the intervals
+ * it was keeping before it (stored fixes from inside it are judged when they come:
+ * evaluate-backfill.ts; issue 4: late fixes are evaluated in order); else the gap remembered so
+ * far, forgotten BACKFILL_WINDOW_MS after it ended. Allocates only at a gap. In fast mode a pause
+ * of a few minutes is a gap too: stored 15 s fixes from inside a prohibition zone, recorded during
+ * it, were otherwise refused as stale and the entry never raised.
  */
 function nextGap(
-  reportIntervalMs: number,
+  params: LevelParameters,
   state: PersonState,
   ts: number,
   curfew: TrackState,
@@ -80,7 +98,13 @@ function nextGap(
   prohibition: TrackState,
 ): GapMark | null {
   const lastTs = state.lastTs;
-  if (lastTs > 0 && ts - lastTs > GAP_MIN_INTERVALS * reportIntervalMs) {
+  const quietMs = ts - lastTs;
+  if (
+    lastTs > 0 &&
+    quietMs > GAP_MIN_INTERVALS * params.fastReportIntervalMs &&
+    (quietMs > GAP_MIN_INTERVALS * params.reportIntervalMs ||
+      quietMs > GAP_MIN_INTERVALS * keptIntervalMs(params, state))
+  ) {
     // An episode reported before the gap, or an evidence run this fix carried on, is the live rules'
     // own: the backfill must not report its changes again (evaluate-backfill.ts).
     const settled: Partial<Record<ZoneRule, number>> = {};
@@ -113,6 +137,9 @@ function noteOpensAtReturn(gap: GapMark | null, changes: readonly AlertChange[] 
   }
   return kinds === null ? gap : { ...gap, openedAtReturn: kinds };
 }
+
+/** A day: any interval longer is as good as "not fast" (keptIntervalMs). */
+const MAX_INTERVAL_S = 86_400;
 
 /** The approach band, plus a metre: a box exactly at the band's edge counts as in it. */
 const APPROACH_CLEAR_M = PROHIBITION_APPROACH_M + 1;
@@ -426,10 +453,9 @@ export function evaluateFix(
   // spare keeps nothing of what it held; writing in place spares the young generation a short-lived
   // object per fix as well (decision 0013).
   const steady = ctx.hasLinkedPersons ? steadyPosition(state.steady, ts, lat, lon, acc) : null;
-  const gap = noteOpensAtReturn(
-    nextGap(params.reportIntervalMs, state, ts, curfew, jurisdiction, prohibition),
-    changes,
-  );
+  // Whole seconds, capped well inside the small-integer range (kept inside the state object).
+  const intervalS = lastTs > 0 ? Math.min(MAX_INTERVAL_S, Math.round((ts - lastTs) / 1000)) : 0;
+  const gap = noteOpensAtReturn(nextGap(params, state, ts, curfew, jurisdiction, prohibition), changes);
   if (into !== null) {
     into.lastTs = ts;
     into.lastLat = lat;
@@ -437,6 +463,7 @@ export function evaluateFix(
     into.lastAcc = acc;
     into.lastContactTs = Math.max(ts, state.lastContactTs);
     into.jumps = 0;
+    into.lastIntervalS = intervalS;
     into.jurInsideTs = jurInsideTs;
     into.jurOutsideTs = jurOutsideTs;
     into.curfew = curfew;
@@ -467,6 +494,7 @@ export function evaluateFix(
     lastAcc: acc,
     lastContactTs: Math.max(ts, state.lastContactTs),
     jumps: 0,
+    lastIntervalS: intervalS,
     jurInsideTs,
     jurOutsideTs,
     curfew,

@@ -183,6 +183,12 @@ export interface PersonState extends Clearance {
   readonly lastContactTs: number;
   /** Consecutive fixes dropped as impossible jumps. */
   readonly jumps: number;
+  /**
+   * Whole seconds between the last two evaluated monitor fixes (0: not known): the interval the
+   * device is actually keeping, so a pause in fast reporting is a gap even when it is shorter than
+   * the level's interval (nextGap, evaluate-fix.ts). A small integer: kept inside the object.
+   */
+  readonly lastIntervalS: number;
   /** Last event times the monitor was confidently inside / outside the jurisdiction (leave overdue). */
   readonly jurInsideTs: number;
   readonly jurOutsideTs: number;
@@ -225,6 +231,7 @@ export function initialPersonState(since: number): PersonState {
     lastAcc: 0,
     lastContactTs: since,
     jumps: 0,
+    lastIntervalS: 0,
     jurInsideTs: 0,
     jurOutsideTs: 0,
     curfew: IDLE_TRACK,
@@ -274,6 +281,8 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     lastAcc: p.lastAcc,
     lastContactTs: p.lastContactTs,
     jumps: p.jumps,
+    // A state stored before this field existed reads as "interval not known".
+    lastIntervalS: p.lastIntervalS ?? 0,
     jurInsideTs: p.jurInsideTs,
     jurOutsideTs: p.jurOutsideTs,
     curfew: p.curfew,
@@ -296,4 +305,32 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     clearHome: p.clearHome ?? 0,
     clearProhibition: p.clearProhibition ?? 0,
   };
+}
+
+/**
+ * True while a zone rule is gathering evidence (pending) or has a violation open: reporting faster
+ * already while evidence is pending is what shortens detection (src/reporting/reporting-mode.ts).
+ */
+export function zoneTrackActive(state: PersonState): boolean {
+  return (
+    state.curfew.phase !== TrackPhase.idle ||
+    state.jurisdiction.phase !== TrackPhase.idle ||
+    state.prohibition.phase !== TrackPhase.idle ||
+    state.proximity.phase !== TrackPhase.idle ||
+    state.separation.phase !== TrackPhase.idle
+  );
+}
+
+/**
+ * Whether the person's devices are told to report fast after this state (DOMAIN.md: 1 fix/min →
+ * 1 fix/15 s in violation): a zone track active, an approach band, a linked person near, or leave
+ * overdue (src/reporting/reporting-mode.ts turns the same facts into the device's config).
+ */
+export function toldToReportFast(state: PersonState): boolean {
+  return (
+    state.approaching ||
+    state.nearLinked ||
+    zoneTrackActive(state) ||
+    state.episodes.leave_overdue !== undefined
+  );
 }

@@ -154,6 +154,38 @@ describe('backfill of a gap after the live fix', () => {
     ]);
   });
 
+  it('a pause in fast reporting, shorter than the level interval, is a gap too', () => {
+    // Nearing the school (its approach band): the monitor is told to report every 15 s (issue 7).
+    // It loses coverage for 165 s (under 1.5 × the normal level's 120 s), in the school all along.
+    const fast = (from: number, n: number, at: { east: number; north: number }) =>
+      Array.from({ length: n }, (_, i) => fix({ ts: from + i * 15_000, ...at }));
+    const NEAR = { east: 2850, north: 0 };
+    const before = run(ctx, fast(NOON - 60_000, 4, NEAR));
+    expect(before.changes).toEqual([]);
+    const live = run(ctx, [fix({ ts: NOON + 150_000, ...NEAR })], before.state);
+    const stored = fast(NOON, 9, SCHOOL).map((f) => ({ ...f, receivedAt: NOON + 200_000 }));
+    expect(stored.every((f) => fillsGap(live.state, f.ts))).toBe(true);
+    const b = evaluateBackfill(ctx, live.state, stored);
+    expect(b.changes.map((c) => [c.kind, c.action, c.startedAt, c.late])).toEqual([
+      ['prohibition_entry', 'open', NOON, true],
+      ['prohibition_entry', 'clear', NOON, true],
+    ]);
+  });
+
+  it('a monitor that keeps the level interval in fast mode does not leave a gap at every fix', () => {
+    // A phone without the config channel goes on at 60 s near the school: no gap, so no copy of
+    // the state is kept per fix; a pause beyond 1.5 of its own interval still is one.
+    const NEAR = { east: 2850, north: 0 };
+    const slow = run(
+      ctx,
+      Array.from({ length: 6 }, (_, i) => fix({ ts: NOON + i * MIN, ...NEAR })),
+    );
+    expect(slow.state.approaching).toBe(true);
+    expect(slow.results.map((r) => r.state.gap)).toEqual([null, null, null, null, null, null]);
+    const after = run(ctx, [fix({ ts: NOON + 5 * MIN + 100_000, ...NEAR })], slow.state);
+    expect(after.state.gap).toMatchObject({ from: NOON + 5 * MIN, to: NOON + 5 * MIN + 100_000 });
+  });
+
   it('property: any gap over any visit gives the same episodes as arrival in order', () => {
     fc.assert(
       fc.property(
