@@ -9,7 +9,8 @@
 // between `now` and the due time the clock evaluation stays silent. A due time is also never more than
 // MAX_CLOCK_GAP_MS away, so a person is looked at now and then whatever the schedule says.
 import { curfewWindowsAround } from './curfew-schedule.js';
-import { coverageStart } from './em-order.js';
+import { coverageEnd, coverageStart } from './em-order.js';
+import { hasOpenAlerts } from './order-end.js';
 import type { PersonRulesContext } from './person-context.js';
 import { orderActiveAt } from './person-context.js';
 import { IDLE_TRACK, type PersonState } from './person-state.js';
@@ -31,11 +32,16 @@ export function nextClockDue(
     if (t > now && t < due) due = t;
   };
 
-  // Outside every EM period nothing is evaluated (Art. 29): the next period's start is what matters.
+  // Outside every EM period nothing is evaluated (Art. 29): the next period's start is what matters,
+  // unless something is still open, which the next evaluation closes (order-end.ts).
   if (!orderActiveAt(ctx, now)) {
+    if (hasOpenAlerts(state)) return now + 1;
     for (const p of ctx.orders) consider(p.start);
     return due;
   }
+
+  // The end of coverage closes whatever is open (order-end.ts, Art. 29).
+  if (hasOpenAlerts(state)) consider(coverageEnd(ctx.orders, now));
 
   // Lost contact opens once silence exceeds the level's timeout, then reports each whole day (Art. 30).
   const lost = state.episodes.lost_contact;

@@ -75,3 +75,32 @@ export function coverageStart(periods: readonly ActivePeriod[], ts: number): num
   }
   return start;
 }
+
+/**
+ * End of the run of back-to-back periods that covers `ts` (a renewal that begins where a period
+ * ends carries supervision on), or NaN outside every period: where open alerts are closed
+ * (order-end.ts) unless a renewal takes over first.
+ */
+export function coverageEnd(periods: readonly ActivePeriod[], ts: number): number {
+  let end = Number.NaN;
+  for (const p of periods) {
+    if (ts >= p.start && ts < p.end && (Number.isNaN(end) || p.end > end)) end = p.end;
+  }
+  for (let moved = !Number.isNaN(end); moved; ) {
+    moved = false;
+    for (const p of periods) {
+      if (p.start <= end && p.end > end) {
+        end = p.end;
+        moved = true;
+      }
+    }
+  }
+  return end;
+}
+
+/** The latest period end at or before `ts` (NaN if none is known): when coverage last ended. */
+export function lastCoverageEnd(periods: readonly ActivePeriod[], ts: number): number {
+  let end = Number.NaN;
+  for (const p of periods) if (p.end <= ts && (Number.isNaN(end) || p.end > end)) end = p.end;
+  return end;
+}

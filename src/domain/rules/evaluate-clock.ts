@@ -7,9 +7,10 @@ import { needDistanceM, pOutside } from '../geo/membership.js';
 import { type AlertChange, alertChange, NO_CHANGES } from './alert-change.js';
 import { silenceSince } from './clock-due.js';
 import { curfewWindowAt } from './curfew-schedule.js';
-import { activePeriodAt } from './em-order.js';
+import { activePeriodAt, lastCoverageEnd } from './em-order.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import { overduePermit, permitCovers } from './leave-permit.js';
+import { closeAtCoverageEnd, hasOpenAlerts } from './order-end.js';
 import type { PersonRulesContext } from './person-context.js';
 import {
   IDLE_TRACK,
@@ -26,7 +27,13 @@ import { trackChange, Verdict } from './zone-track.js';
 const DAY_MS = 86_400_000;
 
 export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: number): Evaluation {
-  if (!activePeriodAt(ctx.orders, now)) return refuse(state, 'no_active_order');
+  if (!activePeriodAt(ctx.orders, now)) {
+    // Art. 29: past the end of coverage (or with the order revoked) nothing is observed any more;
+    // what is open is closed at the end, once (order-end.ts).
+    if (!hasOpenAlerts(state)) return refuse(state, 'no_active_order');
+    const ended = lastCoverageEnd(ctx.orders, now);
+    return closeAtCoverageEnd(state, Number.isNaN(ended) ? now : ended);
+  }
   const changes: AlertChange[] = [];
   let episodes = state.episodes;
   const hasPosition = state.lastTs > 0;
