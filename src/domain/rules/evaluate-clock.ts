@@ -31,8 +31,10 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
     // Art. 29: past the end of coverage (or with the order revoked) nothing is observed any more;
     // what is open is closed at the end, once (order-end.ts).
     if (!hasOpenAlerts(state)) return refuse(state, 'no_active_order');
+    // An end before the last contact is an older period's: this coverage ended by revocation (the
+    // order is gone from the directory), which is known only now.
     const ended = lastCoverageEnd(ctx.orders, now);
-    return closeAtCoverageEnd(state, Number.isNaN(ended) ? now : ended);
+    return closeAtCoverageEnd(state, Number.isNaN(ended) || ended < state.lastContactTs ? now : ended);
   }
   const changes: AlertChange[] = [];
   let episodes = state.episodes;

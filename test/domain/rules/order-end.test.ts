@@ -73,6 +73,17 @@ describe('the end of EM coverage (Art. 29)', () => {
     expect(changes.filter((c) => c.kind === 'jurisdiction_exit')).toEqual([]);
   });
 
+  it('a revoked order (gone from the directory) closes what is open when it is known, not at an older end', () => {
+    const older = { start: NOON - 40 * DAY, end: NOON - 10 * DAY };
+    const ctx = context({ orders: [older, { start: NOON - 10 * DAY, end: NOON + 60 * DAY }] });
+    const out = run(ctx, series(4, NOON, MIN, OUT_OF_COUNTY));
+    const revoked = context({ orders: [older] });
+    const r = evaluateClock(revoked, out.state, NOON + HOUR);
+    expect(r.changes.filter((c) => c.kind === 'jurisdiction_exit').map((c) => [c.action, c.at])).toEqual([
+      ['clear', NOON + HOUR],
+    ]);
+  });
+
   it('a strap tamper open at the end is cleared as no longer observed (the officer still closes it)', () => {
     const end = NOON + 2 * HOUR;
     const ctx = context({ orders: [{ start: NOON - 10 * DAY, end }] });
