@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { mosquittoPasswordHash } from '../auth/broker-password.js';
 import { generateDeviceSecret, hashDeviceSecret } from '../auth/device-secrets.js';
-import type { AdminContext } from './admin-context.js';
+import { type AdminContext, ValidationError } from './admin-context.js';
 
 export interface NewDevice {
   id?: string;
@@ -22,7 +22,22 @@ export interface IssuedDevice {
 
 const owntracksTopic = (o: NewDevice['owntracks']) => (o ? `owntracks/${o.user}/${o.device}` : undefined);
 
+/**
+ * An OwnTracks user or device name is one MQTT topic level of owntracks/{user}/{device}: a `/` would
+ * shift the levels, and `+` or `#` in a broker ACL would let the phone publish as other phones.
+ */
+export const OWNTRACKS_NAME = /^[^/+#\s\u0000]{1,64}$/;
+
+function checkOwntracks(o: NewDevice['owntracks']): void {
+  if (o && !(OWNTRACKS_NAME.test(o.user) && OWNTRACKS_NAME.test(o.device))) {
+    throw new ValidationError([
+      'owntracks: user and device are 1-64 characters each, without "/", "+", "#" or spaces',
+    ]);
+  }
+}
+
 export async function registerDevice(ctx: AdminContext, input: NewDevice): Promise<IssuedDevice> {
+  checkOwntracks(input.owntracks);
   const id = input.id ?? `dev-${randomUUID().slice(0, 12)}`;
   const secret = generateDeviceSecret();
   await ctx.pool.query(

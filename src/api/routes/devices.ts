@@ -5,22 +5,29 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { disableDevice, registerDevice, rotateDeviceSecret } from '../../admin/devices.js';
+import { disableDevice, OWNTRACKS_NAME, registerDevice, rotateDeviceSecret } from '../../admin/devices.js';
 import { appendAuditNow } from '../../audit/audit-log.js';
 import { scopePattern } from '../../auth/access.js';
 import { type ApiDeps, auditedWrite, callerOf, writerOf } from '../api-context.js';
 import { IdParams, iso, OffsetPage, offsetPage, secured } from '../schemas.js';
 import { deviceInScope, personInScope, unitInScope } from '../scope.js';
 
+const OwnTracksName = z
+  .string()
+  .regex(OWNTRACKS_NAME, 'one topic level: 1-64 characters, no "/", "+", "#" or spaces');
+const OwnTracksNames = z
+  .object({ user: OwnTracksName, device: OwnTracksName })
+  .describe('the phone publishes on owntracks/{user}/{device}');
+
 const NewDevice = z.object({
   superviseeId: z.string().min(1),
   kind: z.enum(['ankle', 'phone']),
-  owntracks: z.object({ user: z.string().min(1).max(64), device: z.string().min(1).max(64) }).optional(),
+  owntracks: OwnTracksNames.optional(),
 });
 
 const NewProtectedPersonPhone = z.object({
   orgUnitId: z.string().min(1).describe('the unit responsible for the protection order'),
-  owntracks: z.object({ user: z.string().min(1).max(64), device: z.string().min(1).max(64) }).optional(),
+  owntracks: OwnTracksNames.optional(),
 });
 
 const IssuedSecret = z.object({
