@@ -7,7 +7,7 @@ import { contactRestored } from './episode-rules.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import type { PersonRulesContext } from './person-context.js';
 import { type Episodes, type PersonState, patchState, withEpisode } from './person-state.js';
-import { LATE_AFTER_MS } from './supervision-levels.js';
+import { LATE_AFTER_MS, TAMPER_REPEAT_MS } from './supervision-levels.js';
 
 export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event: DeviceEvent): Evaluation {
   if (!activePeriodAt(ctx.orders, event.ts)) return refuse(state, 'no_active_order');
@@ -18,28 +18,33 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
   const emit = (c: AlertChange | null): void => {
     if (c !== null) changes.push(c);
   };
-  const open = (episodes: Episodes, kind: 'strap_tamper' | 'battery_low' | 'power_off'): Episodes => {
-    const current = episodes[kind];
-    const detail = { event: type, ...(event.detail !== undefined ? { eventDetail: event.detail } : {}) };
-    if (current !== undefined) {
-      // Repeated tamper stays one incident; the officer closes it in the incidents layer.
-      if (kind === 'strap_tamper') {
-        emit(
-          alertChange({
-            kind,
-            action: 'update',
-            startedAt: current.startedAt,
-            at: ts,
-            confidence: 1,
-            late,
-            detail,
-          }),
-        );
-      }
-      return episodes;
-    }
+  const detail = { event: type, ...(event.detail !== undefined ? { eventDetail: event.detail } : {}) };
+  const open = (episodes: Episodes, kind: 'battery_low' | 'power_off'): Episodes => {
+    if (episodes[kind] !== undefined) return episodes;
     emit(alertChange({ kind, action: 'open', startedAt: ts, at: ts, confidence: 1, late, detail }));
     return withEpisode(episodes, kind, { startedAt: ts });
+  };
+  const tamperChange = (action: 'open' | 'update', startedAt: number): void =>
+    emit(alertChange({ kind: 'strap_tamper', action, startedAt, at: ts, confidence: 1, late, detail }));
+  // Strap cut or case opened: immediate critical, no evidence window (issue 4). A report within
+  // TAMPER_REPEAT_MS of the cut's latest one is that cut going on (one incident per fact); any other
+  // is a cut of its own and opens, so a cut after an officer resolved the last one is raised.
+  const tamper = (episodes: Episodes): Episodes => {
+    const current = episodes.strap_tamper;
+    const lastAt = current === undefined ? 0 : (current.lastAt ?? current.startedAt);
+    if (current === undefined || ts > lastAt + TAMPER_REPEAT_MS) {
+      tamperChange('open', ts);
+      return withEpisode(episodes, 'strap_tamper', { startedAt: ts, lastAt: ts });
+    }
+    if (ts < current.startedAt - TAMPER_REPEAT_MS) {
+      // A late report of an earlier cut: reported (marked late); the running episode stays the latest.
+      tamperChange('open', ts);
+      return episodes;
+    }
+    tamperChange('update', current.startedAt);
+    return ts > lastAt
+      ? withEpisode(episodes, 'strap_tamper', { startedAt: current.startedAt, lastAt: ts })
+      : episodes;
   };
   const clear = (episodes: Episodes, kind: 'battery_low' | 'power_off'): Episodes => {
     const current = episodes[kind];
@@ -84,8 +89,7 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
   switch (type) {
     case 'strap_tamper':
     case 'case_open':
-      // Strap cut or case opened: immediate critical, no evidence window (issue 4).
-      episodes = open(episodes, 'strap_tamper');
+      episodes = tamper(episodes);
       break;
     case 'battery_low':
       episodes = open(episodes, 'battery_low');

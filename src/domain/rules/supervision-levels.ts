@@ -84,6 +84,14 @@ export const APPROACH_MAX_ACC_M = 100;
 export const BATTERY_LOW_PCT = 15;
 export const BATTERY_CLEAR_PCT = 25;
 
+/**
+ * A strap tamper (or case open) report this long after the previous one is a new cut, not the same
+ * one going on: an episode that never ended made every later cut an update of an incident the
+ * officer had already resolved, and it was dropped (a missed critical alert). Devices repeat the
+ * report every few minutes while the strap stays open, so one open strap stays one episode.
+ */
+export const TAMPER_REPEAT_MS = 30 * MINUTE;
+
 /** A decision made from a fix that arrived more than this after its own time is marked late. */
 export const LATE_AFTER_MS = 2 * MINUTE;
 
