@@ -5,7 +5,10 @@ import { alertChange } from './alert-change.js';
 import { type Episodes, withEpisode } from './person-state.js';
 import { BATTERY_CLEAR_PCT, BATTERY_LOW_PCT } from './supervision-levels.js';
 
-/** Any fix means the device is on and reporting: clear lost contact and power off. */
+/**
+ * Any fix means the device is on and reporting: clear lost contact and power off. Not a power off
+ * that began after `at` (issue 4: a fix or event from before the device went off, delivered after).
+ */
 export function contactRestored(
   episodes: Episodes,
   at: number,
@@ -31,7 +34,7 @@ export function contactRestored(
     );
   }
   const off = next.power_off;
-  if (off !== undefined) {
+  if (off !== undefined && at >= off.startedAt) {
     next = withEpisode(next, 'power_off', null);
     changes.push(
       alertChange({

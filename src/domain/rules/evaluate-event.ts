@@ -6,8 +6,19 @@ import { activePeriodAt } from './em-order.js';
 import { contactRestored } from './episode-rules.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import type { PersonRulesContext } from './person-context.js';
-import { type Episodes, type PersonState, patchState, withEpisode } from './person-state.js';
+import {
+  type Episodes,
+  type OpenEpisode,
+  type PersonState,
+  patchState,
+  withEpisode,
+} from './person-state.js';
 import { LATE_AFTER_MS, TAMPER_REPEAT_MS } from './supervision-levels.js';
+
+/** The episode began after `ts`: an event at `ts` neither ends it nor opens what it disproves. */
+function startedAfter(episode: OpenEpisode | undefined, ts: number): boolean {
+  return episode !== undefined && episode.startedAt > ts;
+}
 
 export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event: DeviceEvent): Evaluation {
   if (!activePeriodAt(ctx.orders, event.ts)) return refuse(state, 'no_active_order');
@@ -19,8 +30,13 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
     if (c !== null) changes.push(c);
   };
   const detail = { event: type, ...(event.detail !== undefined ? { eventDetail: event.detail } : {}) };
-  const open = (episodes: Episodes, kind: 'battery_low' | 'power_off'): Episodes => {
-    if (episodes[kind] !== undefined) return episodes;
+  // Issue 4 (event time): a state-changing event the device has since contradicted is stored (by the
+  // pipeline) but changes nothing; an event opens nothing a later fact disproves and ends nothing that
+  // began after it. Heard from since: a monitor fix is proof the device was on; a later event counts
+  // for an event delivered late (before any contact, lastContactTs is only when the state was made).
+  const heardSince = ts < state.lastTs || (late && ts < state.lastContactTs);
+  const open = (episodes: Episodes, kind: 'battery_low' | 'power_off', contradicted: boolean): Episodes => {
+    if (episodes[kind] !== undefined || contradicted) return episodes;
     emit(alertChange({ kind, action: 'open', startedAt: ts, at: ts, confidence: 1, late, detail }));
     return withEpisode(episodes, kind, { startedAt: ts });
   };
@@ -48,7 +64,7 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
   };
   const clear = (episodes: Episodes, kind: 'battery_low' | 'power_off'): Episodes => {
     const current = episodes[kind];
-    if (current === undefined) return episodes;
+    if (current === undefined || ts < current.startedAt) return episodes;
     emit(
       alertChange({
         kind,
@@ -92,23 +108,34 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
       episodes = tamper(episodes);
       break;
     case 'battery_low':
-      episodes = open(episodes, 'battery_low');
+      // Still a fact when late: only a charging start after it disproves it.
+      episodes = open(episodes, 'battery_low', startedAfter(episodes.charging, ts));
       break;
     case 'charging_start':
-      episodes = withEpisode(clear(episodes, 'battery_low'), 'charging', { startedAt: ts });
+      episodes = clear(episodes, 'battery_low');
+      if (!startedAfter(episodes.charging, ts))
+        episodes = withEpisode(episodes, 'charging', { startedAt: ts });
       break;
     case 'charging_stop':
-      episodes = withEpisode(episodes, 'charging', null);
+      if (episodes.charging !== undefined && !startedAfter(episodes.charging, ts))
+        episodes = withEpisode(episodes, 'charging', null);
       break;
     case 'power_off':
-      episodes = open(episodes, 'power_off');
+      // Any later message shows the device on: a buffered power_off would open and clear at once.
+      episodes = open(episodes, 'power_off', heardSince);
       break;
     case 'power_on':
       episodes = clear(episodes, 'power_off');
       break;
     case 'no_motion':
+      // Anchored at the last fix; fixes after the event may have moved, so stillness counts from there.
       if (lastPosition !== null && ankleStill === null)
-        ankleStill = { since: ts, lat: lastPosition.lat, lon: lastPosition.lon, acc: lastPosition.acc };
+        ankleStill = {
+          since: Math.max(ts, lastPosition.ts),
+          lat: lastPosition.lat,
+          lon: lastPosition.lon,
+          acc: lastPosition.acc,
+        };
       break;
     case 'heartbeat':
     case 'sos':

@@ -2,6 +2,7 @@
 // handled, events that arrive after later contact (issue 4), and the charging flag.
 import { describe, expect, it } from 'vitest';
 import { evaluateEvent } from '../../../src/domain/rules/evaluate-event.js';
+import { initialPersonState } from '../../../src/domain/rules/person-state.js';
 import { TAMPER_REPEAT_MS } from '../../../src/domain/rules/supervision-levels.js';
 import { context, DAY, event, fix, HOUR, MIN, MONDAY, run, series } from './fixture.js';
 
@@ -50,5 +51,86 @@ describe('strap tamper episodes', () => {
     const late = evaluateEvent(ctx, a.state, event(NOON - HOUR, 'strap_tamper', NOON + 2 * HOUR + MIN));
     expect(late.changes[0]).toMatchObject({ action: 'open', startedAt: NOON - HOUR, late: true });
     expect(late.state.episodes.strap_tamper?.startedAt).toBe(NOON + 2 * HOUR);
+  });
+});
+
+describe('events delivered after later contact (issue 4: event time)', () => {
+  const ctx = context();
+  const s0 = run(ctx, [fix({ ts: NOON + 30 * MIN, east: 0, north: 0 })]).state;
+  const kinds = (r: { changes: readonly { kind: string; action: string }[] }) =>
+    r.changes.map((c) => `${c.action} ${c.kind}`);
+
+  it('a buffered power_off older than a fix already received opens nothing', () => {
+    const r = evaluateEvent(ctx, s0, event(NOON, 'power_off', NOON + 31 * MIN));
+    expect(kinds(r)).toEqual([]);
+    expect(r.state.episodes.power_off).toBeUndefined();
+  });
+
+  it('nor one older than a later event from the device, delivered late', () => {
+    const heard = evaluateEvent(ctx, s0, event(NOON + 40 * MIN, 'heartbeat')).state;
+    const r = evaluateEvent(ctx, heard, event(NOON + 35 * MIN, 'power_off', NOON + 41 * MIN));
+    expect(kinds(r)).toEqual([]);
+  });
+
+  it('a power_off after the last contact still opens, late or not; on a device never heard from too', () => {
+    expect(kinds(evaluateEvent(ctx, s0, event(NOON + 31 * MIN, 'power_off')))).toEqual(['open power_off']);
+    const late = evaluateEvent(ctx, s0, event(NOON + 31 * MIN, 'power_off', NOON + 40 * MIN));
+    expect(late.changes).toMatchObject([{ kind: 'power_off', action: 'open', late: true }]);
+    expect(kinds(evaluateEvent(ctx, initialPersonState(NOON), event(NOON - 1, 'power_off', NOON)))).toEqual([
+      'open power_off',
+    ]);
+  });
+
+  it('a late power_on from before the power_off does not end it', () => {
+    const off = evaluateEvent(ctx, s0, event(NOON + 40 * MIN, 'power_off')).state;
+    const r = evaluateEvent(ctx, off, event(NOON + 35 * MIN, 'power_on', NOON + 41 * MIN));
+    expect(kinds(r)).toEqual([]);
+    expect(r.state.episodes.power_off?.startedAt).toBe(NOON + 40 * MIN);
+  });
+
+  it('a late strap tamper is still raised, marked late', () => {
+    const r = evaluateEvent(ctx, s0, event(NOON, 'strap_tamper', NOON + 31 * MIN));
+    expect(r.changes).toMatchObject([{ kind: 'strap_tamper', action: 'open', startedAt: NOON, late: true }]);
+  });
+
+  it('a late battery_low is raised (late) unless the device started charging after it', () => {
+    const r = evaluateEvent(ctx, s0, event(NOON, 'battery_low', NOON + 31 * MIN));
+    expect(r.changes).toMatchObject([{ kind: 'battery_low', action: 'open', late: true }]);
+    const charging = evaluateEvent(ctx, s0, event(NOON + 31 * MIN, 'charging_start')).state;
+    expect(kinds(evaluateEvent(ctx, charging, event(NOON, 'battery_low', NOON + 32 * MIN)))).toEqual([]);
+  });
+
+  it('a late charging_start from before a battery_low does not clear it', () => {
+    const low = evaluateEvent(ctx, s0, event(NOON + 31 * MIN, 'battery_low')).state;
+    const r = evaluateEvent(ctx, low, event(NOON + 20 * MIN, 'charging_start', NOON + 32 * MIN));
+    expect(kinds(r)).toEqual([]);
+    expect(r.state.episodes.battery_low).toBeDefined();
+  });
+
+  it('a late charging_stop from before the charging_start does not end charging', () => {
+    const charging = evaluateEvent(ctx, s0, event(NOON + 31 * MIN, 'charging_start')).state;
+    const r = evaluateEvent(ctx, charging, event(NOON + 20 * MIN, 'charging_stop', NOON + 32 * MIN));
+    expect(r.state.episodes.charging?.startedAt).toBe(NOON + 31 * MIN);
+  });
+
+  it('a late no_motion counts the stillness from the last fix, not from before it', () => {
+    const r = evaluateEvent(ctx, s0, event(NOON, 'no_motion', NOON + 31 * MIN));
+    expect(r.state.ankleStill?.since).toBe(NOON + 30 * MIN);
+  });
+});
+
+describe('a fix from before a power off, evaluated after it', () => {
+  it('does not end the power off', () => {
+    const ctx = context();
+    const s0 = run(ctx, [fix({ ts: NOON, east: 0, north: 0 })]).state;
+    const off = evaluateEvent(ctx, s0, event(NOON + 10 * MIN, 'power_off')).state;
+    const before = run(
+      ctx,
+      [fix({ ts: NOON + 5 * MIN, east: 0, north: 0, receivedAt: NOON + 11 * MIN })],
+      off,
+    );
+    expect(before.changes.filter((c) => c.kind === 'power_off')).toEqual([]);
+    const after = run(ctx, [fix({ ts: NOON + 12 * MIN, east: 0, north: 0 })], before.state);
+    expect(after.changes.filter((c) => c.kind === 'power_off').map((c) => c.action)).toEqual(['clear']);
   });
 });
