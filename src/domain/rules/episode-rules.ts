@@ -3,7 +3,7 @@
 import type { AlertChange, EvidenceFix } from './alert-change.js';
 import { alertChange } from './alert-change.js';
 import { type Episodes, withEpisode } from './person-state.js';
-import { BATTERY_CLEAR_PCT, BATTERY_LOW_PCT } from './supervision-levels.js';
+import { BATTERY_CLEAR_PCT, BATTERY_LOW_PCT, CHARGING_LIFTS_LOW_MS } from './supervision-levels.js';
 
 /**
  * Any fix means the device is on and reporting: clear lost contact and power off. Not a power off
@@ -61,8 +61,13 @@ export function batteryFromFix(
   changes: AlertChange[],
 ): Episodes {
   const open = episodes.battery_low;
-  // While the device reports charging, a low level is being dealt with: no new alert for it.
-  if (open === undefined && pct < BATTERY_LOW_PCT && episodes.charging === undefined) {
+  if (open === undefined && pct < BATTERY_LOW_PCT) {
+    // While the device reports charging, a low level is being dealt with: no new alert for it. A
+    // charger lifts it above LOW well within CHARGING_LIFTS_LOW_MS, so a low reading after that means
+    // the charging ended unreported (charging_stop lost): the flag goes and the alert opens (R12).
+    const charging = episodes.charging;
+    if (charging !== undefined && at - charging.startedAt <= CHARGING_LIFTS_LOW_MS) return episodes;
+    const next = charging === undefined ? episodes : withEpisode(episodes, 'charging', null);
     changes.push(
       alertChange({
         kind: 'battery_low',
@@ -75,7 +80,7 @@ export function batteryFromFix(
         detail: { batteryPct: pct },
       }),
     );
-    return withEpisode(episodes, 'battery_low', { startedAt: at });
+    return withEpisode(next, 'battery_low', { startedAt: at });
   }
   if (open !== undefined && pct >= BATTERY_CLEAR_PCT) {
     changes.push(

@@ -126,6 +126,10 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
       break;
     case 'power_on':
       episodes = clear(episodes, 'power_off');
+      // A reboot ends the device's charging session; it reports charging_start again if still on the
+      // charger. Kept, the flag would hold back every low-battery alert after it (R12).
+      if (episodes.charging !== undefined && !startedAfter(episodes.charging, ts))
+        episodes = withEpisode(episodes, 'charging', null);
       break;
     case 'no_motion':
       // Anchored at the last fix; fixes after the event may have moved, so stillness counts from there.

@@ -134,3 +134,36 @@ describe('a fix from before a power off, evaluated after it', () => {
     expect(after.changes.filter((c) => c.kind === 'power_off').map((c) => c.action)).toEqual(['clear']);
   });
 });
+
+describe('charging that is never reported as stopped', () => {
+  const ctx = context();
+  const s0 = run(ctx, [fix({ ts: NOON, east: 0, north: 0, batteryPct: 30 })]).state;
+  const drain = (start: number, pcts: readonly number[]) =>
+    pcts.map((batteryPct, i) => fix({ ts: start + i * 3 * HOUR, east: 0, north: 0, batteryPct }));
+  const lows = (r: { changes: readonly { kind: string; action: string; startedAt: number }[] }) =>
+    r.changes
+      .filter((c) => c.kind === 'battery_low')
+      .map((c) => `${c.action}@${(c.startedAt - NOON) / HOUR}h`);
+
+  it('a reboot while charging ends it: a battery draining to 5 % over a day raises battery low', () => {
+    let s = evaluateEvent(ctx, s0, event(NOON + MIN, 'charging_start')).state;
+    s = evaluateEvent(ctx, s, event(NOON + 2 * HOUR, 'power_off')).state;
+    s = evaluateEvent(ctx, s, event(NOON + 2 * HOUR + 5 * MIN, 'power_on')).state;
+    expect(s.episodes.charging).toBeUndefined();
+    expect(lows(run(ctx, drain(NOON + 3 * HOUR, [90, 70, 50, 30, 20, 14, 10, 5]), s))).toEqual(['open@18h']);
+  });
+
+  it('without a reboot, a low reading long after the charging began raises battery low', () => {
+    const s = evaluateEvent(ctx, s0, event(NOON + MIN, 'charging_start')).state;
+    const r = run(ctx, drain(NOON + 3 * HOUR, [90, 70, 50, 30, 20, 14, 10, 5]), s);
+    expect(lows(r)).toEqual(['open@18h']);
+    expect(r.state.episodes.charging).toBeUndefined();
+  });
+
+  it('a low reading just after the charger went in is what charging deals with: no alert', () => {
+    const s = evaluateEvent(ctx, s0, event(NOON + MIN, 'charging_start')).state;
+    const r = run(ctx, [fix({ ts: NOON + 20 * MIN, east: 0, north: 0, batteryPct: 8 })], s);
+    expect(lows(r)).toEqual([]);
+    expect(r.state.episodes.charging).toBeDefined();
+  });
+});
