@@ -64,10 +64,10 @@ export function batteryFromFix(
   if (open === undefined && pct < BATTERY_LOW_PCT) {
     // While the device reports charging, a low level is being dealt with: no new alert for it. A
     // charger lifts it above LOW well within CHARGING_LIFTS_LOW_MS, so a low reading after that means
-    // the charging ended unreported (charging_stop lost): the flag goes and the alert opens (R12).
+    // the charging ended unreported (charging_stop lost) or does not work: the alert opens (R12). The
+    // flag stays as the device's last word, so its charging_stop is known to end that session.
     const charging = episodes.charging;
     if (charging !== undefined && at - charging.startedAt <= CHARGING_LIFTS_LOW_MS) return episodes;
-    const next = charging === undefined ? episodes : withEpisode(episodes, 'charging', null);
     changes.push(
       alertChange({
         kind: 'battery_low',
@@ -80,7 +80,7 @@ export function batteryFromFix(
         detail: { batteryPct: pct },
       }),
     );
-    return withEpisode(next, 'battery_low', { startedAt: at });
+    return withEpisode(episodes, 'battery_low', { startedAt: at });
   }
   if (open !== undefined && pct >= BATTERY_CLEAR_PCT) {
     changes.push(

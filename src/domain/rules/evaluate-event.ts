@@ -117,8 +117,11 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
         episodes = withEpisode(episodes, 'charging', { startedAt: ts });
       break;
     case 'charging_stop':
-      if (episodes.charging !== undefined && !startedAfter(episodes.charging, ts))
-        episodes = withEpisode(episodes, 'charging', null);
+      // With no session known its charging_start was lost (or came before a reboot): the charge
+      // happened, and that start would have ended battery low. Without it, a device that reports its
+      // battery only through events kept battery low open for good: no reading would ever clear it.
+      if (episodes.charging === undefined) episodes = clear(episodes, 'battery_low');
+      else if (!startedAfter(episodes.charging, ts)) episodes = withEpisode(episodes, 'charging', null);
       break;
     case 'power_off':
       // Any later message shows the device on: a buffered power_off would open and clear at once.

@@ -157,7 +157,6 @@ describe('charging that is never reported as stopped', () => {
     const s = evaluateEvent(ctx, s0, event(NOON + MIN, 'charging_start')).state;
     const r = run(ctx, drain(NOON + 3 * HOUR, [90, 70, 50, 30, 20, 14, 10, 5]), s);
     expect(lows(r)).toEqual(['open@18h']);
-    expect(r.state.episodes.charging).toBeUndefined();
   });
 
   it('a low reading just after the charger went in is what charging deals with: no alert', () => {
@@ -165,5 +164,28 @@ describe('charging that is never reported as stopped', () => {
     const r = run(ctx, [fix({ ts: NOON + 20 * MIN, east: 0, north: 0, batteryPct: 8 })], s);
     expect(lows(r)).toEqual([]);
     expect(r.state.episodes.charging).toBeDefined();
+  });
+});
+
+describe('battery low known only from events', () => {
+  const ctx = context();
+  const s0 = run(ctx, [fix({ ts: NOON, east: 0, north: 0 })]).state;
+  const lows = (changes: readonly { kind: string; action: string }[]) =>
+    changes.filter((c) => c.kind === 'battery_low').map((c) => c.action);
+
+  it('a charging_stop whose charging_start was lost ends it, as that start would have', () => {
+    const low = evaluateEvent(ctx, s0, event(NOON + MIN, 'battery_low'));
+    const day = run(ctx, series(3, NOON + HOUR, HOUR, { east: 0, north: 0 }), low.state);
+    expect(lows(day.changes)).toEqual([]);
+    const stop = evaluateEvent(ctx, day.state, event(NOON + 5 * HOUR, 'charging_stop'));
+    expect(lows(stop.changes)).toEqual(['clear']);
+  });
+
+  it('but not one ending a charging session that was seen and did not lift the level', () => {
+    const charging = evaluateEvent(ctx, s0, event(NOON + MIN, 'charging_start')).state;
+    const low = run(ctx, [fix({ ts: NOON + 3 * HOUR, east: 0, north: 0, batteryPct: 9 })], charging);
+    expect(lows(low.changes)).toEqual(['open']);
+    const stop = evaluateEvent(ctx, low.state, event(NOON + 3 * HOUR + MIN, 'charging_stop'));
+    expect(lows(stop.changes)).toEqual([]);
   });
 });
