@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateEvent } from '../../../src/domain/rules/evaluate-event.js';
 import { initialPersonState } from '../../../src/domain/rules/person-state.js';
+import { decodePersonState, encodePersonState } from '../../../src/domain/rules/person-state-codec.js';
 import { TAMPER_REPEAT_MS } from '../../../src/domain/rules/supervision-levels.js';
 import { context, DAY, event, fix, HOUR, MIN, MONDAY, run, series } from './fixture.js';
 
@@ -44,6 +45,14 @@ describe('strap tamper episodes', () => {
     const old = { ...s0, episodes: { strap_tamper: { startedAt: NOON } } };
     const d = evaluateEvent(ctx, old, event(NOON + TAMPER_REPEAT_MS + MIN, 'strap_tamper'));
     expect(d.changes[0]).toMatchObject({ action: 'open', startedAt: NOON + TAMPER_REPEAT_MS + MIN });
+  });
+
+  it('the latest report survives a restart (the state store encodes it)', () => {
+    const a = evaluateEvent(ctx, s0, event(NOON, 'strap_tamper'));
+    const b = evaluateEvent(ctx, a.state, event(NOON + 20 * MIN, 'strap_tamper'));
+    const restored = decodePersonState(encodePersonState(b.state));
+    const c = evaluateEvent(ctx, restored, event(NOON + 45 * MIN, 'strap_tamper'));
+    expect(c.changes[0]).toMatchObject({ action: 'update', startedAt: NOON });
   });
 
   it('a late report of a cut long before the running episode is reported (late) and keeps the episode', () => {
