@@ -3,7 +3,11 @@
 // stored with the fixes that caused it and published only after commit (ARCHITECTURE.md).
 import type pg from 'pg';
 import type { AlertChange } from '../domain/rules/alert-change.js';
-import { NEEDS_OFFICER_TO_CLOSE, UPDATE_EVENT_INTERVAL_MS } from './incident-kinds.js';
+import {
+  NEEDS_OFFICER_TO_CLOSE,
+  REPORTED_AGAIN_AFTER_RESOLVE,
+  UPDATE_EVENT_INTERVAL_MS,
+} from './incident-kinds.js';
 
 export interface IncidentEventRow {
   cursor: number;
@@ -49,6 +53,54 @@ export async function recordIncidentEvent(
   };
 }
 
+async function openIncident(
+  client: Client,
+  superviseeId: string,
+  scope: PersonScope,
+  change: AlertChange,
+  now: number,
+): Promise<IncidentEventRow> {
+  const res = await client.query<Record<string, unknown>>(
+    `insert into incidents (supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state, started_at,
+       opened_at, updated_at, announced_at, confidence, late, evidence)
+     values ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8, $8, $9, $10, $11) returning ${INCIDENT_COLUMNS}`,
+    [
+      superviseeId,
+      scope.orgUnitId,
+      scope.orgPath,
+      change.kind,
+      change.zoneId ?? null,
+      change.severity,
+      new Date(change.startedAt),
+      new Date(now),
+      change.confidence,
+      change.late,
+      JSON.stringify(change.evidence.slice(-10)),
+    ],
+  );
+  return recordIncidentEvent(client, { ...res.rows[0]!, detail: change.detail ?? {} }, 'rules', 'opened');
+}
+
+/**
+ * An update of a kind the device reports again, made (event time) after the latest resolution of
+ * that kind for the person: a report from before it, delivered late, is what the officer resolved.
+ * With no incident at all the open was lost somewhere: raise it rather than stay silent.
+ */
+async function reportedAfterResolve(
+  client: Client,
+  superviseeId: string,
+  change: AlertChange,
+): Promise<boolean> {
+  if (change.action !== 'update' || !REPORTED_AGAIN_AFTER_RESOLVE.has(change.kind)) return false;
+  const res = await client.query<{ resolved: Date | null }>(
+    `select max(resolved_at) as resolved from incidents
+     where supervisee_id = $1 and kind = $2 and coalesce(zone_id, '') = $3 and state = 'resolved'`,
+    [superviseeId, change.kind, change.zoneId ?? ''],
+  );
+  const resolved = res.rows[0]?.resolved ?? null;
+  return resolved === null || change.at > resolved.getTime();
+}
+
 export async function applyAlertChange(
   client: Client,
   superviseeId: string,
@@ -65,28 +117,13 @@ export async function applyAlertChange(
   const existing = open.rows[0];
   const evidence = JSON.stringify(change.evidence.slice(-10));
   const detail = change.detail ?? {};
-  if (change.action === 'open' && !existing) {
-    const res = await client.query<Record<string, unknown>>(
-      `insert into incidents (supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state, started_at,
-         opened_at, updated_at, announced_at, confidence, late, evidence)
-       values ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8, $8, $9, $10, $11) returning ${INCIDENT_COLUMNS}`,
-      [
-        superviseeId,
-        scope.orgUnitId,
-        scope.orgPath,
-        change.kind,
-        change.zoneId ?? null,
-        change.severity,
-        new Date(change.startedAt),
-        new Date(now),
-        change.confidence,
-        change.late,
-        evidence,
-      ],
-    );
-    return recordIncidentEvent(client, { ...res.rows[0]!, detail }, 'rules', 'opened');
+  if (change.action === 'open' && !existing) return openIncident(client, superviseeId, scope, change, now);
+  if (!existing) {
+    // An update or clear for an episode an officer already closed: dropped, unless it is the device
+    // reporting the fact again after the resolution (REPORTED_AGAIN_AFTER_RESOLVE).
+    if (!(await reportedAfterResolve(client, superviseeId, change))) return null;
+    return openIncident(client, superviseeId, scope, { ...change, startedAt: change.at }, now);
   }
-  if (!existing) return null; // an update or clear for an episode an officer already closed
   if (change.action === 'clear') {
     const autoResolve = !NEEDS_OFFICER_TO_CLOSE.has(change.kind);
     const res = await client.query<Record<string, unknown>>(

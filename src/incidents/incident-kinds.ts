@@ -12,5 +12,13 @@ export const NEEDS_OFFICER_TO_CLOSE: ReadonlySet<AlertKind> = new Set<AlertKind>
   'protected_person_proximity',
 ]);
 
+/**
+ * Kinds whose update reports the fact again from the device (a strap tamper report), not a timer or a
+ * track refreshing its evidence. Such a report made after an officer resolved the incident is a
+ * fact the officer has not seen: a strap cut again within minutes of the refit is still the rules'
+ * same episode (TAMPER_REPEAT_MS) yet must reach an officer (R1: never silence a true alert).
+ */
+export const REPORTED_AGAIN_AFTER_RESOLVE: ReadonlySet<AlertKind> = new Set<AlertKind>(['strap_tamper']);
+
 /** At most one 'updated' event per incident per this interval reaches consoles (no storm of repeats). */
 export const UPDATE_EVENT_INTERVAL_MS = 60_000;

@@ -71,7 +71,11 @@ export const loginAdmin = (svc: TestService) => login(svc, 'admin', ADMIN_PASSWO
 let seq = 1000;
 
 /** Publishes a strap_tamper event from the device, as a real ankle monitor does (wire contract). */
-export async function cutStrap(svc: TestService, device: { id: string; secret: string }): Promise<void> {
+export async function cutStrap(
+  svc: TestService,
+  device: { id: string; secret: string },
+  ts = Date.now() - 200,
+): Promise<void> {
   const c = await mqtt.connectAsync(svc.mqttUrl, {
     clientId: `${device.id}-${randomUUID().slice(0, 6)}`,
     username: device.id,
@@ -80,7 +84,7 @@ export async function cutStrap(svc: TestService, device: { id: string; secret: s
   });
   try {
     const event = {
-      ts: new Date(Date.now() - 200).toISOString(),
+      ts: new Date(ts).toISOString(),
       seq: seq++,
       type: 'strap_tamper',
       detail: 'strap circuit open',

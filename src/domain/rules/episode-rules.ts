@@ -3,9 +3,12 @@
 import type { AlertChange, EvidenceFix } from './alert-change.js';
 import { alertChange } from './alert-change.js';
 import { type Episodes, withEpisode } from './person-state.js';
-import { BATTERY_CLEAR_PCT, BATTERY_LOW_PCT } from './supervision-levels.js';
+import { BATTERY_CLEAR_PCT, BATTERY_LOW_PCT, CHARGING_LIFTS_LOW_MS } from './supervision-levels.js';
 
-/** Any fix means the device is on and reporting: clear lost contact and power off. */
+/**
+ * Any fix means the device is on and reporting: clear lost contact and power off. Not a power off
+ * that began after `at` (issue 4: a fix or event from before the device went off, delivered after).
+ */
 export function contactRestored(
   episodes: Episodes,
   at: number,
@@ -31,7 +34,7 @@ export function contactRestored(
     );
   }
   const off = next.power_off;
-  if (off !== undefined) {
+  if (off !== undefined && at >= off.startedAt) {
     next = withEpisode(next, 'power_off', null);
     changes.push(
       alertChange({
@@ -58,8 +61,13 @@ export function batteryFromFix(
   changes: AlertChange[],
 ): Episodes {
   const open = episodes.battery_low;
-  // While the device reports charging, a low level is being dealt with: no new alert for it.
-  if (open === undefined && pct < BATTERY_LOW_PCT && episodes.charging === undefined) {
+  if (open === undefined && pct < BATTERY_LOW_PCT) {
+    // While the device reports charging, a low level is being dealt with: no new alert for it. A
+    // charger lifts it above LOW well within CHARGING_LIFTS_LOW_MS, so a low reading after that means
+    // the charging ended unreported (charging_stop lost) or does not work: the alert opens (R12). The
+    // flag stays as the device's last word, so its charging_stop is known to end that session.
+    const charging = episodes.charging;
+    if (charging !== undefined && at - charging.startedAt <= CHARGING_LIFTS_LOW_MS) return episodes;
     changes.push(
       alertChange({
         kind: 'battery_low',

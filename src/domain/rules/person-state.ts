@@ -56,6 +56,11 @@ export interface OpenEpisode {
   readonly zoneId?: string;
   /** Lost contact: whole days off supervision already reported (脱管天数, Art. 30). */
   readonly days?: number;
+  /**
+   * Strap tamper: event time of the latest report of this cut (absent in states stored before it
+   * existed: `startedAt` stands in). A report more than TAMPER_REPEAT_MS later is a new cut.
+   */
+  readonly lastAt?: number;
 }
 
 export type Episodes = Readonly<Record<string, OpenEpisode>>;

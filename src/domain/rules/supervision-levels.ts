@@ -83,6 +83,20 @@ export const APPROACH_MAX_ACC_M = 100;
 /** Battery thresholds for fix-reported battery (%): open below LOW, clear at or above CLEAR. */
 export const BATTERY_LOW_PCT = 15;
 export const BATTERY_CLEAR_PCT = 25;
+/**
+ * A charging report holds back a low-battery alert for at most this long: a charger lifts the level
+ * above BATTERY_LOW_PCT well within it, so a low reading later means the charging stopped without a
+ * charging_stop reaching us (R12: a device drained 90 % to 5 % with no alert).
+ */
+export const CHARGING_LIFTS_LOW_MS = 2 * 60 * MINUTE;
+
+/**
+ * A strap tamper (or case open) report this long after the previous one is a new cut, not the same
+ * one going on: an episode that never ended made every later cut an update of an incident the
+ * officer had already resolved, and it was dropped (a missed critical alert). Devices repeat the
+ * report every few minutes while the strap stays open, so one open strap stays one episode.
+ */
+export const TAMPER_REPEAT_MS = 30 * MINUTE;
 
 /** A decision made from a fix that arrived more than this after its own time is marked late. */
 export const LATE_AFTER_MS = 2 * MINUTE;
