@@ -92,6 +92,12 @@ export const ConfigSchema = z.object({
    * is closed and resumes by cursor. Lower it behind proxies that cut idle connections sooner.
    */
   LIVE_PING_INTERVAL_S: z.coerce.number().min(0.2).max(300).default(15),
+  /**
+   * Open consoles re-check their account this often: one disabled, removed, moved to another unit or
+   * given another role is closed, as the REST API refuses or rescopes it at its next request
+   * (Art. 29, 54: location data only for those whose duty it is now).
+   */
+  LIVE_ACCOUNT_CHECK_S: z.coerce.number().min(0.2).max(60).default(5),
   /** Base map tiles, e.g. an offline tile server; empty draws zones and tracks on a plain background. */
   MAP_TILE_URL: z.string().default(''),
   /** Daily summaries (issue 9): the local day's offset from UTC in minutes; 480 = China Standard Time. */

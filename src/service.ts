@@ -483,7 +483,11 @@ export async function startService(
           slowConsumerClosed: () => metrics.wsSlowConsumerCloses.inc(),
         },
       },
-      { ...DEFAULT_LIVE_OPTIONS, pingIntervalMs: config.LIVE_PING_INTERVAL_S * 1000 },
+      {
+        ...DEFAULT_LIVE_OPTIONS,
+        pingIntervalMs: config.LIVE_PING_INTERVAL_S * 1000,
+        accountCheckMs: config.LIVE_ACCOUNT_CHECK_S * 1000,
+      },
     );
     closers.push(['live gateway', () => live.close()]);
     const address = app.server.address();
