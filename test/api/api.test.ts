@@ -139,6 +139,36 @@ describe('REST API', () => {
     ).toBeGreaterThanOrEqual(2);
   });
 
+  it('records an extension only as renewing an order of the same person (Art. 29)', async () => {
+    const orderOf = async (personId: string) =>
+      (
+        await svc.db.pool.query<{ id: string }>('select id from em_orders where supervisee_id = $1', [
+          personId,
+        ])
+      ).rows[0]!.id;
+    const other = await monitoredPerson(svc, { orgUnitId: 'baotai' });
+    const extension = {
+      superviseeId: person.personId,
+      ground: 'pending_revocation',
+      approver: '局长',
+      startsAt: at(Date.now() + 30 * DAY),
+      endsAt: at(Date.now() + 60 * DAY),
+    };
+    const refusals = [];
+    for (const renewsOrderId of [await orderOf(other.personId), 'no-such-order']) {
+      const res = await supervisor.post('/em-orders', { ...extension, renewsOrderId });
+      refusals.push({ status: res.status, detail: res.body.detail });
+    }
+    expect(refusals[0]).toMatchObject({ status: 422 });
+    expect(refusals[1]).toEqual(refusals[0]);
+
+    const own = await orderOf(person.personId);
+    const renewed = await supervisor.post('/em-orders', { ...extension, renewsOrderId: own });
+    expect(renewed.status).toBe(201);
+    const items = (await officer.get(`/supervisees/${person.personId}/em-orders`)).body.items;
+    expect(items.find((o: { id: string }) => o.id === renewed.body.id).renewsOrderId).toBe(own);
+  });
+
   it('takes zones as GeoJSON and gives them back as Features', async () => {
     const polygon = squareAround(ZIYANG.lat, ZIYANG.lon, 200);
     const created = await officer.post('/zones', {
