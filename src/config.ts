@@ -17,6 +17,17 @@ export const ConfigSchema = z.object({
   /** HTTP API, console and health endpoints. */
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(8080),
+  /**
+   * Behind a load balancer, which proxies to trust for X-Forwarded-For: addresses or CIDRs
+   * (comma-separated), or `true` for any. Unset trusts none, so a client cannot forge its
+   * address; set behind a proxy, or every login shares the proxy's address: the failed-login throttle
+   * then locks a username for everyone, and the audit log records the proxy instead of the client.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('')
+    .transform((v) => (v === '' ? false : v === 'true' ? true : v)),
   /** Embedded data (PGlite files, generated secrets) lives here and survives restarts. */
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalUrl,

@@ -467,7 +467,13 @@ export async function startService(
       clock,
     });
     const webConsole = consolePlugin({ mapTileUrl: config.MAP_TILE_URL });
-    const app = await buildApp({ log, metrics, readiness, plugins: [api, webConsole] });
+    const app = await buildApp({
+      log,
+      metrics,
+      readiness,
+      plugins: [api, webConsole],
+      trustProxy: config.TRUST_PROXY,
+    });
     closers.push(['http', () => app.close()]);
     await app.listen({ host: config.HOST, port: config.PORT });
     const live = attachLiveGateway(

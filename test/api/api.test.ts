@@ -57,6 +57,14 @@ describe('REST API', () => {
       status: 429,
       type: 'urn:em:problem:login-throttled',
     });
+    // No TRUST_PROXY: a forged X-Forwarded-For does not make a new client (test/api/behind-proxy.test.ts).
+    const forged = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'x-forwarded-for': '198.51.100.99' },
+      payload: { username, password: PASSWORD },
+    });
+    expect(forged.statusCode).toBe(429);
   });
 
   it('answers errors as RFC 9457 problem details', async () => {
