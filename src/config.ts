@@ -17,6 +17,17 @@ export const ConfigSchema = z.object({
   /** HTTP API, console and health endpoints. */
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(8080),
+  /**
+   * Behind a load balancer, which proxies to trust for X-Forwarded-For: addresses or CIDRs
+   * (comma-separated), or `true` for any. Unset trusts none, so a client cannot forge its
+   * address; set behind a proxy, or every login shares the proxy's address: the failed-login throttle
+   * then locks a username for everyone, and the audit log records the proxy instead of the client.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('')
+    .transform((v) => (v === '' ? false : v === 'true' ? true : v)),
   /** Embedded data (PGlite files, generated secrets) lives here and survives restarts. */
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalUrl,
@@ -92,6 +103,12 @@ export const ConfigSchema = z.object({
    * is closed and resumes by cursor. Lower it behind proxies that cut idle connections sooner.
    */
   LIVE_PING_INTERVAL_S: z.coerce.number().min(0.2).max(300).default(15),
+  /**
+   * Open consoles re-check their account this often: one disabled, removed, moved to another unit or
+   * given another role is closed, as the REST API refuses or rescopes it at its next request
+   * (Art. 29, 54: location data only for those whose duty it is now).
+   */
+  LIVE_ACCOUNT_CHECK_S: z.coerce.number().min(0.2).max(60).default(5),
   /** Base map tiles, e.g. an offline tile server; empty draws zones and tracks on a plain background. */
   MAP_TILE_URL: z.string().default(''),
   /** Daily summaries (issue 9): the local day's offset from UTC in minutes; 480 = China Standard Time. */

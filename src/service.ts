@@ -467,7 +467,13 @@ export async function startService(
       clock,
     });
     const webConsole = consolePlugin({ mapTileUrl: config.MAP_TILE_URL });
-    const app = await buildApp({ log, metrics, readiness, plugins: [api, webConsole] });
+    const app = await buildApp({
+      log,
+      metrics,
+      readiness,
+      plugins: [api, webConsole],
+      trustProxy: config.TRUST_PROXY,
+    });
     closers.push(['http', () => app.close()]);
     await app.listen({ host: config.HOST, port: config.PORT });
     const live = attachLiveGateway(
@@ -483,7 +489,11 @@ export async function startService(
           slowConsumerClosed: () => metrics.wsSlowConsumerCloses.inc(),
         },
       },
-      { ...DEFAULT_LIVE_OPTIONS, pingIntervalMs: config.LIVE_PING_INTERVAL_S * 1000 },
+      {
+        ...DEFAULT_LIVE_OPTIONS,
+        pingIntervalMs: config.LIVE_PING_INTERVAL_S * 1000,
+        accountCheckMs: config.LIVE_ACCOUNT_CHECK_S * 1000,
+      },
     );
     closers.push(['live gateway', () => live.close()]);
     const address = app.server.address();

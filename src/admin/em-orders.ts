@@ -23,6 +23,7 @@ export async function createEmOrder(ctx: AdminContext, input: NewEmOrder): Promi
     end: input.endsAt,
   });
   if (!verdict.ok) throw new ValidationError(verdict.reasons);
+  if (input.renewsOrderId) await assertRenewsOwnOrder(ctx, input.superviseeId, input.renewsOrderId);
   const id = randomUUID();
   await ctx.pool.query(
     `insert into em_orders (id, supervisee_id, ground, approver, approved_by_user_id, approved_at, starts_at, ends_at,
@@ -40,4 +41,17 @@ export async function createEmOrder(ctx: AdminContext, input: NewEmOrder): Promi
   );
   await ctx.directoryChanged();
   return id;
+}
+
+/**
+ * An extension continues one person's EM (Art. 29: each period approved anew): the order it renews
+ * must be that person's. Another person's order and an unknown id get the same answer, so the refusal
+ * says nothing about orders outside the caller's scope.
+ */
+async function assertRenewsOwnOrder(ctx: AdminContext, superviseeId: string, orderId: string): Promise<void> {
+  const res = await ctx.pool.query('select 1 from em_orders where id = $1 and supervisee_id = $2', [
+    orderId,
+    superviseeId,
+  ]);
+  if (res.rowCount === 0) throw new ValidationError(['renewsOrderId: no order of this person has that id']);
 }

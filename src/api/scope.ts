@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { OrgLevel, SupervisionLevel } from '../../schemas/enums.js';
 import { type Caller, inScope } from '../auth/access.js';
 import { NotFoundError } from '../auth/access-errors.js';
+import { ProblemError } from './problem.js';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -39,6 +40,32 @@ export async function personInScope(db: Queryable, caller: Caller, personId: str
   const person = res.rows[0];
   if (!person || !inScope(caller, person.path)) throw new NotFoundError('supervisee');
   return person;
+}
+
+/**
+ * A person's responsible officer: an enabled officer account who can see the person (its unit at or
+ * above the person's) and whom the caller can see. Anything else, including an id that exists only in
+ * another county, gets the same 422, so the answer says nothing about accounts outside the scope.
+ */
+export async function assertAssignableOfficer(
+  db: Queryable,
+  caller: Caller,
+  personUnitPath: string,
+  officerId: string,
+): Promise<void> {
+  const res = await db.query<{ path: string }>(
+    `select o.path from users u join org_units o on o.id = u.org_unit_id
+     where u.id = $1 and u.role = 'officer' and not u.disabled`,
+    [officerId],
+  );
+  const officer = res.rows[0];
+  if (officer && inScope(caller, officer.path) && inScope({ orgPath: officer.path }, personUnitPath)) return;
+  throw new ProblemError(
+    422,
+    'Refused by a rule',
+    'officerId: no officer of this person’s unit has that id',
+    'rule-violation',
+  );
 }
 
 export interface ScopedDevice {

@@ -11,11 +11,14 @@ export interface AppDeps {
   readiness: readonly ReadinessCheck[];
   /** Feature plugins (API, console, live gateway) registered by the composition root. */
   plugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void> | void>;
+  /** Proxies whose X-Forwarded-For gives the client's address (config TRUST_PROXY); none by default. */
+  trustProxy?: boolean | string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    trustProxy: deps.trustProxy ?? false,
   });
   registerHealthRoutes(app, deps.readiness, deps.metrics);
   for (const plugin of deps.plugins ?? []) await plugin(app);

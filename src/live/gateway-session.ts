@@ -18,8 +18,10 @@ export const CLOSE = {
   SLOW_CONSUMER: 4008,
   /** The console stopped reading (no answer to a ping): reconnect with ?since=<last cursor>. */
   NOT_READING: 4009,
-  /** The token expired: log in again, reconnect with ?since=<last cursor>. */
+  /** The token expired, or the account was disabled or removed: log in again (as REST's 401). */
   TOKEN_EXPIRED: 4401,
+  /** The account's role or unit changed, so its scope did: log in again to work in the new one. */
+  ACCOUNT_CHANGED: 4403,
 } as const;
 
 export interface SessionOptions {
@@ -56,7 +58,7 @@ export class LiveSession {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly caller: Caller,
+    readonly caller: Caller,
     since: number,
     private readonly pool: pg.Pool,
     private readonly options: SessionOptions,

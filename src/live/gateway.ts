@@ -6,7 +6,9 @@
 // cannot set subprotocols. `?since=<cursor>` resumes after that cursor; without it the stream starts
 // at the newest cursor. Every message is JSON with a `cursor`: hello, incident (one per
 // incident_events row, cursor strictly increasing), progress, caught_up. Heartbeat: a ping every
-// `pingIntervalMs`; a peer that has not answered the previous ping is terminated.
+// `pingIntervalMs`; a peer that has not answered the previous ping is terminated. Every
+// `accountCheckMs` each console's account is read again: one disabled or removed is closed with 4401,
+// one whose role or unit changed with 4403 (accountChange).
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type pg from 'pg';
@@ -24,10 +26,15 @@ const BEARER_PREFIX = 'bearer.';
 
 export interface LiveGatewayOptions extends SessionOptions {
   readonly pingIntervalMs: number;
+  /** How often open consoles' accounts are read again (default 5 s). */
+  readonly accountCheckMs?: number;
 }
+
+const ACCOUNT_CHECK_MS = 5_000;
 
 export const DEFAULT_LIVE_OPTIONS: LiveGatewayOptions = {
   pingIntervalMs: 15_000,
+  accountCheckMs: ACCOUNT_CHECK_MS,
   maxBufferedBytes: 1 << 20,
   catchUpPageSize: 500,
 };
@@ -58,6 +65,37 @@ function tokenOf(req: IncomingMessage, url: URL): string | null {
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   const fromProtocol = offered.find((p) => p.startsWith(BEARER_PREFIX));
   return fromProtocol ? fromProtocol.slice(BEARER_PREFIX.length) : url.searchParams.get('token');
+}
+
+/**
+ * Why a console opened as `before` must close now that its account reads `now` (null: disabled or
+ * removed), or null while it may stay. The REST API reloads the caller on every request
+ * (authenticate.ts); a console's scope is fixed when it connects, so without this a disabled user, or
+ * one moved to another office, kept receiving incidents and their evidence until the token expired
+ * (Art. 29, 54: location data only for those whose duty it is).
+ */
+export function accountChange(before: Caller, now: Caller | null): { code: number; reason: string } | null {
+  if (!now) return { code: CLOSE.TOKEN_EXPIRED, reason: 'account disabled or removed; log in again' };
+  const same =
+    now.role === before.role && now.orgUnitId === before.orgUnitId && now.orgPath === before.orgPath;
+  return same ? null : { code: CLOSE.ACCOUNT_CHANGED, reason: 'role or unit changed; log in again' };
+}
+
+/** One read per user per round, however many consoles it has open; every instance checks its own. */
+async function closeChangedAccounts(
+  pool: pg.Pool,
+  sessions: Iterable<LiveSession>,
+  log: Logger,
+): Promise<void> {
+  const current = new Map<string, Caller | null>();
+  for (const session of [...sessions]) {
+    const id = session.caller.userId;
+    if (!current.has(id)) current.set(id, await loadCaller(pool, id));
+    const change = accountChange(session.caller, current.get(id) ?? null);
+    if (!change) continue;
+    log.info({ userId: id, code: change.code }, `console closed: ${change.reason}`);
+    session.close(change.code, change.reason);
+  }
 }
 
 export function attachLiveGateway(
@@ -167,12 +205,24 @@ export function attachLiveGateway(
   }, options.pingIntervalMs);
   heartbeat.unref();
 
+  let checking: Promise<void> | null = null;
+  const accountCheck = setInterval(() => {
+    checking ??= closeChangedAccounts(deps.pool, sessions, deps.log)
+      .catch((err) => deps.log.warn({ err }, 'live account check failed; retried next round'))
+      .finally(() => {
+        checking = null;
+      });
+  }, options.accountCheckMs ?? ACCOUNT_CHECK_MS);
+  accountCheck.unref();
+
   return {
     get connections() {
       return sessions.size;
     },
     async close() {
       clearInterval(heartbeat);
+      clearInterval(accountCheck);
+      await checking;
       server.off('upgrade', onUpgrade);
       for (const s of sessions) s.close(CLOSE.GOING_AWAY, 'server shutting down; resume elsewhere');
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -182,6 +182,43 @@ describe('access control: every role against every resource', () => {
     expect(after.rows[0]!.n - before.rows[0]!.n).toBe(2);
   });
 
+  it('assigns a person only to an enabled officer of its office; any other id gets the same 422', async () => {
+    const idOf = async (role: 'officer' | 'supervisor', unit: string) => {
+      const name = await createUser(svc, role, unit);
+      return (await svc.db.pool.query<{ id: string }>('select id from users where username = $1', [name]))
+        .rows[0]!.id;
+    };
+    const own = await idOf('officer', 'lianhua');
+    const disabled = await idOf('officer', 'lianhua');
+    await svc.db.pool.query('update users set disabled = true where id = $1', [disabled]);
+    const refusals = [];
+    for (const officerId of [
+      await idOf('officer', 'baotai'),
+      await idOf('supervisor', 'yanjiang'),
+      disabled,
+      'no-such-user',
+    ]) {
+      const res = await as.supervisor.post('/supervisees', {
+        orgUnitId: 'lianhua',
+        name: '指派',
+        level: 'normal',
+        officerId,
+      });
+      refusals.push({ status: res.status, detail: res.body.detail });
+    }
+    expect(new Set(refusals.map((r) => JSON.stringify(r))).size, JSON.stringify(refusals)).toBe(1);
+    expect(refusals[0]!.status).toBe(422);
+
+    const created = await as.officerLianhua.post('/supervisees', {
+      orgUnitId: 'lianhua',
+      name: '指派',
+      level: 'normal',
+      officerId: own,
+    });
+    expect(created.status).toBe(201);
+    expect((await as.officerLianhua.get(`/supervisees/${created.body.id}`)).body.officerId).toBe(own);
+  });
+
   it('refuses requests without a valid token (401, problem+json)', async () => {
     const res = await svc.app.inject({ method: 'GET', url: '/api/v1/supervisees' });
     expect(res.statusCode).toBe(401);

@@ -57,6 +57,14 @@ describe('REST API', () => {
       status: 429,
       type: 'urn:em:problem:login-throttled',
     });
+    // No TRUST_PROXY: a forged X-Forwarded-For does not make a new client (test/api/behind-proxy.test.ts).
+    const forged = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'x-forwarded-for': '198.51.100.99' },
+      payload: { username, password: PASSWORD },
+    });
+    expect(forged.statusCode).toBe(429);
   });
 
   it('answers errors as RFC 9457 problem details', async () => {
@@ -137,6 +145,36 @@ describe('REST API', () => {
     expect(
       (await officer.get(`/supervisees/${person.personId}/em-orders`)).body.items.length,
     ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('records an extension only as renewing an order of the same person (Art. 29)', async () => {
+    const orderOf = async (personId: string) =>
+      (
+        await svc.db.pool.query<{ id: string }>('select id from em_orders where supervisee_id = $1', [
+          personId,
+        ])
+      ).rows[0]!.id;
+    const other = await monitoredPerson(svc, { orgUnitId: 'baotai' });
+    const extension = {
+      superviseeId: person.personId,
+      ground: 'pending_revocation',
+      approver: '局长',
+      startsAt: at(Date.now() + 30 * DAY),
+      endsAt: at(Date.now() + 60 * DAY),
+    };
+    const refusals = [];
+    for (const renewsOrderId of [await orderOf(other.personId), 'no-such-order']) {
+      const res = await supervisor.post('/em-orders', { ...extension, renewsOrderId });
+      refusals.push({ status: res.status, detail: res.body.detail });
+    }
+    expect(refusals[0]).toMatchObject({ status: 422 });
+    expect(refusals[1]).toEqual(refusals[0]);
+
+    const own = await orderOf(person.personId);
+    const renewed = await supervisor.post('/em-orders', { ...extension, renewsOrderId: own });
+    expect(renewed.status).toBe(201);
+    const items = (await officer.get(`/supervisees/${person.personId}/em-orders`)).body.items;
+    expect(items.find((o: { id: string }) => o.id === renewed.body.id).renewsOrderId).toBe(own);
   });
 
   it('takes zones as GeoJSON and gives them back as Features', async () => {

@@ -28,8 +28,11 @@ export interface LiveHandlers {
   onFirstHello(): void;
 }
 
-/** Close code the gateway sends when the token expires (gateway-session.ts CLOSE.TOKEN_EXPIRED). */
-const TOKEN_EXPIRED = 4401;
+/**
+ * Close codes that end the signed-in session (gateway-session.ts CLOSE): the token expired or the
+ * account was disabled (4401), or its role or unit changed (4403); signing in again gives the new scope.
+ */
+const SIGN_IN_AGAIN = new Set([4401, 4403]);
 const BACKOFF_S = [1, 2, 4, 8, 15, 30];
 
 export class LiveLink {
@@ -78,7 +81,7 @@ export class LiveLink {
     ws.onclose = (event) => {
       if (this.ws !== ws || this.stopped) return;
       this.ws = null;
-      if (event.code === TOKEN_EXPIRED) return this.setState({ kind: 'expired' });
+      if (SIGN_IN_AGAIN.has(event.code)) return this.setState({ kind: 'expired' });
       this.scheduleReconnect();
     };
   }

@@ -7,13 +7,17 @@ import { createSupervisee } from '../../admin/supervisees.js';
 import { scopePattern } from '../../auth/access.js';
 import { type ApiDeps, auditedWrite, callerOf, writerOf } from '../api-context.js';
 import { IdParams, OffsetPage, offsetPage, secured } from '../schemas.js';
-import { personInScope, unitInScope } from '../scope.js';
+import { assertAssignableOfficer, personInScope, unitInScope } from '../scope.js';
 
 const NewSupervisee = z.object({
   orgUnitId: z.string().min(1),
   name: z.string().min(1).max(100),
   level: SupervisionLevel,
-  officerId: z.string().nullable().optional(),
+  officerId: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('the responsible officer: an enabled officer of the person’s unit'),
 });
 
 const ListQuery = OffsetPage.extend({ level: SupervisionLevel.optional(), orgUnitId: z.string().optional() });
@@ -45,7 +49,8 @@ export function superviseeRoutes(deps: ApiDeps) {
     });
     api.post('/supervisees', { schema: { ...meta, body: NewSupervisee } }, async (req, reply) => {
       const caller = writerOf(req);
-      await unitInScope(deps.pool, caller, req.body.orgUnitId);
+      const unit = await unitInScope(deps.pool, caller, req.body.orgUnitId);
+      if (req.body.officerId) await assertAssignableOfficer(deps.pool, caller, unit.path, req.body.officerId);
       const id = await auditedWrite(
         deps,
         caller,
