@@ -11,6 +11,15 @@ export const MAX_BATCH_ADVERTISED = 500;
 /** Longest event `detail` accepted, in UTF-16 code units. */
 export const MAX_EVENT_DETAIL_CHARS = 500;
 
+/**
+ * Largest message the service reads on a device topic, in bytes (UTF-8). A full batch the contract
+ * allows must fit, with every optional field at its longest (checked by test/ingest/decode/native.test.ts):
+ * 500 fixes with 17-digit numbers and a nanosecond ISO `ts` come to ~134 KB; 500 events whose `detail`
+ * is 500 Chinese characters (3 bytes each) to ~800 KB. 1 MiB leaves a quarter again for whitespace.
+ * Only a larger message is refused whole, as oversize_payload.
+ */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
 /** One position fix, device time `ts`. */
 export const NativeFix = z
   .object({
@@ -31,7 +40,9 @@ export type NativeFix = z.infer<typeof NativeFix>;
 /** Store-and-forward: fixes kept while offline, sent together, oldest first. */
 export const NativeFixBatch = z
   .object({ fixes: z.array(NativeFix).min(1).max(MAX_BATCH_ADVERTISED) })
-  .describe('A batch of fixes on em/v1/devices/{deviceId}/telemetry');
+  .describe(
+    `A batch of fixes on em/v1/devices/{deviceId}/telemetry; the whole message at most ${MAX_MESSAGE_BYTES} bytes`,
+  );
 export type NativeFixBatch = z.infer<typeof NativeFixBatch>;
 
 /** A telemetry message is one fix or a batch; a batch is recognised by its `fixes` member. */
@@ -55,7 +66,9 @@ export type NativeEvent = z.infer<typeof NativeEvent>;
  */
 export const NativeEventBatch = z
   .object({ events: z.array(NativeEvent).min(1).max(MAX_BATCH_ADVERTISED) })
-  .describe('A batch of events on em/v1/devices/{deviceId}/events');
+  .describe(
+    `A batch of events on em/v1/devices/{deviceId}/events; the whole message at most ${MAX_MESSAGE_BYTES} bytes`,
+  );
 export type NativeEventBatch = z.infer<typeof NativeEventBatch>;
 
 export const NativeEvents = z.union([NativeEvent, NativeEventBatch]);

@@ -17,6 +17,7 @@
 import fc from 'fast-check';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_MESSAGE_BYTES } from '../../schemas/wire/native.js';
 import {
   ensureCounty,
   type MonitoredPerson,
@@ -138,8 +139,8 @@ const HOSTILE_TEXTS: Record<string, () => string> = {
   giantEvents600: () => `{"events":[${Array.from({ length: 600 }, () => '{"seq":1}').join(',')}]}`,
   giantValidLooking600: () => `{"fixes":[${Array.from({ length: 600 }, goodLooking).join(',')}]}`,
   emptyBatch: () => '{"fixes":[],"events":[]}',
-  oversize: () => JSON.stringify({ pad: 'x'.repeat(70_000) }),
-  oversizeValidFix: () => goodLooking().replace('}', `,"pad":"${'y'.repeat(66_000)}"}`),
+  oversize: () => JSON.stringify({ pad: 'x'.repeat(MAX_MESSAGE_BYTES) }),
+  oversizeValidFix: () => goodLooking().replace('}', `,"pad":"${'y'.repeat(MAX_MESSAGE_BYTES)}"}`),
   topLevelNumber: () => '42',
   topLevelString: () => '"location"',
   topLevelNull: () => 'null',
@@ -1097,7 +1098,7 @@ async function execute(op: Op): Promise<Sent> {
     }
     case 'osmHostile': {
       if (op.h.t === 'text' && HTTP_OVERSIZE.has(op.h.k)) {
-        // Not sent as a query: Node refuses a 70 KB URL with 431 before any handler (transport limit).
+        // Not sent as a query: Node refuses a 1 MiB URL with 431 before any handler (transport limit).
         const status =
           op.via === 'query'
             ? 0
@@ -1357,7 +1358,7 @@ describe('fuzz: hostile payloads at every source of the running service', () => 
       );
     }, 15_000);
 
-    it('FIXED "413": an OsmAnd body over 64 KiB is refused as oversize_payload, counted and dead-lettered', async () => {
+    it('FIXED "413": an OsmAnd body over MAX_MESSAGE_BYTES is refused as oversize_payload, counted and dead-lettered', async () => {
       const before = await snapshot();
       const status = await osmSendJson(HOSTILE_TEXTS.oversize!());
       expect(status).toBe(400);

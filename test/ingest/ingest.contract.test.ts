@@ -82,6 +82,30 @@ describe.each(targets)('ingest through $name broker', (target: BrokerTarget) => 
     await waitFor(async () => (await fixesOf(alice.ankle.id)) === 4);
   });
 
+  it('stores a full store-and-forward batch of 500 fixes with every optional field', async () => {
+    const carol = await monitoredPerson(svc);
+    const c = await device(carol.ankle.id, carol.ankle.secret);
+    const start = Date.now() - 10 * 3600_000; // a minute apart, the newest 100 min old
+    const fixes = Array.from({ length: 500 }, (_, i) =>
+      fix(100_000 + i, {
+        ts: new Date(start + i * 60_000).toISOString(),
+        lat: 30.1234567 + i * 1e-6,
+        lon: 104.6312345,
+        acc: 8.5,
+        spd: 1.25,
+        hdg: 123.5,
+        alt: 412.5,
+        batt: 87,
+      }),
+    );
+    const payload = JSON.stringify({ fixes });
+    expect(Buffer.byteLength(payload)).toBeGreaterThan(64 * 1024); // beyond the old, too small limit
+    await c.publishAsync(`em/v1/devices/${carol.ankle.id}/telemetry`, payload, { qos: 1 });
+    const backlog = () => fixesOf(carol.ankle.id);
+    await waitFor(async () => (await backlog()) === 500);
+    expect(await deadLetters('oversize_payload')).toBe(0);
+  });
+
   it('keeps good fixes of a batch around bad ones, dead-lettering each bad one with its reason', async () => {
     const c = await device(bob.ankle.id, bob.ankle.secret);
     const batch = {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_BATCH_ADVERTISED,
+  MAX_EVENT_DETAIL_CHARS,
+  MAX_MESSAGE_BYTES,
+} from '../../../schemas/wire/native.js';
+import {
   DEFAULT_DECODE_LIMITS,
   decodeNativeEvent,
   decodeNativeTelemetry,
@@ -129,6 +134,44 @@ describe('decodeNativeTelemetry', () => {
       maxPayloadBytes: 4096,
     });
     expect(reasons(many)).toEqual(['oversize_batch']);
+  });
+
+  // A batch the contract allows is never refused for its size (issue: 500 fixes with the optional
+  // fields came to ~79 KB against a 64 KiB limit, and the whole backlog was dead-lettered).
+  it('takes a full contract batch with every optional field at its longest, and refuses a larger message', () => {
+    const longest = { ts: '2024-06-01T15:59:00.123456789+08:00', seq: Number.MAX_SAFE_INTEGER };
+    const fixes = Array.from({ length: MAX_BATCH_ADVERTISED }, () =>
+      nativeFix({
+        ...longest,
+        lat: -30.123456789012344,
+        lon: -104.12345678901234,
+        acc: 1.2345678901234567,
+        src: 'wifi',
+        spd: 1.2345678901234568e-300,
+        hdg: 359.1234567890123,
+        alt: -1.2345678901234567e300,
+        batt: 99.12345678901234,
+      }),
+    );
+    const fixBatch = json({ fixes });
+    expect(fixBatch.length).toBeGreaterThan(128 * 1024);
+    const decoded = telemetry(fixBatch);
+    expect(decoded.refusals).toEqual([]);
+    expect(decoded.fixes).toHaveLength(MAX_BATCH_ADVERTISED);
+    // Event details of the longest allowed text, in Chinese (3 bytes of UTF-8 per character).
+    const events = Array.from({ length: MAX_BATCH_ADVERTISED }, () => ({
+      ...longest,
+      type: 'charging_start',
+      detail: '拆'.repeat(MAX_EVENT_DETAIL_CHARS),
+    }));
+    const eventBatch = json({ events });
+    expect(eventBatch.length).toBeGreaterThan(750 * 1024);
+    const decodedEvents = decodeNativeEvent(DEVICE, eventBatch, NOW);
+    expect(decodedEvents.refusals).toEqual([]);
+    expect(decodedEvents.events).toHaveLength(MAX_BATCH_ADVERTISED);
+    expect(DEFAULT_DECODE_LIMITS.maxPayloadBytes).toBe(MAX_MESSAGE_BYTES);
+    const over = `{"fixes":[${JSON.stringify(nativeFix())}],"pad":"${'x'.repeat(MAX_MESSAGE_BYTES)}"}`;
+    expect(reasons(telemetry(over))).toEqual(['oversize_payload']);
   });
 
   it('honours configured limits', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOsmAnd, parseOsmAndForm } from '../../../src/ingest/decode/index.js';
+import { DEFAULT_DECODE_LIMITS, decodeOsmAnd, parseOsmAndForm } from '../../../src/ingest/decode/index.js';
 import { osmAndTimestampMs } from '../../../src/ingest/decode/osmand.js';
 import { json, NOW, NOW_S, reasons } from './fixtures.js';
 
@@ -138,7 +138,10 @@ describe('decodeOsmAnd, query and form parameters', () => {
 
   it('refuses a repeated key and oversize parameters', () => {
     expect(reasons(decodeOsmAnd(params(`${query({})}&lat=31`), NOW))).toEqual(['schema_invalid']);
-    const huge = decodeOsmAnd(params(`${query({})}&junk=${'x'.repeat(70_000)}`), NOW);
+    const huge = decodeOsmAnd(
+      params(`${query({})}&junk=${'x'.repeat(DEFAULT_DECODE_LIMITS.maxPayloadBytes)}`),
+      NOW,
+    );
     expect(reasons(huge)).toEqual(['oversize_payload']);
   });
 
