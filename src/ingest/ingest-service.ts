@@ -205,13 +205,11 @@ export class IngestService {
     }
     if (!this.admit(id)) return RATE_LIMITED_HTTP;
     const outcome = await this.submit('osmand', id, null, raw, receivedAt, decoded);
-    const status =
-      decoded.refusals.length > 0 && outcome.accepted === 0 && outcome.duplicates === 0 ? 400 : 200;
-    return {
-      ...outcome,
-      status,
-      message: decoded.refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ') || 'ok',
-    };
+    // 200 even for a refused fix, once its dead letter is committed, as MQTT acknowledges a refused
+    // message: Traccar Client resends its oldest buffered position after any status >= 400, every 30 s,
+    // forever, so a fix refused for good (too old, null island...) would hold back every later fix and
+    // the phone would look like lost contact (Art. 30). 400/401/429 stay for what the phone can mend.
+    return { ...outcome, status: 200, message: refusalAnswer(decoded.refusals) };
   }
 
   /** A refusal of a whole message is still committed (dead letter) before the sender is answered. */
@@ -251,4 +249,10 @@ export class IngestService {
     };
     return this.batcher.submit(submission);
   }
+}
+
+/** The body of a 200 answer: `ok`, or what was refused and why, for whoever reads the client's log. */
+function refusalAnswer(refusals: Decoded['refusals']): string {
+  if (refusals.length === 0) return 'ok';
+  return `refused: ${refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ')}`;
 }

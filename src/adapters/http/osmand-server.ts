@@ -1,7 +1,8 @@
 // OsmAnd protocol over HTTP as Traccar Client sends it (GET query, POST form, or POST JSON), on its own
 // port (5055 by default, as Traccar). Each device presents its key: `key` in the query, a bearer token,
 // or the last path segment (`/k/<key>`, for clients whose server URL is the only setting). The answer is
-// 200 only after the fix is committed (issue 3 item 5); the client retries anything else.
+// 200 only after the fix, or its refusal as a dead letter, is committed (issue 3 item 5); the client
+// retries anything else, so 4xx is kept for what it can mend (its id, its key, its rate).
 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { MAX_MESSAGE_BYTES } from '../../../schemas/wire/native.js';
