@@ -412,4 +412,21 @@ describe('OsmAnd over HTTP, as Traccar Client sends it', () => {
     );
     expect(letters.rows[0].n, 'the refused fix is kept as a dead letter').toBe(1);
   });
+  // Exactly what Traccar Client Android's ProtocolFormatter builds for a mock-provider position.
+  it('refuses a query-form fix Traccar Client flags mock=true, as the JSON form is refused', async () => {
+    const before = await stored();
+    const ts = Math.floor(Date.now() / 1000) - 5;
+    const q =
+      `id=${phone.id}&timestamp=${ts}&lat=30.126&lon=104.631&speed=0.0&bearing=0.0&altitude=0.0` +
+      '&accuracy=5.0&batt=80.0&mock=true';
+    const res = await fetch(`${svc.osmandUrl}/?${q}&key=${phone.secret}`);
+    expect(res.status).toBe(200); // refused for good: dead-lettered, not resent
+    expect(await res.text()).toMatch(/^refused: mock_location/);
+    expect(await stored(), 'a mock fix stored as a genuine position').toBe(before);
+    const letters = await svc.db.pool.query(
+      "select count(*)::int as n from dead_letters where device_id = $1 and reason = 'mock_location'",
+      [phone.id],
+    );
+    expect(letters.rows[0].n).toBe(1);
+  });
 });
