@@ -20,6 +20,14 @@ export const MAX_EVENT_DETAIL_CHARS = 500;
  */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
+/**
+ * A reading that informs the officer but decides nothing (speed, heading, altitude, battery, an event's
+ * text): out of range or of the wrong type, it is dropped and the fix or event kept, as OwnTracks and
+ * OsmAnd do. Firmware reports batt 101 while charging; losing the position, or a strap-tamper event,
+ * over such a reading would drop good data around bad input.
+ */
+const informational = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
 /** One position fix, device time `ts`. */
 export const NativeFix = z
   .object({
@@ -29,10 +37,10 @@ export const NativeFix = z
     acc: z.number().gt(0).describe('Horizontal accuracy, metres, 68% radius'),
     src: FixSource,
     seq: Sequence,
-    spd: z.number().min(0).optional().describe('Speed over ground, m/s'),
-    hdg: z.number().min(0).max(360).optional().describe('Heading, degrees clockwise from true north'),
-    alt: z.number().optional().describe('Altitude above the WGS-84 ellipsoid or sea level, metres'),
-    batt: z.number().min(0).max(100).optional().describe('Battery level, percent'),
+    spd: informational(z.number().min(0).describe('Speed over ground, m/s')),
+    hdg: informational(z.number().min(0).max(360).describe('Heading, degrees clockwise from true north')),
+    alt: informational(z.number().describe('Altitude above the WGS-84 ellipsoid or sea level, metres')),
+    batt: informational(z.number().min(0).max(100).describe('Battery level, percent')),
   })
   .describe('One fix on em/v1/devices/{deviceId}/telemetry');
 export type NativeFix = z.infer<typeof NativeFix>;
@@ -55,7 +63,12 @@ export const NativeEvent = z
     ts: WireTimestamp,
     seq: Sequence,
     type: DeviceEventType,
-    detail: z.string().max(MAX_EVENT_DETAIL_CHARS).optional().describe('Free text for the officer'),
+    detail: informational(
+      z
+        .string()
+        .max(MAX_EVENT_DETAIL_CHARS)
+        .describe('Free text for the officer; a longer one is cut to this length, not refused'),
+    ),
   })
   .describe('One event on em/v1/devices/{deviceId}/events');
 export type NativeEvent = z.infer<typeof NativeEvent>;

@@ -226,9 +226,6 @@ const BROKEN_FIX = [
   'latMissing',
   'tsMissing',
   'lat1e400',
-  'hdg400',
-  'batt101',
-  'spdNegative',
   'forgedDeviceId',
   'forgedDevice_id',
   'forgedDevice',
@@ -249,6 +246,8 @@ function goodNativeFix(epochMsTs: boolean, extra: Record<string, unknown> = {}) 
     hdg: 90,
     alt: 400,
     batt: 80,
+    // Out-of-range informational readings (batt 101 while charging...) are dropped, the fix kept.
+    ...(epochMsTs ? { hdg: 400, batt: 101, spd: -1, alt: 'high' } : {}),
     ...extra,
   };
   return { ts, text: JSON.stringify(fix) };
@@ -285,9 +284,6 @@ function brokenFixText(kind: BrokenFix): string {
     latMissing: { lat: undefined },
     tsMissing: { ts: undefined },
     lat1e400: 'LAT1E400',
-    hdg400: { hdg: 400 },
-    batt101: { batt: 101 },
-    spdNegative: { spd: -1 },
     forgedDeviceId: { deviceId: other },
     forgedDevice_id: { device_id: other },
     forgedDevice: { device: other },
@@ -310,19 +306,22 @@ const BROKEN_EVENT = [
   'tsFuture',
   'tsOld40d',
   'tsGarbage',
-  'detailTooLong',
-  'detailNumber',
   'forgedDeviceId',
   'seqString',
 ] as const;
 type BrokenEvent = (typeof BROKEN_EVENT)[number];
 
+/** An overlong or non-text detail only informs the officer: it is cut or dropped, the event kept. */
+const GOOD_EVENT_DETAILS = [undefined, 'strap ok', 'z'.repeat(501), 12] as const;
+
 function goodEvent() {
   const ts = nextTs();
+  const seq = nextSeq();
+  const detail = GOOD_EVENT_DETAILS[seq % GOOD_EVENT_DETAILS.length];
   return {
     ts,
     type: 'heartbeat',
-    text: JSON.stringify({ ts: new Date(ts).toISOString(), seq: nextSeq(), type: 'heartbeat' }),
+    text: JSON.stringify({ ts: new Date(ts).toISOString(), seq, type: 'heartbeat', detail }),
   };
 }
 
@@ -340,8 +339,6 @@ function brokenEventText(kind: BrokenEvent): string {
     tsFuture: { ts: new Date(now + 3_600_000).toISOString() },
     tsOld40d: { ts: new Date(now - 40 * DAY_MS).toISOString() },
     tsGarbage: { ts: 'soon' },
-    detailTooLong: { detail: 'z'.repeat(501) },
-    detailNumber: { detail: 12 },
     forgedDeviceId: { deviceId: carol.ankle.id },
     seqString: { seq: '3' },
   };

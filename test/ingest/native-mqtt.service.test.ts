@@ -9,6 +9,7 @@ import {
   monitoredPerson,
   startTestService,
   type TestService,
+  ZIYANG,
 } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
 
@@ -68,5 +69,39 @@ describe('native MQTT messages (embedded broker)', () => {
     ).toBe(2);
     expect(await activeLow(), 'battery_low active again after a resent old event').toBe(0);
     expect(await refusals('duplicate'), 'the resent event counted as a duplicate').toBe(duplicatesBefore + 1);
+  });
+  it('keeps a fix whose battery reading is out of range (101 % while charging), and a strap-tamper event with an overlong detail', async () => {
+    const q = await monitoredPerson(svc);
+    const c = await connect(q);
+    const fix = {
+      ts: Date.now() - 2000,
+      lat: ZIYANG.lat,
+      lon: ZIYANG.lon,
+      acc: 5,
+      src: 'gnss',
+      seq: 50,
+      batt: 101,
+    };
+    await c.publishAsync(`em/v1/devices/${q.ankle.id}/telemetry`, JSON.stringify(fix), { qos: 1 });
+    const tamper = {
+      ts: Date.now() - 1000,
+      seq: 7,
+      type: 'strap_tamper',
+      detail: `strap circuit open; ${'d'.repeat(500)}`,
+    };
+    await c.publishAsync(`em/v1/devices/${q.ankle.id}/events`, JSON.stringify(tamper), { qos: 1 });
+    expect(
+      await count('select count(*)::int as n from fixes where device_id = $1 and seq = 50 and batt is null', [
+        q.ankle.id,
+      ]),
+      'the position stored, the impossible reading dropped',
+    ).toBe(1);
+    expect(
+      await count(
+        "select count(*)::int as n from incidents where supervisee_id = $1 and kind = 'strap_tamper' and severity = 'critical'",
+        [q.personId],
+      ),
+      'critical strap-tamper incident',
+    ).toBe(1);
   });
 });

@@ -85,7 +85,6 @@ describe('decodeNativeTelemetry', () => {
     ['negative seq', json(nativeFix({ seq: -1 })), 'schema_invalid'],
     ['fractional seq', json(nativeFix({ seq: 1.5 })), 'schema_invalid'],
     ['missing acc', json(nativeFix({ acc: undefined })), 'schema_invalid'],
-    ['heading over 360', json(nativeFix({ hdg: 361 })), 'schema_invalid'],
     ['lon out of range', json(nativeFix({ lon: -180.5 })), 'invalid_coordinates'],
     [
       'lat 1e400 (Infinity)',
@@ -174,6 +173,22 @@ describe('decodeNativeTelemetry', () => {
     expect(reasons(telemetry(over))).toEqual(['oversize_payload']);
   });
 
+  // Informational readings decide nothing; firmware reports batt 101 while charging (as OwnTracks and
+  // OsmAnd readings, they are dropped and the position kept).
+  it.each<[string, Record<string, unknown>]>([
+    ['batt 101', { batt: 101 }],
+    ['batt -1', { batt: -1 }],
+    ['spd -1 (unknown)', { spd: -1 }],
+    ['hdg 400', { hdg: 400 }],
+    ['alt as text', { alt: 'high' }],
+  ])('keeps the fix and drops an out-of-range reading: %s', (_label, reading) => {
+    const out = telemetry(json(nativeFix({ spd: 1.5, hdg: 90, alt: 500, batt: 80, ...reading })));
+    expect(out.refusals).toEqual([]);
+    const [field] = Object.keys(reading);
+    const name = { batt: 'batteryPct', spd: 'speedMps', hdg: 'headingDeg', alt: 'altitudeM' }[field!];
+    expect(out.fixes[0]).toHaveProperty(name!, undefined);
+  });
+
   it('honours configured limits', () => {
     const limits = { ...DEFAULT_DECODE_LIMITS, maxAccuracyM: 100, maxAgeMs: DAY, maxFutureSkewMs: 0 };
     expect(reasons(telemetry(json(nativeFix({ acc: 150 })), limits))).toEqual(['invalid_accuracy']);
@@ -209,6 +224,18 @@ describe('decodeNativeEvent', () => {
     ]);
   });
 
+  // The detail only informs the officer: a strap-tamper event is never lost over its length.
+  it('cuts an overlong detail to the limit (never inside a surrogate pair), keeps the event', () => {
+    const long = decodeNativeEvent(DEVICE, json(event({ detail: `strap open; ${'d'.repeat(600)}` })), NOW);
+    expect(long.refusals).toEqual([]);
+    expect(long.events[0]?.detail).toHaveLength(500);
+    expect(long.events[0]?.detail?.startsWith('strap open; ')).toBe(true);
+    const emoji = decodeNativeEvent(DEVICE, json(event({ detail: `${'x'.repeat(499)}😀` })), NOW);
+    expect(emoji.events[0]?.detail).toBe('x'.repeat(499));
+    const notText = decodeNativeEvent(DEVICE, json(event({ detail: { code: 3 } })), NOW);
+    expect(notText.events.map((e) => [e.type, e.detail])).toEqual([['strap_tamper', undefined]]);
+  });
+
   it('keeps the good events of a store-and-forward batch', () => {
     const events = [event({ seq: 1 }), event({ seq: 2, type: 'explosion' }), event({ seq: 3, type: 'sos' })];
     const out = decodeNativeEvent(DEVICE, json({ events }), NOW);
@@ -218,7 +245,6 @@ describe('decodeNativeEvent', () => {
 
   it.each<[string, Record<string, unknown>, string]>([
     ['an unknown type', event({ type: 'explosion' }), 'schema_invalid'],
-    ['an overlong detail', event({ detail: 'x'.repeat(501) }), 'schema_invalid'],
     ['no seq', event({ seq: undefined }), 'schema_invalid'],
     ['a future ts', event({ ts: NOW + DAY }), 'future_timestamp'],
     ['an old ts', event({ ts: NOW - 40 * DAY }), 'too_old'],
