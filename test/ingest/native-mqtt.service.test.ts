@@ -104,4 +104,24 @@ describe('native MQTT messages (embedded broker)', () => {
       'critical strap-tamper incident',
     ).toBe(1);
   });
+  it('refuses a publish on a wrong topic (a typo, or the device’s own config) with a reason, counted and dead-lettered', async () => {
+    const p = await monitoredPerson(svc);
+    const fix = { ts: Date.now() - 1000, lat: ZIYANG.lat, lon: ZIYANG.lon, acc: 5, src: 'gnss', seq: 1 };
+    for (const channel of ['telemtry', 'config']) {
+      const c = await connect(p);
+      const closed = new Promise<void>((r) => c.once('close', () => r()));
+      const before = await refusals('unknown_topic');
+      // Refused and disconnected, as any publish outside the device's own topics.
+      c.publish(`em/v1/devices/${p.ankle.id}/${channel}`, JSON.stringify(fix), { qos: 1 }, () => {});
+      await closed;
+      expect(await refusals('unknown_topic'), channel).toBe(before + 1);
+      expect(
+        await count('select count(*)::int as n from dead_letters where device_id = $1 and topic = $2', [
+          p.ankle.id,
+          `em/v1/devices/${p.ankle.id}/${channel}`,
+        ]),
+        channel,
+      ).toBe(1);
+    }
+  });
 });
