@@ -11,6 +11,23 @@ export const MAX_BATCH_ADVERTISED = 500;
 /** Longest event `detail` accepted, in UTF-16 code units. */
 export const MAX_EVENT_DETAIL_CHARS = 500;
 
+/**
+ * Largest message the service reads on a device topic, in bytes (UTF-8). A full batch the contract
+ * allows must fit, with every optional field at its longest (checked by test/ingest/decode/native.test.ts):
+ * 500 fixes with 17-digit numbers and a nanosecond ISO `ts` come to ~134 KB; 500 events whose `detail`
+ * is 500 Chinese characters (3 bytes each) to ~800 KB. 1 MiB leaves a quarter again for whitespace.
+ * Only a larger message is refused whole, as oversize_payload.
+ */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * A reading that informs the officer but decides nothing (speed, heading, altitude, battery, an event's
+ * text): out of range or of the wrong type, it is dropped and the fix or event kept, as OwnTracks and
+ * OsmAnd do. Firmware reports batt 101 while charging; losing the position, or a strap-tamper event,
+ * over such a reading would drop good data around bad input.
+ */
+const informational = <T extends z.ZodType>(schema: T) => schema.optional().catch(undefined);
+
 /** One position fix, device time `ts`. */
 export const NativeFix = z
   .object({
@@ -20,10 +37,10 @@ export const NativeFix = z
     acc: z.number().gt(0).describe('Horizontal accuracy, metres, 68% radius'),
     src: FixSource,
     seq: Sequence,
-    spd: z.number().min(0).optional().describe('Speed over ground, m/s'),
-    hdg: z.number().min(0).max(360).optional().describe('Heading, degrees clockwise from true north'),
-    alt: z.number().optional().describe('Altitude above the WGS-84 ellipsoid or sea level, metres'),
-    batt: z.number().min(0).max(100).optional().describe('Battery level, percent'),
+    spd: informational(z.number().min(0).describe('Speed over ground, m/s')),
+    hdg: informational(z.number().min(0).max(360).describe('Heading, degrees clockwise from true north')),
+    alt: informational(z.number().describe('Altitude above the WGS-84 ellipsoid or sea level, metres')),
+    batt: informational(z.number().min(0).max(100).describe('Battery level, percent')),
   })
   .describe('One fix on em/v1/devices/{deviceId}/telemetry');
 export type NativeFix = z.infer<typeof NativeFix>;
@@ -31,7 +48,9 @@ export type NativeFix = z.infer<typeof NativeFix>;
 /** Store-and-forward: fixes kept while offline, sent together, oldest first. */
 export const NativeFixBatch = z
   .object({ fixes: z.array(NativeFix).min(1).max(MAX_BATCH_ADVERTISED) })
-  .describe('A batch of fixes on em/v1/devices/{deviceId}/telemetry');
+  .describe(
+    `A batch of fixes on em/v1/devices/{deviceId}/telemetry; the whole message at most ${MAX_MESSAGE_BYTES} bytes`,
+  );
 export type NativeFixBatch = z.infer<typeof NativeFixBatch>;
 
 /** A telemetry message is one fix or a batch; a batch is recognised by its `fixes` member. */
@@ -44,7 +63,12 @@ export const NativeEvent = z
     ts: WireTimestamp,
     seq: Sequence,
     type: DeviceEventType,
-    detail: z.string().max(MAX_EVENT_DETAIL_CHARS).optional().describe('Free text for the officer'),
+    detail: informational(
+      z
+        .string()
+        .max(MAX_EVENT_DETAIL_CHARS)
+        .describe('Free text for the officer; a longer one is cut to this length, not refused'),
+    ),
   })
   .describe('One event on em/v1/devices/{deviceId}/events');
 export type NativeEvent = z.infer<typeof NativeEvent>;
@@ -55,7 +79,9 @@ export type NativeEvent = z.infer<typeof NativeEvent>;
  */
 export const NativeEventBatch = z
   .object({ events: z.array(NativeEvent).min(1).max(MAX_BATCH_ADVERTISED) })
-  .describe('A batch of events on em/v1/devices/{deviceId}/events');
+  .describe(
+    `A batch of events on em/v1/devices/{deviceId}/events; the whole message at most ${MAX_MESSAGE_BYTES} bytes`,
+  );
 export type NativeEventBatch = z.infer<typeof NativeEventBatch>;
 
 export const NativeEvents = z.union([NativeEvent, NativeEventBatch]);

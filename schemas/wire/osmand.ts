@@ -29,6 +29,13 @@ export const OsmAndParams = z
     batt: informational(DecimalString.describe('Battery level, percent')),
     charge: informational(z.string().max(8).describe('Charging: true/false')),
     hdop: informational(DecimalString.describe('Horizontal dilution of precision')),
+    mock: z
+      .string()
+      .max(8)
+      .optional()
+      .describe(
+        'true/1 when Android gave the position from a mock-location provider: refused as mock_location',
+      ),
   })
   .describe('OsmAnd query or form parameters (all values are text)');
 export type OsmAndParams = z.infer<typeof OsmAndParams>;

@@ -21,6 +21,7 @@ export const RefusalReason = z.enum([
   // adapters and pipeline
   'unknown_device',
   'unauthenticated',
+  'unknown_topic', // a publish on no device topic (a typo'd channel) or on the service's own config topic
   'no_active_order', // outside every approved EM period (Art. 29): collection stops
   'duplicate',
   'rate_limited',

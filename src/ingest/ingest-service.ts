@@ -20,6 +20,8 @@ import {
 import { FloodGuard } from './flood-guard.js';
 
 const RAW_KEEP = 4096;
+/** The config topic is the service's, retained for the device to read (ARCHITECTURE.md wire contract). */
+const CONFIG_IS_OURS = 'em/v1/devices/{id}/config is written by the service; devices only read it';
 
 const RATE_LIMITED: SubmissionOutcome = Object.freeze({ accepted: 0, refused: 1, duplicates: 0 });
 const RATE_LIMITED_HTTP = Object.freeze({ ...RATE_LIMITED, status: 429, message: 'rate limited' });
@@ -77,11 +79,7 @@ export class IngestService {
     const ot = parseOwnTracksTopic(topic);
     if (ot) return this.directory.deviceByOwnTracks(ot.user, ot.device)?.id === username;
     // OwnTracks sub-topics (…/event, …/info, …/cmd) of the device's own topic are accepted and ignored.
-    const device = this.directory.device(username);
-    return (
-      !!device?.owntracksUser &&
-      topic.startsWith(`owntracks/${device.owntracksUser}/${device.owntracksDevice}/`)
-    );
+    return this.isOwnTracksSubTopic(username, topic);
   }
 
   /** Topics a device may subscribe to and receive: its retained config, and OwnTracks commands. */
@@ -119,12 +117,13 @@ export class IngestService {
       // stored. An honest device stays within the burst: a backlog goes out in batches of up to 500
       // fixes (schemas/wire/native.ts).
       if (authenticatedAs === null && !this.admit(native.deviceId)) return RATE_LIMITED;
+      if (native.channel === 'config') {
+        return this.refuse('native', native.deviceId, topic, payload, 'unknown_topic', CONFIG_IS_OURS);
+      }
       const decoded =
         native.channel === 'telemetry'
           ? decodeNativeTelemetry(native.deviceId, payload, receivedAt, this.limits)
-          : native.channel === 'events'
-            ? decodeNativeEvent(native.deviceId, payload, receivedAt, this.limits)
-            : { fixes: [], events: [], refusals: [] };
+          : decodeNativeEvent(native.deviceId, payload, receivedAt, this.limits);
       return this.submit('native', native.deviceId, topic, payload, receivedAt, decoded);
     }
     const ot = parseOwnTracksTopic(topic);
@@ -154,7 +153,34 @@ export class IngestService {
       const decoded = decodeOwnTracks(device.id, payload, receivedAt, this.limits);
       return this.submit('owntracks', device.id, topic, payload, receivedAt, decoded);
     }
-    return { accepted: 0, refused: 0, duplicates: 0 };
+    return this.refuseTopic(topic, payload, authenticatedAs);
+  }
+
+  /**
+   * A publish on no device topic. The app's OwnTracks sub-topics (…/event, …/info, …/cmd) hold no
+   * location: counted as not_a_location, nothing to inspect. Anything else (a typo'd channel) is
+   * refused as unknown_topic, counted and kept, so a firmware bug shows in /metrics, not only in a log.
+   */
+  private refuseTopic(
+    topic: string,
+    payload: Buffer,
+    authenticatedAs: string | null,
+  ): Promise<SubmissionOutcome> {
+    const own = authenticatedAs !== null && this.isOwnTracksSubTopic(authenticatedAs, topic);
+    const protocol: IngestProtocol = own || topic.startsWith('owntracks/') ? 'owntracks' : 'native';
+    if (own) {
+      return this.refuse(protocol, authenticatedAs, topic, payload, 'not_a_location', 'OwnTracks sub-topic');
+    }
+    const detail = `no device topic: ${topic.slice(0, 200)}`;
+    return this.refuse(protocol, authenticatedAs, topic, payload, 'unknown_topic', detail);
+  }
+
+  private isOwnTracksSubTopic(deviceId: string, topic: string): boolean {
+    const device = this.directory.device(deviceId);
+    return (
+      !!device?.owntracksUser &&
+      topic.startsWith(`owntracks/${device.owntracksUser}/${device.owntracksDevice}/`)
+    );
   }
 
   /**
@@ -205,13 +231,11 @@ export class IngestService {
     }
     if (!this.admit(id)) return RATE_LIMITED_HTTP;
     const outcome = await this.submit('osmand', id, null, raw, receivedAt, decoded);
-    const status =
-      decoded.refusals.length > 0 && outcome.accepted === 0 && outcome.duplicates === 0 ? 400 : 200;
-    return {
-      ...outcome,
-      status,
-      message: decoded.refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ') || 'ok',
-    };
+    // 200 even for a refused fix, once its dead letter is committed, as MQTT acknowledges a refused
+    // message: Traccar Client resends its oldest buffered position after any status >= 400, every 30 s,
+    // forever, so a fix refused for good (too old, null island...) would hold back every later fix and
+    // the phone would look like lost contact (Art. 30). 400/401/429 stay for what the phone can mend.
+    return { ...outcome, status: 200, message: refusalAnswer(decoded.refusals) };
   }
 
   /** A refusal of a whole message is still committed (dead letter) before the sender is answered. */
@@ -251,4 +275,10 @@ export class IngestService {
     };
     return this.batcher.submit(submission);
   }
+}
+
+/** The body of a 200 answer: `ok`, or what was refused and why, for whoever reads the client's log. */
+function refusalAnswer(refusals: Decoded['refusals']): string {
+  if (refusals.length === 0) return 'ok';
+  return `refused: ${refusals.map((r) => `${r.reason}: ${r.detail}`).join('; ')}`;
 }

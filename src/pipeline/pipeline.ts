@@ -178,7 +178,8 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
         if (!item.refusal) {
           o.accepted++;
           m.eventsAccepted.inc({ type: item.event.type });
-        } else o.refused++;
+        } else if (item.refusal.reason === 'duplicate') o.duplicates++;
+        else o.refused++;
       }
       for (const [reason, n] of batch.refusalCounts) m.refusals.inc({ reason, protocol: 'any' }, n);
       for (const [flag, n] of batch.flagCounts) m.fixFlags.inc({ flag }, n);

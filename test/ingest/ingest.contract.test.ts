@@ -82,6 +82,30 @@ describe.each(targets)('ingest through $name broker', (target: BrokerTarget) => 
     await waitFor(async () => (await fixesOf(alice.ankle.id)) === 4);
   });
 
+  it('stores a full store-and-forward batch of 500 fixes with every optional field', async () => {
+    const carol = await monitoredPerson(svc);
+    const c = await device(carol.ankle.id, carol.ankle.secret);
+    const start = Date.now() - 10 * 3600_000; // a minute apart, the newest 100 min old
+    const fixes = Array.from({ length: 500 }, (_, i) =>
+      fix(100_000 + i, {
+        ts: new Date(start + i * 60_000).toISOString(),
+        lat: 30.1234567 + i * 1e-6,
+        lon: 104.6312345,
+        acc: 8.5,
+        spd: 1.25,
+        hdg: 123.5,
+        alt: 412.5,
+        batt: 87,
+      }),
+    );
+    const payload = JSON.stringify({ fixes });
+    expect(Buffer.byteLength(payload)).toBeGreaterThan(64 * 1024); // beyond the old, too small limit
+    await c.publishAsync(`em/v1/devices/${carol.ankle.id}/telemetry`, payload, { qos: 1 });
+    const backlog = () => fixesOf(carol.ankle.id);
+    await waitFor(async () => (await backlog()) === 500);
+    expect(await deadLetters('oversize_payload')).toBe(0);
+  });
+
   it('keeps good fixes of a batch around bad ones, dead-lettering each bad one with its reason', async () => {
     const c = await device(bob.ankle.id, bob.ankle.secret);
     const batch = {
@@ -343,19 +367,66 @@ describe('OsmAnd over HTTP, as Traccar Client sends it', () => {
     expect(await stored()).toBe(3);
   });
 
-  it('refuses a wrong or missing key with 401, and a bad fix with 400, storing nothing', async () => {
+  // 401 and 400 are for what the phone can mend and resend (its key, its id); a fix refused for good
+  // is dead-lettered and answered 200 with the reason, or Traccar Client would resend it forever.
+  it('refuses a wrong or missing key with 401 and a missing id with 400; a bad fix is kept as a dead letter and answered 200 with its reason', async () => {
     const q = `id=${phone.id}&timestamp=${Math.floor(Date.now() / 1000)}&lat=30.1&lon=104.6&accuracy=10`;
     expect((await fetch(`${svc.osmandUrl}/?${q}&key=wrong`)).status).toBe(401);
     expect((await fetch(`${svc.osmandUrl}/?${q}`)).status).toBe(401);
-    expect(
-      (await fetch(`${svc.osmandUrl}/?id=${phone.id}&timestamp=1&lat=95&lon=104.6&key=${phone.secret}`))
-        .status,
-    ).toBe(400);
+    expect((await fetch(`${svc.osmandUrl}/?timestamp=1&lat=30.1&lon=104.6&accuracy=10`)).status).toBe(400);
+    const bad = await fetch(
+      `${svc.osmandUrl}/?id=${phone.id}&timestamp=1&lat=95&lon=104.6&key=${phone.secret}`,
+    );
+    expect(bad.status).toBe(200);
+    expect(await bad.text()).toMatch(/^refused: /);
     expect(await stored()).toBe(3);
     const letters = await svc.db.pool.query(
       "select raw from dead_letters where protocol = 'osmand' and reason = 'unauthenticated'",
     );
     expect(letters.rowCount).toBeGreaterThanOrEqual(1);
     for (const l of letters.rows) expect(l.raw).not.toContain(phone.secret);
+  });
+  // Traccar Client (Android TrackingController) sends its OLDEST buffered position and resends that
+  // same one every 30 s after any status >= 400; this loop is that client.
+  it('a fix refused for good does not block the phone’s later fixes (Traccar Client resends on >= 400)', async () => {
+    const now = Date.now();
+    const before = await stored();
+    const queue = [
+      { ts: Math.floor((now - 31 * 86_400_000) / 1000), lat: '30.121' }, // too_old: buffered 31 days
+      { ts: Math.floor((now - 60_000) / 1000), lat: '30.124' },
+      { ts: Math.floor((now - 30_000) / 1000), lat: '30.125' },
+    ];
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 6 && queue.length > 0; attempt++) {
+      const p = queue[0]!;
+      const q = `id=${phone.id}&timestamp=${p.ts}&lat=${p.lat}&lon=104.631&accuracy=10.0&batt=80.0`;
+      const res = await fetch(`${svc.osmandUrl}/?${q}&key=${phone.secret}`, { method: 'POST' });
+      statuses.push(res.status);
+      if (res.status === 200) queue.shift();
+    }
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(await stored(), 'the good fixes behind the refused one').toBe(before + 2);
+    const letters = await svc.db.pool.query(
+      "select count(*)::int as n from dead_letters where device_id = $1 and reason = 'too_old'",
+      [phone.id],
+    );
+    expect(letters.rows[0].n, 'the refused fix is kept as a dead letter').toBe(1);
+  });
+  // Exactly what Traccar Client Android's ProtocolFormatter builds for a mock-provider position.
+  it('refuses a query-form fix Traccar Client flags mock=true, as the JSON form is refused', async () => {
+    const before = await stored();
+    const ts = Math.floor(Date.now() / 1000) - 5;
+    const q =
+      `id=${phone.id}&timestamp=${ts}&lat=30.126&lon=104.631&speed=0.0&bearing=0.0&altitude=0.0` +
+      '&accuracy=5.0&batt=80.0&mock=true';
+    const res = await fetch(`${svc.osmandUrl}/?${q}&key=${phone.secret}`);
+    expect(res.status).toBe(200); // refused for good: dead-lettered, not resent
+    expect(await res.text()).toMatch(/^refused: mock_location/);
+    expect(await stored(), 'a mock fix stored as a genuine position').toBe(before);
+    const letters = await svc.db.pool.query(
+      "select count(*)::int as n from dead_letters where device_id = $1 and reason = 'mock_location'",
+      [phone.id],
+    );
+    expect(letters.rows[0].n).toBe(1);
   });
 });

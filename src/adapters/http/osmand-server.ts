@@ -1,17 +1,20 @@
 // OsmAnd protocol over HTTP as Traccar Client sends it (GET query, POST form, or POST JSON), on its own
 // port (5055 by default, as Traccar). Each device presents its key: `key` in the query, a bearer token,
 // or the last path segment (`/k/<key>`, for clients whose server URL is the only setting). The answer is
-// 200 only after the fix is committed (issue 3 item 5); the client retries anything else.
+// 200 only after the fix, or its refusal as a dead letter, is committed (issue 3 item 5); the client
+// retries anything else, so 4xx is kept for what it can mend (its id, its key, its rate).
+
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { MAX_MESSAGE_BYTES } from '../../../schemas/wire/native.js';
 import { type OsmAndRequest, parseOsmAndForm } from '../../ingest/decode/index.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import type { Logger } from '../../logger.js';
 
 /**
- * Above the decoder's own payload limit (64 KiB), so an oversize request reaches the decoder and is
- * refused as oversize_payload, counted and dead-lettered, instead of a bare 413 from the framework.
+ * Above the decoder's own payload limit (MAX_MESSAGE_BYTES), so an oversize request reaches the decoder
+ * and is refused as oversize_payload, counted and dead-lettered, instead of a bare 413 from the framework.
  */
-const MAX_BODY = 1024 * 1024;
+const MAX_BODY = 2 * MAX_MESSAGE_BYTES;
 
 function keyOf(req: FastifyRequest, params: Record<string, unknown>): string | null {
   const auth = req.headers.authorization;

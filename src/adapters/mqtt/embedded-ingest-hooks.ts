@@ -29,6 +29,10 @@ export function embeddedIngestHooks(ingest: IngestService, metrics: Metrics, log
       if (!client) return callback(null); // the service's own publishes (device config)
       const deviceId = identities.get(client);
       if (!deviceId || !ingest.mayPublish(deviceId, packet.topic)) {
+        // Charged to the authenticated id before anything is written: a device reconnecting to publish
+        // under another id again and again would otherwise fill dead_letters without limit. Beyond its
+        // allowance it is only counted as rate_limited (non-negotiable 4: floods never take us down).
+        if (deviceId && !ingest.admit(deviceId)) return callback(new Error('rate limited'));
         // A device writing under another id is hostile: counted, kept, and disconnected.
         log.warn({ deviceId, topic: packet.topic }, 'device published outside its own topics');
         ingest

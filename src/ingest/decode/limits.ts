@@ -1,4 +1,5 @@
 // Bounds every decoder enforces. The lead maps config (MAX_FIX_AGE_DAYS, MAX_CLOCK_SKEW_S) onto these.
+import { MAX_BATCH_ADVERTISED, MAX_MESSAGE_BYTES } from '../../../schemas/wire/native.js';
 
 export interface DecodeLimits {
   /** Largest message accepted, bytes; checked before parsing so a flood cannot cost CPU. */
@@ -16,8 +17,9 @@ export interface DecodeLimits {
 const DAY_MS = 24 * 3600 * 1000;
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = Object.freeze({
-  maxPayloadBytes: 64 * 1024,
-  maxBatch: 500,
+  // The contract's own bounds (schemas/wire/native.ts): a batch it allows is never refused for its size.
+  maxPayloadBytes: MAX_MESSAGE_BYTES,
+  maxBatch: MAX_BATCH_ADVERTISED,
   maxFutureSkewMs: 5 * 60 * 1000,
   maxAgeMs: 30 * DAY_MS,
   maxAccuracyM: 50_000,

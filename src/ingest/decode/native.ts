@@ -1,6 +1,6 @@
 // Native MQTT: em/v1/devices/{deviceId}/telemetry and .../events (ARCHITECTURE.md "Wire contract").
 // `deviceId` is the topic's id, authenticated by the broker; a payload naming another device is forged.
-import { NativeEvent, NativeFix } from '../../../schemas/wire/native.js';
+import { MAX_EVENT_DETAIL_CHARS, NativeEvent, NativeFix } from '../../../schemas/wire/native.js';
 import type { DeviceEvent, Fix } from '../../domain/fix.js';
 import { checkFix, checkTime, instantMs } from './checks.js';
 import { classifyIssues, type FieldReasons } from './issues.js';
@@ -64,7 +64,7 @@ export function decodeNativeEvent(
 ): Decoded {
   const events: DeviceEvent[] = [];
   const refusals = decodeItems(deviceId, payload, limits, 'events', (item, index, raw) => {
-    const parsed = NativeEvent.safeParse(item);
+    const parsed = NativeEvent.safeParse(withDetailCut(item));
     if (!parsed.success) {
       const { reason, detail } = classifyIssues(parsed.error, item, EVENT_FIELDS);
       return refusal(reason, detail, index, raw());
@@ -77,6 +77,20 @@ export function decodeNativeEvent(
     return null;
   });
   return { fixes: [], events, refusals };
+}
+
+/**
+ * An event whose `detail` is longer than the contract's limit, with the detail cut to it (never inside a
+ * surrogate pair). The text only informs the officer: a strap-tamper event must not be refused, and its
+ * critical alert lost, because the firmware wrote too much about it.
+ */
+function withDetailCut(item: unknown): unknown {
+  if (!isJsonObject(item)) return item;
+  const detail = ownMember(item, 'detail');
+  if (typeof detail !== 'string' || detail.length <= MAX_EVENT_DETAIL_CHARS) return item;
+  let cut = detail.slice(0, MAX_EVENT_DETAIL_CHARS);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return { ...item, detail: cut };
 }
 
 type DecodeItem = (item: unknown, index: number | undefined, raw: () => string) => Refusal | null;

@@ -92,9 +92,20 @@ function decodeParams(
   if (!parsed.success) return refuse(classifyIssues(parsed.error, params, PARAM_FIELDS), claimedDeviceId);
   const w = parsed.data;
   // traccar: valid = Boolean.parseBoolean(value) || "1".equals(value); a fix the phone calls invalid is not used.
-  if (w.valid !== undefined && w.valid.toLowerCase() !== 'true' && w.valid !== '1') {
+  if (w.valid !== undefined && !isTrue(w.valid)) {
     return refuse(
       { reason: 'invalid_coordinates', detail: `valid=${quote(w.valid)}: the device marked the fix invalid` },
+      claimedDeviceId,
+    );
+  }
+  // Traccar Client sends mock=true for a mock-location provider's position, the tool of spoofing
+  // apps: refused as the JSON form's location.mock is, never stored as where the person was.
+  if (w.mock !== undefined && isTrue(w.mock)) {
+    return refuse(
+      {
+        reason: 'mock_location',
+        detail: `mock=${quote(w.mock)}: the fix came from a mock-location provider`,
+      },
       claimedDeviceId,
     );
   }
@@ -168,6 +179,11 @@ export function osmAndTimestampMs(timestamp: string): number {
   const n = Number(text);
   if (n < SECONDS_MS_BOUNDARY) return Math.round(n * 1000);
   return n < MAX_EPOCH_MS ? Math.round(n) : Number.NaN;
+}
+
+/** A boolean parameter as traccar reads it: Boolean.parseBoolean(value) || "1".equals(value). */
+function isTrue(text: string): boolean {
+  return text.toLowerCase() === 'true' || text === '1';
 }
 
 /** An informational value, dropped (not refused) when outside its range: it never costs the fix. */

@@ -1,65 +1,105 @@
-// Stage 2, order & dedupe: fixes of a device in event-time order; a repeated (device, seq) or
-// (device, ts) is dropped idempotently (issue 3 item 4). The database's (device_id, ts) key is the
-// final guard against a replay after a restart, when this in-memory window is empty.
-import type { Stage } from '../types.js';
+// Stage 2, order & dedupe: fixes and events of a device in event-time order; a repeated fix (device,
+// seq) or (device, ts), or a repeated event (device, seq) or (device, ts, type), is refused as a
+// duplicate (counted, not dead-lettered: it lost nothing) before any rule sees it (issue 3 item 4). A
+// QoS 1 message is redelivered when its PUBACK was lost, so without this a resent battery_low would be
+// judged again and reopen an alert its charging_start had closed. The database's keys are the final
+// guard against a replay after a restart, when this in-memory window is empty.
+import type { Batch, EventItem, FixItem, Stage } from '../types.js';
 import { refuseItem } from './refuse.js';
 
-const RECENT_PER_DEVICE = 8;
+const RECENT_FIXES_PER_DEVICE = 8;
+/** Events are rare (a few a day), so the window reaches further back for the same memory. */
+const RECENT_EVENTS_PER_DEVICE = 32;
 
-interface Recent {
-  ts: number[];
-  seq: number[];
+/**
+ * The last few keys committed per device, one list per kind of key (its first letter: `t` time, `s`
+ * seq), so a device that sends no seq does not shorten its window of times.
+ */
+class RecentKeys {
+  private readonly byDevice = new Map<string, string[]>();
+
+  constructor(private readonly perDevice: number) {}
+
+  has(deviceId: string, key: string): boolean {
+    return this.byDevice.get(`${deviceId}|${key[0]}`)?.includes(key) ?? false;
+  }
+
+  add(deviceId: string, key: string): void {
+    const list = `${deviceId}|${key[0]}`;
+    let keys = this.byDevice.get(list);
+    if (!keys) {
+      keys = [];
+      this.byDevice.set(list, keys);
+    }
+    keys.push(key);
+    if (keys.length > this.perDevice) keys.shift();
+  }
+}
+
+/** What identifies an item: any one key already seen makes it a duplicate. */
+interface Identified {
+  readonly deviceId: string;
+  readonly keys: readonly string[];
+}
+
+const fixKeys = ({ fix }: FixItem): Identified => ({
+  deviceId: fix.deviceId,
+  keys: fix.seq === null ? [`t${fix.ts}`] : [`t${fix.ts}`, `s${fix.seq}`],
+});
+
+const eventKeys = ({ event }: EventItem): Identified => ({
+  deviceId: event.deviceId,
+  keys: [`t${event.ts}|${event.type}`, `s${event.seq}`],
+});
+
+/**
+ * Refuses the items whose keys were seen in this batch or in the committed window. The window itself
+ * advances only after commit: a batch that fails and is retried must not find its own items there
+ * and refuse them as duplicates after their devices were acknowledged.
+ */
+function dedupe<T extends FixItem | EventItem>(
+  batch: Batch,
+  items: readonly T[],
+  recent: RecentKeys,
+  identify: (item: T) => Identified,
+  what: (item: T) => string,
+): void {
+  const inBatch = new Set<string>();
+  const seen: Identified[] = [];
+  for (const item of items) {
+    if (item.refusal) continue;
+    const id = identify(item);
+    const repeated = id.keys.some((k) => inBatch.has(`${id.deviceId}|${k}`) || recent.has(id.deviceId, k));
+    if (repeated) {
+      refuseItem(batch, item, 'duplicate', `device ${id.deviceId} already sent ${what(item)}`);
+      continue;
+    }
+    for (const k of id.keys) inBatch.add(`${id.deviceId}|${k}`);
+    seen.push(id);
+  }
+  batch.afterCommit.push(() => {
+    for (const id of seen) for (const k of id.keys) recent.add(id.deviceId, k);
+  });
 }
 
 export function orderAndDedupeStage(): Stage {
-  const recent = new Map<string, Recent>();
-  const remember = (deviceId: string, ts: number, seq: number | null) => {
-    let r = recent.get(deviceId);
-    if (!r) {
-      r = { ts: [], seq: [] };
-      recent.set(deviceId, r);
-    }
-    r.ts.push(ts);
-    if (r.ts.length > RECENT_PER_DEVICE) r.ts.shift();
-    if (seq !== null) {
-      r.seq.push(seq);
-      if (r.seq.length > RECENT_PER_DEVICE) r.seq.shift();
-    }
-  };
+  const recentFixes = new RecentKeys(RECENT_FIXES_PER_DEVICE);
+  const recentEvents = new RecentKeys(RECENT_EVENTS_PER_DEVICE);
   return {
     name: 'order-and-dedupe',
     run(batch) {
       batch.fixes.sort((a, b) =>
         a.fix.deviceId === b.fix.deviceId ? a.fix.ts - b.fix.ts : a.fix.deviceId < b.fix.deviceId ? -1 : 1,
       );
-      // Seen within this batch, checked against the window of committed batches. The window itself
-      // advances only after commit: a batch that fails and is retried must not find its own fixes
-      // there and refuse them as duplicates after their devices were acknowledged.
-      const inBatch = new Set<string>();
-      const seen: Array<[string, number, number | null]> = [];
-      for (const item of batch.fixes) {
-        if (item.refusal) continue;
-        const { deviceId, ts, seq } = item.fix;
-        const r = recent.get(deviceId);
-        const tsKey = `${deviceId}|t${ts}`;
-        const seqKey = seq === null ? null : `${deviceId}|s${seq}`;
-        if (
-          inBatch.has(tsKey) ||
-          (seqKey !== null && inBatch.has(seqKey)) ||
-          r?.ts.includes(ts) ||
-          (seq !== null && r?.seq.includes(seq))
-        ) {
-          refuseItem(batch, item, 'duplicate', `device ${deviceId} already sent seq ${seq} / ts ${ts}`);
-          continue;
-        }
-        inBatch.add(tsKey);
-        if (seqKey !== null) inBatch.add(seqKey);
-        seen.push([deviceId, ts, seq]);
-      }
-      batch.afterCommit.push(() => {
-        for (const [deviceId, ts, seq] of seen) remember(deviceId, ts, seq);
-      });
       batch.events.sort((a, b) => a.event.ts - b.event.ts);
+      dedupe(batch, batch.fixes, recentFixes, fixKeys, ({ fix }) => `seq ${fix.seq} / ts ${fix.ts}`);
+      dedupe(
+        batch,
+        batch.events,
+        recentEvents,
+        eventKeys,
+        ({ event }) => `event seq ${event.seq} / ${event.type} at ts ${event.ts}`,
+      );
     },
   };
 }

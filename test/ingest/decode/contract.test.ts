@@ -60,6 +60,7 @@ const byDecoder: Record<string, () => Decoded> = {
 const byAdapters = [
   'unknown_device',
   'unauthenticated',
+  'unknown_topic',
   'no_active_order',
   'duplicate',
   'rate_limited',

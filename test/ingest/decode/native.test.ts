@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_BATCH_ADVERTISED,
+  MAX_EVENT_DETAIL_CHARS,
+  MAX_MESSAGE_BYTES,
+} from '../../../schemas/wire/native.js';
+import {
   DEFAULT_DECODE_LIMITS,
   decodeNativeEvent,
   decodeNativeTelemetry,
@@ -80,7 +85,6 @@ describe('decodeNativeTelemetry', () => {
     ['negative seq', json(nativeFix({ seq: -1 })), 'schema_invalid'],
     ['fractional seq', json(nativeFix({ seq: 1.5 })), 'schema_invalid'],
     ['missing acc', json(nativeFix({ acc: undefined })), 'schema_invalid'],
-    ['heading over 360', json(nativeFix({ hdg: 361 })), 'schema_invalid'],
     ['lon out of range', json(nativeFix({ lon: -180.5 })), 'invalid_coordinates'],
     [
       'lat 1e400 (Infinity)',
@@ -131,6 +135,60 @@ describe('decodeNativeTelemetry', () => {
     expect(reasons(many)).toEqual(['oversize_batch']);
   });
 
+  // A batch the contract allows is never refused for its size (issue: 500 fixes with the optional
+  // fields came to ~79 KB against a 64 KiB limit, and the whole backlog was dead-lettered).
+  it('takes a full contract batch with every optional field at its longest, and refuses a larger message', () => {
+    const longest = { ts: '2024-06-01T15:59:00.123456789+08:00', seq: Number.MAX_SAFE_INTEGER };
+    const fixes = Array.from({ length: MAX_BATCH_ADVERTISED }, () =>
+      nativeFix({
+        ...longest,
+        lat: -30.123456789012344,
+        lon: -104.12345678901234,
+        acc: 1.2345678901234567,
+        src: 'wifi',
+        spd: 1.2345678901234568e-300,
+        hdg: 359.1234567890123,
+        alt: -1.2345678901234567e300,
+        batt: 99.12345678901234,
+      }),
+    );
+    const fixBatch = json({ fixes });
+    expect(fixBatch.length).toBeGreaterThan(128 * 1024);
+    const decoded = telemetry(fixBatch);
+    expect(decoded.refusals).toEqual([]);
+    expect(decoded.fixes).toHaveLength(MAX_BATCH_ADVERTISED);
+    // Event details of the longest allowed text, in Chinese (3 bytes of UTF-8 per character).
+    const events = Array.from({ length: MAX_BATCH_ADVERTISED }, () => ({
+      ...longest,
+      type: 'charging_start',
+      detail: '拆'.repeat(MAX_EVENT_DETAIL_CHARS),
+    }));
+    const eventBatch = json({ events });
+    expect(eventBatch.length).toBeGreaterThan(750 * 1024);
+    const decodedEvents = decodeNativeEvent(DEVICE, eventBatch, NOW);
+    expect(decodedEvents.refusals).toEqual([]);
+    expect(decodedEvents.events).toHaveLength(MAX_BATCH_ADVERTISED);
+    expect(DEFAULT_DECODE_LIMITS.maxPayloadBytes).toBe(MAX_MESSAGE_BYTES);
+    const over = `{"fixes":[${JSON.stringify(nativeFix())}],"pad":"${'x'.repeat(MAX_MESSAGE_BYTES)}"}`;
+    expect(reasons(telemetry(over))).toEqual(['oversize_payload']);
+  });
+
+  // Informational readings decide nothing; firmware reports batt 101 while charging (as OwnTracks and
+  // OsmAnd readings, they are dropped and the position kept).
+  it.each<[string, Record<string, unknown>]>([
+    ['batt 101', { batt: 101 }],
+    ['batt -1', { batt: -1 }],
+    ['spd -1 (unknown)', { spd: -1 }],
+    ['hdg 400', { hdg: 400 }],
+    ['alt as text', { alt: 'high' }],
+  ])('keeps the fix and drops an out-of-range reading: %s', (_label, reading) => {
+    const out = telemetry(json(nativeFix({ spd: 1.5, hdg: 90, alt: 500, batt: 80, ...reading })));
+    expect(out.refusals).toEqual([]);
+    const [field] = Object.keys(reading);
+    const name = { batt: 'batteryPct', spd: 'speedMps', hdg: 'headingDeg', alt: 'altitudeM' }[field!];
+    expect(out.fixes[0]).toHaveProperty(name!, undefined);
+  });
+
   it('honours configured limits', () => {
     const limits = { ...DEFAULT_DECODE_LIMITS, maxAccuracyM: 100, maxAgeMs: DAY, maxFutureSkewMs: 0 };
     expect(reasons(telemetry(json(nativeFix({ acc: 150 })), limits))).toEqual(['invalid_accuracy']);
@@ -166,6 +224,18 @@ describe('decodeNativeEvent', () => {
     ]);
   });
 
+  // The detail only informs the officer: a strap-tamper event is never lost over its length.
+  it('cuts an overlong detail to the limit (never inside a surrogate pair), keeps the event', () => {
+    const long = decodeNativeEvent(DEVICE, json(event({ detail: `strap open; ${'d'.repeat(600)}` })), NOW);
+    expect(long.refusals).toEqual([]);
+    expect(long.events[0]?.detail).toHaveLength(500);
+    expect(long.events[0]?.detail?.startsWith('strap open; ')).toBe(true);
+    const emoji = decodeNativeEvent(DEVICE, json(event({ detail: `${'x'.repeat(499)}😀` })), NOW);
+    expect(emoji.events[0]?.detail).toBe('x'.repeat(499));
+    const notText = decodeNativeEvent(DEVICE, json(event({ detail: { code: 3 } })), NOW);
+    expect(notText.events.map((e) => [e.type, e.detail])).toEqual([['strap_tamper', undefined]]);
+  });
+
   it('keeps the good events of a store-and-forward batch', () => {
     const events = [event({ seq: 1 }), event({ seq: 2, type: 'explosion' }), event({ seq: 3, type: 'sos' })];
     const out = decodeNativeEvent(DEVICE, json({ events }), NOW);
@@ -175,7 +245,6 @@ describe('decodeNativeEvent', () => {
 
   it.each<[string, Record<string, unknown>, string]>([
     ['an unknown type', event({ type: 'explosion' }), 'schema_invalid'],
-    ['an overlong detail', event({ detail: 'x'.repeat(501) }), 'schema_invalid'],
     ['no seq', event({ seq: undefined }), 'schema_invalid'],
     ['a future ts', event({ ts: NOW + DAY }), 'future_timestamp'],
     ['an old ts', event({ ts: NOW - 40 * DAY }), 'too_old'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOsmAnd, parseOsmAndForm } from '../../../src/ingest/decode/index.js';
+import { DEFAULT_DECODE_LIMITS, decodeOsmAnd, parseOsmAndForm } from '../../../src/ingest/decode/index.js';
 import { osmAndTimestampMs } from '../../../src/ingest/decode/osmand.js';
 import { json, NOW, NOW_S, reasons } from './fixtures.js';
 
@@ -126,10 +126,17 @@ describe('decodeOsmAnd, query and form parameters', () => {
     ['no id', { id: undefined }, 'schema_invalid'],
     ['id with a topic wildcard', { id: 'a/+' }, 'schema_invalid'],
     ['id and deviceid disagreeing', { deviceid: '654321' }, 'forged_device_id'],
+    // Traccar Client Android sends mock=true for a position from a mock-location provider (spoofing apps).
+    ['mock=true', { mock: 'true' }, 'mock_location'],
+    ['mock=1', { mock: '1' }, 'mock_location'],
   ])('refuses %s', (_label, overrides, reason) => {
     const out = decodeOsmAnd(params(query(overrides)), NOW);
     expect(reasons(out)).toEqual([reason]);
     expect(out.fixes).toEqual([]);
+  });
+
+  it('keeps a fix marked mock=false, as Traccar Client sends a genuine one', () => {
+    expect(decodeOsmAnd(params(query({ mock: 'false' })), NOW).fixes).toHaveLength(1);
   });
 
   it('reports the claimed id with a refused fix, so the adapter can attribute the dead letter', () => {
@@ -138,7 +145,10 @@ describe('decodeOsmAnd, query and form parameters', () => {
 
   it('refuses a repeated key and oversize parameters', () => {
     expect(reasons(decodeOsmAnd(params(`${query({})}&lat=31`), NOW))).toEqual(['schema_invalid']);
-    const huge = decodeOsmAnd(params(`${query({})}&junk=${'x'.repeat(70_000)}`), NOW);
+    const huge = decodeOsmAnd(
+      params(`${query({})}&junk=${'x'.repeat(DEFAULT_DECODE_LIMITS.maxPayloadBytes)}`),
+      NOW,
+    );
     expect(reasons(huge)).toEqual(['oversize_payload']);
   });
 
