@@ -126,6 +126,51 @@ describe('leave overdue', () => {
   });
 });
 
+describe('leave overdue after an extension (续假)', () => {
+  const first = leave(NOON, NOON + 3 * DAY, { id: 'leave-a' });
+  const extension = leave(NOON + 3 * DAY, NOON + 6 * DAY, { id: 'leave-b' });
+  const inChengdu = { east: -80_000, north: 60_000 };
+  const away = (ctx: ReturnType<typeof context>) =>
+    run(ctx, [fix({ ts: NOON - HOUR, east: 0, north: 0 }), ...series(3, NOON + 2 * HOUR, MIN, inChengdu)]);
+
+  it('is not overdue at the first deadline and starts at the extension deadline, naming the extension', () => {
+    const ctx = context({ permits: [first, extension] });
+    const { state } = away(ctx);
+    const mid = evaluateClock(ctx, state, NOON + 3 * DAY + 3 * HOUR);
+    expect(mid.changes.filter((c) => c.kind === 'leave_overdue')).toEqual([]);
+    // A fix in Chengdu past the first deadline is covered by the extension too.
+    const fixMid = run(ctx, series(2, NOON + 3 * DAY + 4 * HOUR, MIN, inChengdu), mid.state);
+    expect(fixMid.changes.filter((c) => c.kind === 'leave_overdue')).toEqual([]);
+    const deadline = NOON + 6 * DAY + 2 * HOUR;
+    const atDeadline = evaluateClock(ctx, fixMid.state, deadline).changes;
+    expect(atDeadline.filter((c) => c.kind === 'leave_overdue')).toEqual([]);
+    const r = evaluateClock(ctx, fixMid.state, deadline + 1);
+    expect(r.changes.find((c) => c.kind === 'leave_overdue')).toMatchObject({
+      action: 'open',
+      startedAt: deadline,
+      zoneId: 'leave-b',
+    });
+  });
+  it('the chain counts from its first permit: last seen outside during the first permit is enough', () => {
+    // Permits listed out of order; the device went quiet in Chengdu before the extension began.
+    const ctx = context({ permits: [extension, first] });
+    const r = evaluateClock(ctx, away(ctx).state, NOON + 6 * DAY + 2 * HOUR + 1);
+    expect(r.changes.find((c) => c.kind === 'leave_overdue')).toMatchObject({
+      startedAt: NOON + 6 * DAY + 2 * HOUR,
+      zoneId: 'leave-b',
+    });
+  });
+  it('a later leave that starts after the first deadline does not excuse the first one', () => {
+    const later = leave(NOON + 4 * DAY, NOON + 6 * DAY, { id: 'leave-c' });
+    const ctx = context({ permits: [first, later] });
+    const r = evaluateClock(ctx, away(ctx).state, NOON + 3 * DAY + 2 * HOUR + 1);
+    expect(r.changes.find((c) => c.kind === 'leave_overdue')).toMatchObject({
+      startedAt: NOON + 3 * DAY + 2 * HOUR,
+      zoneId: 'leave-a',
+    });
+  });
+});
+
 describe('prohibition entry (Art. 31)', () => {
   it('is critical and needs 2 fixes near the edge', () => {
     const { results, changes } = run(context(), series(3, NOON, MIN, { east: 3000 - 100 + 30, north: 0 }));
