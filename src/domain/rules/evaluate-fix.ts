@@ -215,8 +215,12 @@ export function evaluateFix(
       d = measured.d;
     }
     const side = sideOf(d, acc);
+    // Leave overdue opens on "seen outside", so only GNSS may say it (DOMAIN.md: cell or Wi-Fi alone
+    // never opens a violation; one stray Wi-Fi fix at home made a returned person overdue). Back
+    // inside is evidence of compliance, which a coarse fix may give, as it may clear a zone track:
+    // indoors at home a monitor often has nothing but Wi-Fi or cell, and its whole circle is inside.
     if (side === Side.inside) jurInsideTs = ts;
-    else if (side === Side.outside) jurOutsideTs = ts;
+    else if (side === Side.outside && strong) jurOutsideTs = ts;
     const permits = ctx.permits;
     const overdue = ts >= ctx.overdueFrom ? overduePermit(permits, ts, jurInsideTs, jurOutsideTs) : null;
     const overdueOpen = episodes.leave_overdue;
