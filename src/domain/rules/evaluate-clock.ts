@@ -108,10 +108,13 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
     const evidenceMs = ctx.params.zoneEvidence.seconds * 1000;
     // Presence at the window start: no fix yet in this window, and the last fresh position is
     // confidently outside the residence. Waiting the evidence time lets a fix from home arrive first.
+    // Only a GNSS position may open it (DOMAIN.md: cell or Wi-Fi alone never opens a violation);
+    // after a coarse one presence is unknown and the next GNSS fixes decide (evaluate-fix.ts).
     if (
       window !== null &&
       curfew === IDLE_TRACK &&
       hasPosition &&
+      state.lastStrong &&
       state.lastTs < window.start &&
       now - window.start >= evidenceMs &&
       now - state.lastTs <= ctx.params.lostContactMs

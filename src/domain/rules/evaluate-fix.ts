@@ -439,6 +439,7 @@ export function evaluateFix(
     into.lastLat = lat;
     into.lastLon = lon;
     into.lastAcc = acc;
+    into.lastStrong = strong;
     into.lastContactTs = Math.max(ts, state.lastContactTs);
     into.jumps = 0;
     into.jurInsideTs = jurInsideTs;
@@ -469,6 +470,7 @@ export function evaluateFix(
     lastLat: lat,
     lastLon: lon,
     lastAcc: acc,
+    lastStrong: strong,
     lastContactTs: Math.max(ts, state.lastContactTs),
     jumps: 0,
     jurInsideTs,

@@ -5,6 +5,7 @@ import { evaluateEvent } from '../../../src/domain/rules/evaluate-event.js';
 import { evaluateFix } from '../../../src/domain/rules/evaluate-fix.js';
 import { evaluateGathering, NO_GATHERING } from '../../../src/domain/rules/gathering.js';
 import { initialPersonState } from '../../../src/domain/rules/person-state.js';
+import { decodePersonState, encodePersonState } from '../../../src/domain/rules/person-state-codec.js';
 import { at, context, DAY, event, fix, HOUR, MIN, MONDAY, run, series, summary } from './fixture.js';
 
 const NOON = MONDAY + 12 * HOUR;
@@ -126,6 +127,43 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
     expect(evaluateClock(ctx, r.state, night + 5 * MIN).changes).toEqual([]);
     const home = run(ctx, series(3, night + 6 * MIN, MIN, { east: 0, north: 0 }), r.state);
     expect(summary(home.changes)).toEqual(['clear curfew_breach@home']);
+  });
+  it('a last fix from cell or Wi-Fi alone never opens the window-start breach: presence unknown', () => {
+    const ctx = context();
+    for (const source of ['cell', 'wifi'] as const) {
+      const coarse = fix({
+        ts: night - 10 * MIN,
+        east: 3000,
+        north: 0,
+        acc: source === 'cell' ? 500 : 60,
+        source,
+      });
+      // Even after a GNSS fix outside: the last fix is the coarse one.
+      const gnssThenCoarse = [fix({ ts: night - 12 * MIN, east: 0, north: 3000 }), coarse];
+      for (const fixes of [[coarse], gnssThenCoarse]) {
+        const { state } = run(ctx, fixes);
+        for (const t of [night + 61_000, night + 5 * MIN, night + 10 * MIN]) {
+          expect(evaluateClock(ctx, state, t).changes.filter((c) => c.kind === 'curfew_breach')).toEqual([]);
+        }
+      }
+    }
+    // The next GNSS fixes decide: three of them outside open the breach.
+    const { state } = run(ctx, [
+      fix({ ts: night - 10 * MIN, east: 0, north: 3000, acc: 500, source: 'cell' }),
+    ]);
+    const gnss = run(ctx, series(3, night + 11 * MIN, MIN, { east: 0, north: 3000 }), state);
+    expect(summary(gnss.changes)).toEqual(['open curfew_breach@home']);
+  });
+  it('whether the last fix was GNSS survives the state codec; a state stored before it decodes as unknown', () => {
+    const ctx = context();
+    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 500, north: 0 })]);
+    expect(decodePersonState(encodePersonState(state)).lastStrong).toBe(true);
+    const old = JSON.parse(encodePersonState(state)) as Record<string, unknown>;
+    delete old.lastStrong;
+    const decoded = decodePersonState(JSON.stringify(old));
+    expect(decoded.lastStrong).toBe(false);
+    expect(evaluateClock(ctx, state, night + 3 * MIN).changes).toHaveLength(1);
+    expect(evaluateClock(ctx, decoded, night + 3 * MIN).changes).toEqual([]);
   });
   it('at home at the window start: nothing', () => {
     const ctx = context();
