@@ -5,7 +5,7 @@
 import { signedDistanceM } from '../geo/compiled-zone.js';
 import { needDistanceM, pOutside } from '../geo/membership.js';
 import { type AlertChange, alertChange, NO_CHANGES } from './alert-change.js';
-import { silenceSince } from './clock-due.js';
+import { presenceCheckAt, silenceSince } from './clock-due.js';
 import { curfewWindowAt } from './curfew-schedule.js';
 import { activePeriodAt } from './em-order.js';
 import { type Evaluation, refuse } from './evaluation.js';
@@ -105,9 +105,10 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
       curfew = IDLE_TRACK;
     }
     const window = curfewWindowAt(ctx.curfew, now);
-    const evidenceMs = ctx.params.zoneEvidence.seconds * 1000;
     // Presence at the window start: no fix yet in this window, and the last fresh position is
-    // confidently outside the residence. Waiting the evidence time lets a fix from home arrive first.
+    // confidently outside the residence. Judged only once the next regular fix is overdue (and the
+    // evidence time after the start): until then a fix from home may still come, and while fixes
+    // come, evaluateFix judges them; someone walking in at 21:59 is not in breach at 22:01.
     // Only a GNSS position may open it (DOMAIN.md: cell or Wi-Fi alone never opens a violation);
     // after a coarse one presence is unknown and the next GNSS fixes decide (evaluate-fix.ts).
     if (
@@ -116,7 +117,7 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
       hasPosition &&
       state.lastStrong &&
       state.lastTs < window.start &&
-      now - window.start >= evidenceMs &&
+      now >= presenceCheckAt(ctx, state.lastTs, window.start) &&
       now - state.lastTs <= ctx.params.lostContactMs
     ) {
       const d = signedDistanceM(ctx.residence, lastFix.lat, lastFix.lon, needDistanceM(lastFix.acc));

@@ -165,6 +165,29 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
     expect(evaluateClock(ctx, state, night + 3 * MIN).changes).toHaveLength(1);
     expect(evaluateClock(ctx, decoded, night + 3 * MIN).changes).toEqual([]);
   });
+  it('judges presence at the window start only once the next regular fix is overdue', () => {
+    // Normal level, a fix every 2 min: walking home, last fix 21:59:10 at 300 m; the next, from
+    // home, comes 22:01:10. The check must not run before it could have arrived.
+    const ctx = context();
+    const walking = run(ctx, [
+      fix({ ts: night - 170_000, east: 600, north: 0 }),
+      fix({ ts: night - 50_000, east: 300, north: 0 }),
+    ]).state;
+    const overdueAt = night - 50_000 + 1.5 * ctx.params.reportIntervalMs + 1;
+    expect(nextClockDue(ctx, walking, night - 50_000)).toBe(overdueAt);
+    const tick = evaluateClock(ctx, walking, night + 61_000);
+    expect(tick.changes).toEqual([]);
+    const home = evaluateFix(ctx, tick.state, fix({ ts: night + 70_000, east: 0, north: 0 }));
+    expect(home.changes).toEqual([]);
+    expect(evaluateClock(ctx, home.state, overdueAt + MIN).changes).toEqual([]);
+    // Really out, and nothing more heard: the breach opens as soon as the fix is overdue, from the window start.
+    expect(evaluateClock(ctx, walking, overdueAt - 1).changes).toEqual([]);
+    expect(evaluateClock(ctx, walking, overdueAt).changes[0]).toMatchObject({
+      kind: 'curfew_breach',
+      action: 'open',
+      startedAt: night,
+    });
+  });
   it('at home at the window start: nothing', () => {
     const ctx = context();
     const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 10, north: 0 })]);
