@@ -52,12 +52,14 @@ export function nextClockDue(
   }
 
   // Curfew: an open breach closes at its window's end; the presence check of a window not yet
-  // ended and with no fix in it runs at presenceCheckAt (a fix in it is judged by evaluateFix).
+  // ended and with no fix in it runs at presenceCheckAt (a fix in it is judged by evaluateFix), or
+  // just after a leave suspending it ends (a permit covers up to and including its deadline).
   if (ctx.curfew !== null && ctx.residence !== null) {
     if (state.curfew !== IDLE_TRACK) consider(state.curfew.windowEnd);
     for (const w of curfewWindowsAround(ctx.curfew, now, CURFEW_HORIZON_DAYS)) {
       if (w.end > now && state.lastTs < w.start) consider(presenceCheckAt(ctx, state.lastTs, w.start));
     }
+    for (const p of ctx.permits) if (!p.standing) consider(p.end + p.graceMs + 1);
   }
   return due;
 }

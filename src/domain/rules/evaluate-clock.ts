@@ -9,7 +9,7 @@ import { presenceCheckAt, silenceSince } from './clock-due.js';
 import { curfewWindowAt } from './curfew-schedule.js';
 import { activePeriodAt } from './em-order.js';
 import { type Evaluation, refuse } from './evaluation.js';
-import { overduePermit, permitCovers } from './leave-permit.js';
+import { leaveEndFrom, onLeave, overduePermit, permitCovers } from './leave-permit.js';
 import type { PersonRulesContext } from './person-context.js';
 import {
   IDLE_TRACK,
@@ -118,14 +118,16 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
       state.lastStrong &&
       state.lastTs < window.start &&
       now >= presenceCheckAt(ctx, state.lastTs, window.start) &&
-      now - state.lastTs <= ctx.params.lostContactMs
+      now - state.lastTs <= ctx.params.lostContactMs &&
+      !onLeave(ctx.permits, now)
     ) {
       const d = signedDistanceM(ctx.residence, lastFix.lat, lastFix.lon, needDistanceM(lastFix.acc));
       if (mustBeInside(d, lastFix.acc) === Verdict.violating) {
         const opened: TrackState = makeTrack({
           ...IDLE_TRACK,
           phase: TrackPhase.open,
-          since: window.start,
+          // From the window start, or from the end of a leave that covered it (onLeave).
+          since: leaveEndFrom(ctx.permits, window.start),
           zoneId: ctx.residence.id,
           evidence: [lastFix],
           confidence: pOutside(d, lastFix.acc),

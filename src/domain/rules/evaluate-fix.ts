@@ -19,7 +19,7 @@ import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rul
 import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import { steadyPosition } from './gathering.js';
-import { overduePermit, permitCovers } from './leave-permit.js';
+import { onLeave, overduePermit, permitCovers } from './leave-permit.js';
 import { NO_PEERS, orderActiveAt, type PeerPositions, type PersonRulesContext } from './person-context.js';
 import {
   type Episodes,
@@ -305,7 +305,11 @@ export function evaluateFix(
         measuredHome = measureSide(residence, lat, lon, need, sigma);
         d = measured.d;
       }
-      const verdict = mustBeInside(d, acc);
+      let verdict = mustBeInside(d, acc);
+      // Approved leave suspends the curfew (onLeave); asked only of a fix that would violate it.
+      if (verdict === Verdict.violating && ctx.permits.length > 0 && onLeave(ctx.permits, ts)) {
+        verdict = Verdict.compliant;
+      }
       if ((verdict !== Verdict.compliant || curfew !== IDLE_TRACK) && !keepsOpen(curfew, verdict)) {
         const next = stepTrack(
           curfew,

@@ -71,6 +71,40 @@ function deadlineOf(p: LeavePermit): number {
 }
 
 /**
+ * Whether an ordinary leave covers `ts` (start to end + grace, as permitCovers): the person is
+ * allowed away from home, so the residence curfew is suspended and the permit's own rules
+ * (destination, overdue) apply instead (Art. 27; Art. 34: no rule the order does not contain). A
+ * standing area approval does not suspend it: it lets a person work across the county line, not
+ * sleep away from home.
+ */
+export function onLeave(permits: readonly LeavePermit[], ts: number): boolean {
+  for (let i = 0; i < permits.length; i++) {
+    const p = permits[i]!;
+    if (!p.standing && ts >= p.start && ts <= deadlineOf(p)) return true;
+  }
+  return false;
+}
+
+/**
+ * When the ordinary leave covering `ts` ends: the deadline of the last permit of its chain of
+ * extensions (续假); `ts` itself when no leave covers it.
+ */
+export function leaveEndFrom(permits: readonly LeavePermit[], ts: number): number {
+  let end = ts;
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (let i = 0; i < permits.length; i++) {
+      const p = permits[i]!;
+      if (!p.standing && p.start <= end && deadlineOf(p) > end) {
+        end = deadlineOf(p);
+        grew = true;
+      }
+    }
+  }
+  return end;
+}
+
+/**
  * Whether another ordinary permit extends `p` (续假): it starts by p's deadline and runs past it, so
  * the person was never out without leave at that deadline; the leave goes on under the later permit.
  */

@@ -6,7 +6,7 @@ import { evaluateFix } from '../../../src/domain/rules/evaluate-fix.js';
 import { evaluateGathering, NO_GATHERING } from '../../../src/domain/rules/gathering.js';
 import { initialPersonState } from '../../../src/domain/rules/person-state.js';
 import { decodePersonState, encodePersonState } from '../../../src/domain/rules/person-state-codec.js';
-import { at, context, DAY, event, fix, HOUR, MIN, MONDAY, run, series, summary } from './fixture.js';
+import { at, context, DAY, event, fix, HOUR, leave, MIN, MONDAY, run, series, summary } from './fixture.js';
 
 const NOON = MONDAY + 12 * HOUR;
 
@@ -186,6 +186,46 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
       kind: 'curfew_breach',
       action: 'open',
       startedAt: night,
+    });
+  });
+  it('an approved leave suspends the curfew at home; the permit rules apply instead (Art. 27)', () => {
+    // Monday 08:00 to Thursday 00:00 in Chengdu, 2 h grace: three nights away.
+    const permit = leave(MONDAY + 8 * HOUR, MONDAY + 3 * DAY);
+    const ctx = context({ permits: [permit] });
+    const chengdu = { east: -80_000, north: 60_000 };
+    let state = run(ctx, [fix({ ts: MONDAY + 7 * HOUR, east: 0, north: 0 })]).state;
+    const changes = [];
+    for (let n = 0; n < 3; n++) {
+      const evening = run(ctx, series(3, night + n * DAY - HOUR, MIN, chengdu), state);
+      const tick = evaluateClock(ctx, evening.state, night + n * DAY + 5 * MIN);
+      const late = run(ctx, series(6, night + n * DAY + 30 * MIN, MIN, chengdu), tick.state);
+      changes.push(...evening.changes, ...tick.changes, ...late.changes);
+      state = late.state;
+    }
+    expect(changes.filter((c) => c.kind === 'curfew_breach')).toEqual([]);
+    // Back home on Thursday; out again that night, with no leave: the curfew applies again.
+    const back = run(ctx, series(3, MONDAY + 3 * DAY + 12 * HOUR, MIN, { east: 0, north: 0 }), state);
+    const out = run(ctx, series(3, night + 3 * DAY + 30 * MIN, MIN, { east: 500, north: 0 }), back.state);
+    expect(summary(out.changes)).toEqual(['open curfew_breach@home']);
+  });
+  it('a standing area approval does not suspend the curfew', () => {
+    const ctx = context({ permits: [leave(MONDAY, MONDAY + 7 * DAY, { standing: true })] });
+    const r = run(ctx, series(3, night + 30 * MIN, MIN, { east: 500, north: 0 }));
+    expect(summary(r.changes)).toEqual(['open curfew_breach@home']);
+  });
+  it('a leave ending inside a window: the window-start check counts the breach from the leave deadline', () => {
+    // Lenient level (lost contact after 60 min). Leave until 20:20 with 2 h grace: deadline 22:20.
+    const ctx = context({ level: 'lenient', permits: [leave(MONDAY + 8 * HOUR, night - 100 * MIN)] });
+    const deadline = night + 20 * MIN;
+    // Last heard at 21:50, 500 m from home.
+    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 500, north: 0 })]);
+    expect(evaluateClock(ctx, state, night + 5 * MIN).changes).toEqual([]);
+    expect(evaluateClock(ctx, state, deadline).changes).toEqual([]);
+    expect(nextClockDue(ctx, state, deadline - 5 * MIN)).toBe(deadline + 1);
+    const r = evaluateClock(ctx, state, deadline + 1);
+    expect(r.changes.find((c) => c.kind === 'curfew_breach')).toMatchObject({
+      action: 'open',
+      startedAt: deadline,
     });
   });
   it('at home at the window start: nothing', () => {
