@@ -8,7 +8,7 @@
 // evaluation then changes nothing), never late: test/domain/rules/clock-due.test.ts checks that
 // between `now` and the due time the clock evaluation stays silent. A due time is also never more than
 // MAX_CLOCK_GAP_MS away, so a person is looked at now and then whatever the schedule says.
-import { curfewWindowsAround } from './curfew-schedule.js';
+import { curfewStretchEnd, curfewWindowsAround } from './curfew-schedule.js';
 import { coverageStart } from './em-order.js';
 import type { PersonRulesContext } from './person-context.js';
 import { orderActiveAt } from './person-context.js';
@@ -51,11 +51,11 @@ export function nextClockDue(
     for (const p of ctx.permits) consider(p.end + p.graceMs + 1);
   }
 
-  // Curfew: an open breach closes at its window's end; the presence check of a window not yet
+  // Curfew: an open breach closes at the end of its stretch of windows; the presence check of a window not yet
   // ended and with no fix in it runs at presenceCheckAt (a fix in it is judged by evaluateFix), or
   // just after a leave suspending it ends (a permit covers up to and including its deadline).
   if (ctx.curfew !== null && ctx.residence !== null) {
-    if (state.curfew !== IDLE_TRACK) consider(state.curfew.windowEnd);
+    if (state.curfew !== IDLE_TRACK) consider(curfewStretchEnd(ctx.curfew, state.curfew.windowEnd, now));
     for (const w of curfewWindowsAround(ctx.curfew, now, CURFEW_HORIZON_DAYS)) {
       if (w.end > now && state.lastTs < w.start) consider(presenceCheckAt(ctx, state.lastTs, w.start));
     }

@@ -6,7 +6,7 @@ import { signedDistanceM } from '../geo/compiled-zone.js';
 import { needDistanceM, pOutside } from '../geo/membership.js';
 import { type AlertChange, alertChange, NO_CHANGES } from './alert-change.js';
 import { presenceCheckAt, silenceSince } from './clock-due.js';
-import { curfewWindowAt } from './curfew-schedule.js';
+import { curfewStretchEnd, curfewWindowAt } from './curfew-schedule.js';
 import { activePeriodAt } from './em-order.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import { leaveEndFrom, onLeave, overduePermit, permitCovers } from './leave-permit.js';
@@ -98,11 +98,17 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
   let curfew = state.curfew;
   if (ctx.curfew !== null && ctx.residence !== null) {
     if (curfew !== IDLE_TRACK && now >= curfew.windowEnd) {
-      const c = trackChange('curfew_breach', curfew, IDLE_TRACK, curfew.windowEnd, null, false, {
-        reason: 'window_ended',
-      });
-      if (c) changes.push(c);
-      curfew = IDLE_TRACK;
+      // A window joined by the next (curfewStretchEnd) carries the track on.
+      const end = curfewStretchEnd(ctx.curfew, curfew.windowEnd, now);
+      if (end > now) {
+        curfew = makeTrack({ ...curfew, windowEnd: end });
+      } else {
+        const c = trackChange('curfew_breach', curfew, IDLE_TRACK, end, null, false, {
+          reason: 'window_ended',
+        });
+        if (c) changes.push(c);
+        curfew = IDLE_TRACK;
+      }
     }
     const window = curfewWindowAt(ctx.curfew, now);
     // Presence at the window start: no fix yet in this window, and the last fresh position is
@@ -143,6 +149,10 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
     }
   }
 
-  if (changes.length === 0) return { state, changes: NO_CHANGES };
+  if (changes.length === 0) {
+    return curfew === state.curfew
+      ? { state, changes: NO_CHANGES }
+      : { state: patchState(state, { curfew }), changes: NO_CHANGES };
+  }
   return { state: patchState(state, { episodes, curfew }), changes };
 }

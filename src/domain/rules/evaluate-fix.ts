@@ -14,7 +14,7 @@ import {
   settledDistance,
   stillClear,
 } from './clearance.js';
-import { curfewWindowAt } from './curfew-schedule.js';
+import { curfewStretchEnd, curfewWindowAt } from './curfew-schedule.js';
 import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rules.js';
 import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
 import { type Evaluation, refuse } from './evaluation.js';
@@ -25,6 +25,7 @@ import {
   type Episodes,
   type GapMark,
   IDLE_TRACK,
+  makeTrack,
   NO_EPISODES,
   type PersonState,
   patchState,
@@ -288,13 +289,17 @@ export function evaluateFix(
   const residence = ctx.residence;
   if (ctx.curfew !== null && residence !== null) {
     if (curfew !== IDLE_TRACK && ts >= curfew.windowEnd) {
-      changes = add(
-        changes,
-        trackChange('curfew_breach', curfew, IDLE_TRACK, curfew.windowEnd, null, late, {
-          reason: 'window_ended',
-        }),
-      );
-      curfew = IDLE_TRACK;
+      // A window joined by the next (curfewStretchEnd) carries the track on.
+      const end = curfewStretchEnd(ctx.curfew, curfew.windowEnd, ts);
+      if (end > ts) {
+        curfew = makeTrack({ ...curfew, windowEnd: end });
+      } else {
+        changes = add(
+          changes,
+          trackChange('curfew_breach', curfew, IDLE_TRACK, end, null, late, { reason: 'window_ended' }),
+        );
+        curfew = IDLE_TRACK;
+      }
     }
     const window = curfewWindowAt(ctx.curfew, ts);
     // With nothing pending only a confident GNSS violation would start anything (zone-track.ts).

@@ -90,6 +90,14 @@ describe('nextClockDue', () => {
           weekly: [{ weekday: Math.floor(rnd() * 7), startMin, endMin: (startMin + 90) % 1440 }],
           exceptions: [],
         }),
+        // Adjacent windows, one stretch of curfew across midnight.
+        compileCurfew({
+          weekly: [0, 1, 2, 3, 4, 5, 6].flatMap((weekday) => [
+            { weekday, startMin: 22 * 60, endMin: 1440 },
+            { weekday, startMin: 0, endMin: 6 * 60 },
+          ]),
+          exceptions: [],
+        }),
       ]);
       const orderStart = rnd() < 0.2 ? base + Math.floor(rnd() * 12 * HOUR) : MONDAY - 10 * DAY;
       const ctx = context({

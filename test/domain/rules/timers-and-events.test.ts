@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextClockDue } from '../../../src/domain/rules/clock-due.js';
+import { compileCurfew } from '../../../src/domain/rules/curfew-schedule.js';
 import { evaluateClock } from '../../../src/domain/rules/evaluate-clock.js';
 import { evaluateEvent } from '../../../src/domain/rules/evaluate-event.js';
 import { evaluateFix } from '../../../src/domain/rules/evaluate-fix.js';
@@ -226,6 +227,59 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
     expect(r.changes.find((c) => c.kind === 'curfew_breach')).toMatchObject({
       action: 'open',
       startedAt: deadline,
+    });
+  });
+  describe('adjacent windows (22:00–24:00, then 00:00–06:00) are one stretch of curfew', () => {
+    const split = (exceptions: { date: string; windows: { startMin: number; endMin: number }[] }[] = []) =>
+      compileCurfew({
+        weekly: [0, 1, 2, 3, 4, 5, 6].flatMap((weekday) => [
+          { weekday, startMin: 22 * 60, endMin: 1440 },
+          { weekday, startMin: 0, endMin: 6 * 60 },
+        ]),
+        exceptions,
+      });
+    const midnight = night + 2 * HOUR;
+    const morning = night + 8 * HOUR;
+    it('one continuous breach across midnight is one episode, closed when the last window ends', () => {
+      const ctx = context({ curfew: split() });
+      const all = run(ctx, series(225, night + 30 * MIN, 2 * MIN, { east: 500, north: 0 }));
+      expect(summary(all.changes)).toEqual(['open curfew_breach@home']);
+      expect(nextClockDue(ctx, all.state, morning - 2 * MIN)).toBe(morning);
+      expect(evaluateClock(ctx, all.state, morning).changes).toMatchObject([
+        { kind: 'curfew_breach', action: 'clear', startedAt: night + 30 * MIN, at: morning },
+      ]);
+      // The clock at midnight carries the breach on too, and closes it when the stretch ends.
+      const evening = run(ctx, series(45, night + 30 * MIN, 2 * MIN, { east: 500, north: 0 }));
+      const atMidnight = evaluateClock(ctx, evening.state, midnight + 1);
+      expect(atMidnight.changes).toEqual([]);
+      const later = evaluateClock(ctx, atMidnight.state, midnight + 5 * MIN);
+      expect(later.changes.filter((c) => c.kind === 'curfew_breach')).toEqual([]);
+      const ended = evaluateClock(ctx, atMidnight.state, morning).changes;
+      expect(ended.filter((c) => c.kind === 'curfew_breach')).toMatchObject([
+        { action: 'clear', startedAt: night + 30 * MIN, at: morning, detail: { reason: 'window_ended' } },
+      ]);
+    });
+    it('a breach pending at midnight carries its evidence run on', () => {
+      const ctx = context({ curfew: split() });
+      const r = run(ctx, series(3, midnight - MIN, MIN, { east: 500, north: 0 }));
+      expect(r.changes[0]).toMatchObject({
+        kind: 'curfew_breach',
+        action: 'open',
+        startedAt: midnight - MIN,
+      });
+    });
+    it('a dated exception that drops the 00:00–06:00 window still ends the breach at midnight', () => {
+      // MONDAY night's next local day is Tuesday 2026-03-03.
+      const ctx = context({ curfew: split([{ date: '2026-03-03', windows: [] }]) });
+      const r = run(ctx, series(45, night + 30 * MIN, 2 * MIN, { east: 500, north: 0 }));
+      expect(summary(r.changes)).toEqual(['open curfew_breach@home']);
+      expect(nextClockDue(ctx, r.state, midnight - 2 * MIN)).toBe(midnight);
+      const ended = evaluateClock(ctx, r.state, midnight);
+      expect(ended.changes).toMatchObject([
+        { action: 'clear', at: midnight, detail: { reason: 'window_ended' } },
+      ]);
+      const later = run(ctx, series(3, midnight + 30 * MIN, MIN, { east: 500, north: 0 }), r.state);
+      expect(summary(later.changes)).toEqual(['clear curfew_breach@home']);
     });
   });
   it('at home at the window start: nothing', () => {
