@@ -2,26 +2,16 @@
 // days off supervision (Art. 30), leave overdue (Art. 27), and the curfew presence check at the
 // start of a window ("must be inside now", Traccar issue 3897).
 
-import { signedDistanceM } from '../geo/compiled-zone.js';
-import { needDistanceM, pOutside } from '../geo/membership.js';
 import { type AlertChange, alertChange, NO_CHANGES } from './alert-change.js';
 import { presenceCheckAt, silenceSince } from './clock-due.js';
 import { curfewStretchEnd, curfewWindowAt } from './curfew-schedule.js';
+import { openAtWindowStart, outsideHome } from './curfew-start.js';
 import { activePeriodAt } from './em-order.js';
 import { type Evaluation, refuse } from './evaluation.js';
-import { leaveEndFrom, onLeave, overduePermit, permitCovers } from './leave-permit.js';
+import { onLeave, overduePermit, permitCovers } from './leave-permit.js';
 import type { PersonRulesContext } from './person-context.js';
-import {
-  IDLE_TRACK,
-  makeTrack,
-  type PersonState,
-  patchState,
-  TrackPhase,
-  type TrackState,
-  withEpisode,
-} from './person-state.js';
-import { mustBeInside } from './zone-checks.js';
-import { trackChange, Verdict } from './zone-track.js';
+import { IDLE_TRACK, makeTrack, type PersonState, patchState, withEpisode } from './person-state.js';
+import { trackChange } from './zone-track.js';
 
 const DAY_MS = 86_400_000;
 
@@ -116,7 +106,7 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
     // evidence time after the start): until then a fix from home may still come, and while fixes
     // come, evaluateFix judges them; someone walking in at 21:59 is not in breach at 22:01.
     // Only a GNSS position may open it (DOMAIN.md: cell or Wi-Fi alone never opens a violation);
-    // after a coarse one presence is unknown and the next GNSS fixes decide (evaluate-fix.ts).
+    // after a coarse one presence is unknown and the next fixes decide (curfew-start.ts).
     if (
       window !== null &&
       curfew === IDLE_TRACK &&
@@ -127,18 +117,9 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
       now - state.lastTs <= ctx.params.lostContactMs &&
       !onLeave(ctx.permits, now)
     ) {
-      const d = signedDistanceM(ctx.residence, lastFix.lat, lastFix.lon, needDistanceM(lastFix.acc));
-      if (mustBeInside(d, lastFix.acc) === Verdict.violating) {
-        const opened: TrackState = makeTrack({
-          ...IDLE_TRACK,
-          phase: TrackPhase.open,
-          // From the window start, or from the end of a leave that covered it (onLeave).
-          since: leaveEndFrom(ctx.permits, window.start),
-          zoneId: ctx.residence.id,
-          evidence: [lastFix],
-          confidence: pOutside(d, lastFix.acc),
-          windowEnd: window.end,
-        });
+      const p = outsideHome(ctx, lastFix.lat, lastFix.lon, lastFix.acc);
+      if (!Number.isNaN(p)) {
+        const opened = openAtWindowStart(ctx, window, [lastFix], p);
         const c = trackChange('curfew_breach', curfew, opened, now, null, false, {
           check: 'window_start',
           basis: 'last_known_position',

@@ -15,6 +15,7 @@ import {
   stillClear,
 } from './clearance.js';
 import { curfewStretchEnd, curfewWindowAt } from './curfew-schedule.js';
+import { breachAtFirstFix } from './curfew-start.js';
 import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rules.js';
 import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
 import { type Evaluation, refuse } from './evaluation.js';
@@ -302,6 +303,17 @@ export function evaluateFix(
       }
     }
     const window = curfewWindowAt(ctx.curfew, ts);
+    // The first fix in a window may confirm that the person was already out at its start.
+    if (window !== null && curfew === IDLE_TRACK && lastTs < window.start && lastTs > 0) {
+      const opened = breachAtFirstFix(ctx, state, window, ts, lat, lon, acc, strong);
+      if (opened !== null) {
+        changes = add(
+          changes,
+          trackChange('curfew_breach', curfew, opened, ts, fix, late, { check: 'window_start' }),
+        );
+        curfew = opened;
+      }
+    }
     // With nothing pending only a confident GNSS violation would start anything (zone-track.ts).
     const quiet = curfew === IDLE_TRACK && (!strong || cannotBeOutside(state.clearHome, sigma, moved2));
     if (window !== null && !quiet) {

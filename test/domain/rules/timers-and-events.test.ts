@@ -189,6 +189,32 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
       startedAt: night,
     });
   });
+  it('the first fix in the window confirms a person already out at its start (one of the two fixes GNSS)', () => {
+    const ctx = context();
+    const teahouse = { east: 0, north: 2000 };
+    const gnss = fix({ ts: night - 50_000, ...teahouse });
+    const wifi = (ts: number) => fix({ ts, ...teahouse, acc: 60, source: 'wifi' });
+    // Last GNSS fix at 21:59:10 at the teahouse, then a Wi-Fi fix there at 22:01:10: out since 22:00.
+    const r = run(ctx, [gnss, wifi(night + 70_000)]);
+    expect(r.changes).toMatchObject([
+      {
+        kind: 'curfew_breach',
+        action: 'open',
+        startedAt: night,
+        at: night + 70_000,
+        detail: { check: 'window_start' },
+      },
+    ]);
+    expect(r.changes[0]!.evidence).toHaveLength(2);
+    // A Wi-Fi fix before the window and a GNSS fix in it agree as well.
+    const other = run(ctx, [wifi(night - 50_000), fix({ ts: night + 70_000, ...teahouse })]);
+    expect(summary(other.changes)).toEqual(['open curfew_breach@home']);
+    // Two coarse fixes never open it; nor does anything while on leave.
+    const coarse = run(ctx, [wifi(night - 50_000), wifi(night + 70_000)]);
+    expect(coarse.changes).toEqual([]);
+    const onLeave = context({ permits: [leave(MONDAY + 8 * HOUR, MONDAY + 2 * DAY)] });
+    expect(run(onLeave, [gnss, wifi(night + 70_000)]).changes).toEqual([]);
+  });
   it('an approved leave suspends the curfew at home; the permit rules apply instead (Art. 27)', () => {
     // Monday 08:00 to Thursday 00:00 in Chengdu, 2 h grace: three nights away.
     const permit = leave(MONDAY + 8 * HOUR, MONDAY + 3 * DAY);
