@@ -8,12 +8,13 @@
 // evaluation then changes nothing), never late: test/domain/rules/clock-due.test.ts checks that
 // between `now` and the due time the clock evaluation stays silent. A due time is also never more than
 // MAX_CLOCK_GAP_MS away, so a person is looked at now and then whatever the schedule says.
-import { curfewWindowsAround } from './curfew-schedule.js';
+import { curfewStretchEnd, curfewWindowsAround } from './curfew-schedule.js';
 import { coverageEnd, coverageStart } from './em-order.js';
 import { hasOpenAlerts } from './order-end.js';
 import type { PersonRulesContext } from './person-context.js';
 import { orderActiveAt } from './person-context.js';
 import { IDLE_TRACK, type PersonState } from './person-state.js';
+import { FIX_OVERDUE_INTERVALS } from './supervision-levels.js';
 
 const DAY_MS = 86_400_000;
 /** Longest time between two clock evaluations of one person (a safety net, not a schedule). */
@@ -56,14 +57,30 @@ export function nextClockDue(
     for (const p of ctx.permits) consider(p.end + p.graceMs + 1);
   }
 
-  // Curfew: an open breach closes at its window's end; a window's presence check runs once the
-  // evidence time after its start has passed.
+  // Curfew: an open breach closes at the end of its stretch of windows; the presence check of a window not yet
+  // ended and with no fix in it runs at presenceCheckAt (a fix in it is judged by evaluateFix), or
+  // just after a leave suspending it ends (a permit covers up to and including its deadline).
   if (ctx.curfew !== null && ctx.residence !== null) {
-    if (state.curfew !== IDLE_TRACK) consider(state.curfew.windowEnd);
-    const evidenceMs = ctx.params.zoneEvidence.seconds * 1000;
-    for (const w of curfewWindowsAround(ctx.curfew, now, CURFEW_HORIZON_DAYS)) consider(w.start + evidenceMs);
+    if (state.curfew !== IDLE_TRACK) consider(curfewStretchEnd(ctx.curfew, state.curfew.windowEnd, now));
+    for (const w of curfewWindowsAround(ctx.curfew, now, CURFEW_HORIZON_DAYS)) {
+      if (w.end > now && state.lastTs < w.start) consider(presenceCheckAt(ctx, state.lastTs, w.start));
+    }
+    for (const p of ctx.permits) if (!p.standing) consider(p.end + p.graceMs + 1);
   }
   return due;
+}
+
+/**
+ * The first instant the curfew presence check of a window starting at `windowStart` may judge a
+ * last fix taken at `lastTs` (evaluate-clock.ts): the evidence time after the start, and the next
+ * regular fix overdue (FIX_OVERDUE_INTERVALS), whichever is later.
+ */
+export function presenceCheckAt(ctx: PersonRulesContext, lastTs: number, windowStart: number): number {
+  const p = ctx.params;
+  return Math.max(
+    windowStart + p.zoneEvidence.seconds * 1000,
+    lastTs + FIX_OVERDUE_INTERVALS * p.reportIntervalMs + 1,
+  );
 }
 
 /**
@@ -90,6 +107,7 @@ export function clockInputsKey(ctx: PersonRulesContext): string {
     key = JSON.stringify([
       p.lostContactMs,
       p.zoneEvidence.seconds,
+      p.reportIntervalMs,
       ctx.orders.map((o) => [o.start, o.end]),
       ctx.permits.map((q) => [q.id, q.start, q.end, q.graceMs, q.standing]),
       ctx.residence?.id ?? null,

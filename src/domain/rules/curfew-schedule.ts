@@ -121,6 +121,24 @@ export function curfewWindowAt(c: CompiledCurfew, ts: number): CurfewInterval | 
 }
 
 /**
+ * Where the stretch of curfew containing a window that ends at `end` really ends, as far as `ts`
+ * needs it: windows that touch or overlap (22:00–24:00 then 00:00–06:00, or a dated exception's
+ * window running into a weekly one) are one stretch, so a breach carries on across the seam instead
+ * of being closed and opened again (one incident per fact). Follows the window covering each end in
+ * turn while that end is not after `ts`; returns the first end after `ts`, or where the stretch
+ * stops before it. Dated exceptions apply as for any lookup (curfewWindowAt).
+ */
+export function curfewStretchEnd(c: CompiledCurfew, end: number, ts: number): number {
+  let e = end;
+  while (e <= ts) {
+    const w = curfewWindowAt(c, e);
+    if (w === null) return e;
+    e = w.end;
+  }
+  return e;
+}
+
+/**
  * The concrete windows that start on the local days from `ts`'s day − 1 to `days` days later, in no
  * particular order (the timer schedule asks for the next window start; src/domain/rules/clock-due.ts).
  * Pure: leaves the lookup memo alone.

@@ -2,27 +2,17 @@
 // days off supervision (Art. 30), leave overdue (Art. 27), and the curfew presence check at the
 // start of a window ("must be inside now", Traccar issue 3897).
 
-import { signedDistanceM } from '../geo/compiled-zone.js';
-import { needDistanceM, pOutside } from '../geo/membership.js';
 import { type AlertChange, alertChange, NO_CHANGES } from './alert-change.js';
-import { silenceSince } from './clock-due.js';
-import { curfewWindowAt } from './curfew-schedule.js';
+import { presenceCheckAt, silenceSince } from './clock-due.js';
+import { curfewStretchEnd, curfewWindowAt } from './curfew-schedule.js';
+import { openAtWindowStart, outsideHome } from './curfew-start.js';
 import { activePeriodAt, lastCoverageEnd } from './em-order.js';
 import { type Evaluation, refuse } from './evaluation.js';
-import { overduePermit, permitCovers } from './leave-permit.js';
+import { onLeave, overduePermit, permitCovers } from './leave-permit.js';
 import { closeAtCoverageEnd, hasOpenAlerts } from './order-end.js';
 import type { PersonRulesContext } from './person-context.js';
-import {
-  IDLE_TRACK,
-  makeTrack,
-  type PersonState,
-  patchState,
-  TrackPhase,
-  type TrackState,
-  withEpisode,
-} from './person-state.js';
-import { mustBeInside } from './zone-checks.js';
-import { trackChange, Verdict } from './zone-track.js';
+import { IDLE_TRACK, makeTrack, type PersonState, patchState, withEpisode } from './person-state.js';
+import { trackChange } from './zone-track.js';
 
 const DAY_MS = 86_400_000;
 
@@ -107,35 +97,38 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
   let curfew = state.curfew;
   if (ctx.curfew !== null && ctx.residence !== null) {
     if (curfew !== IDLE_TRACK && now >= curfew.windowEnd) {
-      const c = trackChange('curfew_breach', curfew, IDLE_TRACK, curfew.windowEnd, null, false, {
-        reason: 'window_ended',
-      });
-      if (c) changes.push(c);
-      curfew = IDLE_TRACK;
+      // A window joined by the next (curfewStretchEnd) carries the track on.
+      const end = curfewStretchEnd(ctx.curfew, curfew.windowEnd, now);
+      if (end > now) {
+        curfew = makeTrack({ ...curfew, windowEnd: end });
+      } else {
+        const c = trackChange('curfew_breach', curfew, IDLE_TRACK, end, null, false, {
+          reason: 'window_ended',
+        });
+        if (c) changes.push(c);
+        curfew = IDLE_TRACK;
+      }
     }
     const window = curfewWindowAt(ctx.curfew, now);
-    const evidenceMs = ctx.params.zoneEvidence.seconds * 1000;
     // Presence at the window start: no fix yet in this window, and the last fresh position is
-    // confidently outside the residence. Waiting the evidence time lets a fix from home arrive first.
+    // confidently outside the residence. Judged only once the next regular fix is overdue (and the
+    // evidence time after the start): until then a fix from home may still come, and while fixes
+    // come, evaluateFix judges them; someone walking in at 21:59 is not in breach at 22:01.
+    // Only a GNSS position may open it (DOMAIN.md: cell or Wi-Fi alone never opens a violation);
+    // after a coarse one presence is unknown and the next fixes decide (curfew-start.ts).
     if (
       window !== null &&
       curfew === IDLE_TRACK &&
       hasPosition &&
+      state.lastStrong &&
       state.lastTs < window.start &&
-      now - window.start >= evidenceMs &&
-      now - state.lastTs <= ctx.params.lostContactMs
+      now >= presenceCheckAt(ctx, state.lastTs, window.start) &&
+      now - state.lastTs <= ctx.params.lostContactMs &&
+      !onLeave(ctx.permits, now)
     ) {
-      const d = signedDistanceM(ctx.residence, lastFix.lat, lastFix.lon, needDistanceM(lastFix.acc));
-      if (mustBeInside(d, lastFix.acc) === Verdict.violating) {
-        const opened: TrackState = makeTrack({
-          ...IDLE_TRACK,
-          phase: TrackPhase.open,
-          since: window.start,
-          zoneId: ctx.residence.id,
-          evidence: [lastFix],
-          confidence: pOutside(d, lastFix.acc),
-          windowEnd: window.end,
-        });
+      const p = outsideHome(ctx, lastFix.lat, lastFix.lon, lastFix.acc);
+      if (!Number.isNaN(p)) {
+        const opened = openAtWindowStart(ctx, window, [lastFix], p);
         const c = trackChange('curfew_breach', curfew, opened, now, null, false, {
           check: 'window_start',
           basis: 'last_known_position',
@@ -146,6 +139,10 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
     }
   }
 
-  if (changes.length === 0) return { state, changes: NO_CHANGES };
+  if (changes.length === 0) {
+    return curfew === state.curfew
+      ? { state, changes: NO_CHANGES }
+      : { state: patchState(state, { curfew }), changes: NO_CHANGES };
+  }
   return { state: patchState(state, { episodes, curfew }), changes };
 }

@@ -14,17 +14,19 @@ import {
   settledDistance,
   stillClear,
 } from './clearance.js';
-import { curfewWindowAt } from './curfew-schedule.js';
+import { curfewStretchEnd, curfewWindowAt } from './curfew-schedule.js';
+import { breachAtFirstFix } from './curfew-start.js';
 import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rules.js';
 import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import { steadyPosition } from './gathering.js';
-import { overduePermit, permitCovers } from './leave-permit.js';
+import { onLeave, overduePermit, permitCovers } from './leave-permit.js';
 import { NO_PEERS, orderActiveAt, type PeerPositions, type PersonRulesContext } from './person-context.js';
 import {
   type Episodes,
   type GapMark,
   IDLE_TRACK,
+  makeTrack,
   NO_EPISODES,
   type PersonState,
   patchState,
@@ -242,8 +244,12 @@ export function evaluateFix(
       d = measured.d;
     }
     const side = sideOf(d, acc);
+    // Leave overdue opens on "seen outside", so only GNSS may say it (DOMAIN.md: cell or Wi-Fi alone
+    // never opens a violation; one stray Wi-Fi fix at home made a returned person overdue). Back
+    // inside is evidence of compliance, which a coarse fix may give, as it may clear a zone track:
+    // indoors at home a monitor often has nothing but Wi-Fi or cell, and its whole circle is inside.
     if (side === Side.inside) jurInsideTs = ts;
-    else if (side === Side.outside) jurOutsideTs = ts;
+    else if (side === Side.outside && strong) jurOutsideTs = ts;
     const permits = ctx.permits;
     const overdue = ts >= ctx.overdueFrom ? overduePermit(permits, ts, jurInsideTs, jurOutsideTs) : null;
     const overdueOpen = episodes.leave_overdue;
@@ -311,15 +317,30 @@ export function evaluateFix(
   const residence = ctx.residence;
   if (ctx.curfew !== null && residence !== null) {
     if (curfew !== IDLE_TRACK && ts >= curfew.windowEnd) {
-      changes = add(
-        changes,
-        trackChange('curfew_breach', curfew, IDLE_TRACK, curfew.windowEnd, null, late, {
-          reason: 'window_ended',
-        }),
-      );
-      curfew = IDLE_TRACK;
+      // A window joined by the next (curfewStretchEnd) carries the track on.
+      const end = curfewStretchEnd(ctx.curfew, curfew.windowEnd, ts);
+      if (end > ts) {
+        curfew = makeTrack({ ...curfew, windowEnd: end });
+      } else {
+        changes = add(
+          changes,
+          trackChange('curfew_breach', curfew, IDLE_TRACK, end, null, late, { reason: 'window_ended' }),
+        );
+        curfew = IDLE_TRACK;
+      }
     }
     const window = curfewWindowAt(ctx.curfew, ts);
+    // The first fix in a window may confirm that the person was already out at its start.
+    if (window !== null && curfew === IDLE_TRACK && lastTs < window.start && lastTs > 0) {
+      const opened = breachAtFirstFix(ctx, state, window, ts, lat, lon, acc, strong);
+      if (opened !== null) {
+        changes = add(
+          changes,
+          trackChange('curfew_breach', curfew, opened, ts, fix, late, { check: 'window_start' }),
+        );
+        curfew = opened;
+      }
+    }
     // With nothing pending only a confident GNSS violation would start anything (zone-track.ts).
     const quiet = curfew === IDLE_TRACK && (!strong || cannotBeOutside(state.clearHome, sigma, moved2));
     if (window !== null && !quiet) {
@@ -328,7 +349,11 @@ export function evaluateFix(
         measuredHome = measureSide(residence, lat, lon, need, sigma);
         d = measured.d;
       }
-      const verdict = mustBeInside(d, acc);
+      let verdict = mustBeInside(d, acc);
+      // Approved leave suspends the curfew (onLeave); asked only of a fix that would violate it.
+      if (verdict === Verdict.violating && ctx.permits.length > 0 && onLeave(ctx.permits, ts)) {
+        verdict = Verdict.compliant;
+      }
       if ((verdict !== Verdict.compliant || curfew !== IDLE_TRACK) && !keepsOpen(curfew, verdict)) {
         const next = stepTrack(
           curfew,
@@ -461,6 +486,7 @@ export function evaluateFix(
     into.lastLat = lat;
     into.lastLon = lon;
     into.lastAcc = acc;
+    into.lastStrong = strong;
     into.lastContactTs = Math.max(ts, state.lastContactTs);
     into.jumps = 0;
     into.lastIntervalS = intervalS;
@@ -492,6 +518,7 @@ export function evaluateFix(
     lastLat: lat,
     lastLon: lon,
     lastAcc: acc,
+    lastStrong: strong,
     lastContactTs: Math.max(ts, state.lastContactTs),
     jumps: 0,
     lastIntervalS: intervalS,

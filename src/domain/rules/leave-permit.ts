@@ -66,10 +66,83 @@ export function permitCovers(
   return false;
 }
 
+function deadlineOf(p: LeavePermit): number {
+  return p.end + p.graceMs;
+}
+
 /**
- * The ordinary permit the person is overdue from at `t`: its deadline (end + grace) has passed, the
- * person was seen confidently outside the jurisdiction after it began, and not confidently back
- * inside before the deadline.
+ * Whether an ordinary leave covers `ts` (start to end + grace, as permitCovers): the person is
+ * allowed away from home, so the residence curfew is suspended and the permit's own rules
+ * (destination, overdue) apply instead (Art. 27; Art. 34: no rule the order does not contain). A
+ * standing area approval does not suspend it: it lets a person work across the county line, not
+ * sleep away from home.
+ */
+export function onLeave(permits: readonly LeavePermit[], ts: number): boolean {
+  for (let i = 0; i < permits.length; i++) {
+    const p = permits[i]!;
+    if (!p.standing && ts >= p.start && ts <= deadlineOf(p)) return true;
+  }
+  return false;
+}
+
+/**
+ * When the ordinary leave covering `ts` ends: the deadline of the last permit of its chain of
+ * extensions (续假); `ts` itself when no leave covers it.
+ */
+export function leaveEndFrom(permits: readonly LeavePermit[], ts: number): number {
+  let end = ts;
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (let i = 0; i < permits.length; i++) {
+      const p = permits[i]!;
+      if (!p.standing && p.start <= end && deadlineOf(p) > end) {
+        end = deadlineOf(p);
+        grew = true;
+      }
+    }
+  }
+  return end;
+}
+
+/**
+ * Whether another ordinary permit extends `p` (续假): it starts by p's deadline and runs past it, so
+ * the person was never out without leave at that deadline; the leave goes on under the later permit.
+ */
+function extended(permits: readonly LeavePermit[], p: LeavePermit): boolean {
+  const deadline = deadlineOf(p);
+  for (let i = 0; i < permits.length; i++) {
+    const q = permits[i]!;
+    if (!q.standing && q.start <= deadline && deadlineOf(q) > deadline) return true;
+  }
+  return false;
+}
+
+/**
+ * Where the leave ending with `last` began: the earliest start of the ordinary permits chained to it
+ * (each starting by the deadline of one already in the chain). Being seen outside at any point of
+ * that one leave counts, not only during its last permit.
+ */
+function chainStart(permits: readonly LeavePermit[], last: LeavePermit): number {
+  let start = last.start;
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (let i = 0; i < permits.length; i++) {
+      const q = permits[i]!;
+      if (!q.standing && q.start < start && deadlineOf(q) >= start) {
+        start = q.start;
+        grew = true;
+      }
+    }
+  }
+  return start;
+}
+
+/**
+ * The ordinary permit the person is overdue from at `t` (Art. 27): the last of a chain of adjacent
+ * or overlapping permits (an extension, 续假, makes one leave of them) whose deadline (end + grace)
+ * has passed, the person seen confidently outside the jurisdiction since the chain began, and not
+ * confidently back inside before that deadline. Of several such leaves, the latest deadline.
+ * Called on every fix after the first deadline: the person being back inside answers at once.
  */
 export function overduePermit(
   permits: readonly LeavePermit[],
@@ -77,13 +150,16 @@ export function overduePermit(
   jurInsideTs: number,
   jurOutsideTs: number,
 ): LeavePermit | null {
+  if (jurOutsideTs <= jurInsideTs) return null;
+  let found: LeavePermit | null = null;
   for (let i = 0; i < permits.length; i++) {
     const p = permits[i]!;
     if (p.standing) continue;
-    const deadline = p.end + p.graceMs;
-    if (t < deadline || jurOutsideTs < p.start || jurOutsideTs <= jurInsideTs) continue;
-    if (jurInsideTs >= deadline) continue;
-    return p;
+    const deadline = deadlineOf(p);
+    if (t < deadline || jurInsideTs >= deadline) continue;
+    if (found !== null && deadlineOf(found) >= deadline) continue;
+    if (extended(permits, p) || jurOutsideTs < chainStart(permits, p)) continue;
+    found = p;
   }
-  return null;
+  return found;
 }

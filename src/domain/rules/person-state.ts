@@ -184,6 +184,13 @@ export interface PersonState extends Clearance {
   readonly lastLat: number;
   readonly lastLon: number;
   readonly lastAcc: number;
+  /**
+   * The last evaluated monitor fix was GNSS (isStrong, zone-checks.ts). A cell or Wi-Fi position
+   * alone never opens a violation, so the curfew presence check at a window start may judge only a
+   * GNSS one (evaluate-clock.ts). False in a state stored before this field: presence unknown until
+   * the next fix.
+   */
+  readonly lastStrong: boolean;
   /** Latest event time of any fix or device event: the lost-contact timer runs from here (Art. 30). */
   readonly lastContactTs: number;
   /** Consecutive fixes dropped as impossible jumps. */
@@ -234,6 +241,7 @@ export function initialPersonState(since: number): PersonState {
     lastLat: 0,
     lastLon: 0,
     lastAcc: 0,
+    lastStrong: false,
     lastContactTs: since,
     jumps: 0,
     lastIntervalS: 0,
@@ -284,6 +292,7 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     lastLat: p.lastLat,
     lastLon: p.lastLon,
     lastAcc: p.lastAcc,
+    lastStrong: p.lastStrong ?? false,
     lastContactTs: p.lastContactTs,
     jumps: p.jumps,
     // A state stored before this field existed reads as "interval not known".

@@ -98,6 +98,13 @@ export const CHARGING_LIFTS_LOW_MS = 2 * 60 * MINUTE;
  */
 export const TAMPER_REPEAT_MS = 30 * MINUTE;
 
+/**
+ * A monitor's next fix is overdue this many reporting intervals after its last one: until then it may
+ * still be on its way (normal jitter and delivery delay), and a check that judges the last known
+ * position instead of waiting for it (the curfew presence check, evaluate-clock.ts) must not run.
+ */
+export const FIX_OVERDUE_INTERVALS = 1.5;
+
 /** A decision made from a fix that arrived more than this after its own time is marked late. */
 export const LATE_AFTER_MS = 2 * MINUTE;
 

@@ -27,9 +27,9 @@ describe('nextClockDue', () => {
 
   it('is the curfew window start plus the evidence time when the last position is away from home', () => {
     const ctx = context({ level: 'lenient' });
-    const evening = MONDAY + 21 * HOUR + 55 * MIN;
+    const evening = MONDAY + 21 * HOUR + 50 * MIN;
     const { state } = run(ctx, [fix({ ts: evening, east: 2000, north: 0 })]);
-    const due = nextClockDue(ctx, state, evening + MIN);
+    const due = nextClockDue(ctx, state, evening + 6 * MIN);
     const evidenceMs = ctx.params.zoneEvidence.seconds * 1000;
     expect(due).toBe(MONDAY + 22 * HOUR + evidenceMs);
     expect(evaluateClock(ctx, state, due - 1).changes).toEqual([]);
@@ -39,6 +39,21 @@ describe('nextClockDue', () => {
     });
   });
 
+  it('is when the next regular fix is overdue, if later: a fix from home may still come until then', () => {
+    const ctx = context({ level: 'lenient' });
+    const evening = MONDAY + 21 * HOUR + 58 * MIN;
+    const { state } = run(ctx, [fix({ ts: evening, east: 2000, north: 0 })]);
+    const due = nextClockDue(ctx, state, evening + MIN);
+    expect(due).toBe(evening + 1.5 * ctx.params.reportIntervalMs + 1);
+    expect(evaluateClock(ctx, state, due - 1).changes).toEqual([]);
+    expect(evaluateClock(ctx, state, due).changes[0]).toMatchObject({
+      kind: 'curfew_breach',
+      action: 'open',
+    });
+    // A fix in the window is judged by evaluateFix: no presence check is due for that window.
+    const inWindow = run(ctx, [fix({ ts: MONDAY + 22 * HOUR + MIN, east: 0, north: 0 })], state).state;
+    expect(nextClockDue(ctx, inWindow, MONDAY + 22 * HOUR + MIN)).toBeGreaterThan(due + MIN);
+  });
   it('is the next EM period start while no period is active', () => {
     const start = MONDAY + 3 * DAY + 5 * MIN;
     const ctx = context({ orders: [{ start, end: start + 30 * DAY }] });
@@ -73,6 +88,14 @@ describe('nextClockDue', () => {
         }),
         compileCurfew({
           weekly: [{ weekday: Math.floor(rnd() * 7), startMin, endMin: (startMin + 90) % 1440 }],
+          exceptions: [],
+        }),
+        // Adjacent windows, one stretch of curfew across midnight.
+        compileCurfew({
+          weekly: [0, 1, 2, 3, 4, 5, 6].flatMap((weekday) => [
+            { weekday, startMin: 22 * 60, endMin: 1440 },
+            { weekday, startMin: 0, endMin: 6 * 60 },
+          ]),
           exceptions: [],
         }),
       ]);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { nextClockDue } from '../../../src/domain/rules/clock-due.js';
+import { compileCurfew } from '../../../src/domain/rules/curfew-schedule.js';
 import { evaluateClock } from '../../../src/domain/rules/evaluate-clock.js';
 import { evaluateEvent } from '../../../src/domain/rules/evaluate-event.js';
 import { evaluateFix } from '../../../src/domain/rules/evaluate-fix.js';
 import { evaluateGathering, NO_GATHERING } from '../../../src/domain/rules/gathering.js';
 import { initialPersonState } from '../../../src/domain/rules/person-state.js';
-import { at, context, DAY, event, fix, HOUR, MIN, MONDAY, run, series, summary } from './fixture.js';
+import { decodePersonState, encodePersonState } from '../../../src/domain/rules/person-state-codec.js';
+import { at, context, DAY, event, fix, HOUR, leave, MIN, MONDAY, run, series, summary } from './fixture.js';
 
 const NOON = MONDAY + 12 * HOUR;
 
@@ -126,6 +128,185 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
     expect(evaluateClock(ctx, r.state, night + 5 * MIN).changes).toEqual([]);
     const home = run(ctx, series(3, night + 6 * MIN, MIN, { east: 0, north: 0 }), r.state);
     expect(summary(home.changes)).toEqual(['clear curfew_breach@home']);
+  });
+  it('a last fix from cell or Wi-Fi alone never opens the window-start breach: presence unknown', () => {
+    const ctx = context();
+    for (const source of ['cell', 'wifi'] as const) {
+      const coarse = fix({
+        ts: night - 10 * MIN,
+        east: 3000,
+        north: 0,
+        acc: source === 'cell' ? 500 : 60,
+        source,
+      });
+      // Even after a GNSS fix outside: the last fix is the coarse one.
+      const gnssThenCoarse = [fix({ ts: night - 12 * MIN, east: 0, north: 3000 }), coarse];
+      for (const fixes of [[coarse], gnssThenCoarse]) {
+        const { state } = run(ctx, fixes);
+        for (const t of [night + 61_000, night + 5 * MIN, night + 10 * MIN]) {
+          expect(evaluateClock(ctx, state, t).changes.filter((c) => c.kind === 'curfew_breach')).toEqual([]);
+        }
+      }
+    }
+    // The next GNSS fixes decide: three of them outside open the breach.
+    const { state } = run(ctx, [
+      fix({ ts: night - 10 * MIN, east: 0, north: 3000, acc: 500, source: 'cell' }),
+    ]);
+    const gnss = run(ctx, series(3, night + 11 * MIN, MIN, { east: 0, north: 3000 }), state);
+    expect(summary(gnss.changes)).toEqual(['open curfew_breach@home']);
+  });
+  it('whether the last fix was GNSS survives the state codec; a state stored before it decodes as unknown', () => {
+    const ctx = context();
+    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 500, north: 0 })]);
+    expect(decodePersonState(encodePersonState(state)).lastStrong).toBe(true);
+    const old = JSON.parse(encodePersonState(state)) as Record<string, unknown>;
+    delete old.lastStrong;
+    const decoded = decodePersonState(JSON.stringify(old));
+    expect(decoded.lastStrong).toBe(false);
+    expect(evaluateClock(ctx, state, night + 3 * MIN).changes).toHaveLength(1);
+    expect(evaluateClock(ctx, decoded, night + 3 * MIN).changes).toEqual([]);
+  });
+  it('judges presence at the window start only once the next regular fix is overdue', () => {
+    // Normal level, a fix every 2 min: walking home, last fix 21:59:10 at 300 m; the next, from
+    // home, comes 22:01:10. The check must not run before it could have arrived.
+    const ctx = context();
+    const walking = run(ctx, [
+      fix({ ts: night - 170_000, east: 600, north: 0 }),
+      fix({ ts: night - 50_000, east: 300, north: 0 }),
+    ]).state;
+    const overdueAt = night - 50_000 + 1.5 * ctx.params.reportIntervalMs + 1;
+    expect(nextClockDue(ctx, walking, night - 50_000)).toBe(overdueAt);
+    const tick = evaluateClock(ctx, walking, night + 61_000);
+    expect(tick.changes).toEqual([]);
+    const home = evaluateFix(ctx, tick.state, fix({ ts: night + 70_000, east: 0, north: 0 }));
+    expect(home.changes).toEqual([]);
+    expect(evaluateClock(ctx, home.state, overdueAt + MIN).changes).toEqual([]);
+    // Really out, and nothing more heard: the breach opens as soon as the fix is overdue, from the window start.
+    expect(evaluateClock(ctx, walking, overdueAt - 1).changes).toEqual([]);
+    expect(evaluateClock(ctx, walking, overdueAt).changes[0]).toMatchObject({
+      kind: 'curfew_breach',
+      action: 'open',
+      startedAt: night,
+    });
+  });
+  it('the first fix in the window confirms a person already out at its start (one of the two fixes GNSS)', () => {
+    const ctx = context();
+    const teahouse = { east: 0, north: 2000 };
+    const gnss = fix({ ts: night - 50_000, ...teahouse });
+    const wifi = (ts: number) => fix({ ts, ...teahouse, acc: 60, source: 'wifi' });
+    // Last GNSS fix at 21:59:10 at the teahouse, then a Wi-Fi fix there at 22:01:10: out since 22:00.
+    const r = run(ctx, [gnss, wifi(night + 70_000)]);
+    expect(r.changes).toMatchObject([
+      {
+        kind: 'curfew_breach',
+        action: 'open',
+        startedAt: night,
+        at: night + 70_000,
+        detail: { check: 'window_start' },
+      },
+    ]);
+    expect(r.changes[0]!.evidence).toHaveLength(2);
+    // A Wi-Fi fix before the window and a GNSS fix in it agree as well.
+    const other = run(ctx, [wifi(night - 50_000), fix({ ts: night + 70_000, ...teahouse })]);
+    expect(summary(other.changes)).toEqual(['open curfew_breach@home']);
+    // Two coarse fixes never open it; nor does anything while on leave.
+    const coarse = run(ctx, [wifi(night - 50_000), wifi(night + 70_000)]);
+    expect(coarse.changes).toEqual([]);
+    const onLeave = context({ permits: [leave(MONDAY + 8 * HOUR, MONDAY + 2 * DAY)] });
+    expect(run(onLeave, [gnss, wifi(night + 70_000)]).changes).toEqual([]);
+  });
+  it('an approved leave suspends the curfew at home; the permit rules apply instead (Art. 27)', () => {
+    // Monday 08:00 to Thursday 00:00 in Chengdu, 2 h grace: three nights away.
+    const permit = leave(MONDAY + 8 * HOUR, MONDAY + 3 * DAY);
+    const ctx = context({ permits: [permit] });
+    const chengdu = { east: -80_000, north: 60_000 };
+    let state = run(ctx, [fix({ ts: MONDAY + 7 * HOUR, east: 0, north: 0 })]).state;
+    const changes = [];
+    for (let n = 0; n < 3; n++) {
+      const evening = run(ctx, series(3, night + n * DAY - HOUR, MIN, chengdu), state);
+      const tick = evaluateClock(ctx, evening.state, night + n * DAY + 5 * MIN);
+      const late = run(ctx, series(6, night + n * DAY + 30 * MIN, MIN, chengdu), tick.state);
+      changes.push(...evening.changes, ...tick.changes, ...late.changes);
+      state = late.state;
+    }
+    expect(changes.filter((c) => c.kind === 'curfew_breach')).toEqual([]);
+    // Back home on Thursday; out again that night, with no leave: the curfew applies again.
+    const back = run(ctx, series(3, MONDAY + 3 * DAY + 12 * HOUR, MIN, { east: 0, north: 0 }), state);
+    const out = run(ctx, series(3, night + 3 * DAY + 30 * MIN, MIN, { east: 500, north: 0 }), back.state);
+    expect(summary(out.changes)).toEqual(['open curfew_breach@home']);
+  });
+  it('a standing area approval does not suspend the curfew', () => {
+    const ctx = context({ permits: [leave(MONDAY, MONDAY + 7 * DAY, { standing: true })] });
+    const r = run(ctx, series(3, night + 30 * MIN, MIN, { east: 500, north: 0 }));
+    expect(summary(r.changes)).toEqual(['open curfew_breach@home']);
+  });
+  it('a leave ending inside a window: the window-start check counts the breach from the leave deadline', () => {
+    // Lenient level (lost contact after 60 min). Leave until 20:20 with 2 h grace: deadline 22:20.
+    const ctx = context({ level: 'lenient', permits: [leave(MONDAY + 8 * HOUR, night - 100 * MIN)] });
+    const deadline = night + 20 * MIN;
+    // Last heard at 21:50, 500 m from home.
+    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 500, north: 0 })]);
+    expect(evaluateClock(ctx, state, night + 5 * MIN).changes).toEqual([]);
+    expect(evaluateClock(ctx, state, deadline).changes).toEqual([]);
+    expect(nextClockDue(ctx, state, deadline - 5 * MIN)).toBe(deadline + 1);
+    const r = evaluateClock(ctx, state, deadline + 1);
+    expect(r.changes.find((c) => c.kind === 'curfew_breach')).toMatchObject({
+      action: 'open',
+      startedAt: deadline,
+    });
+  });
+  describe('adjacent windows (22:00–24:00, then 00:00–06:00) are one stretch of curfew', () => {
+    const split = (exceptions: { date: string; windows: { startMin: number; endMin: number }[] }[] = []) =>
+      compileCurfew({
+        weekly: [0, 1, 2, 3, 4, 5, 6].flatMap((weekday) => [
+          { weekday, startMin: 22 * 60, endMin: 1440 },
+          { weekday, startMin: 0, endMin: 6 * 60 },
+        ]),
+        exceptions,
+      });
+    const midnight = night + 2 * HOUR;
+    const morning = night + 8 * HOUR;
+    it('one continuous breach across midnight is one episode, closed when the last window ends', () => {
+      const ctx = context({ curfew: split() });
+      const all = run(ctx, series(225, night + 30 * MIN, 2 * MIN, { east: 500, north: 0 }));
+      expect(summary(all.changes)).toEqual(['open curfew_breach@home']);
+      expect(nextClockDue(ctx, all.state, morning - 2 * MIN)).toBe(morning);
+      expect(evaluateClock(ctx, all.state, morning).changes).toMatchObject([
+        { kind: 'curfew_breach', action: 'clear', startedAt: night + 30 * MIN, at: morning },
+      ]);
+      // The clock at midnight carries the breach on too, and closes it when the stretch ends.
+      const evening = run(ctx, series(45, night + 30 * MIN, 2 * MIN, { east: 500, north: 0 }));
+      const atMidnight = evaluateClock(ctx, evening.state, midnight + 1);
+      expect(atMidnight.changes).toEqual([]);
+      const later = evaluateClock(ctx, atMidnight.state, midnight + 5 * MIN);
+      expect(later.changes.filter((c) => c.kind === 'curfew_breach')).toEqual([]);
+      const ended = evaluateClock(ctx, atMidnight.state, morning).changes;
+      expect(ended.filter((c) => c.kind === 'curfew_breach')).toMatchObject([
+        { action: 'clear', startedAt: night + 30 * MIN, at: morning, detail: { reason: 'window_ended' } },
+      ]);
+    });
+    it('a breach pending at midnight carries its evidence run on', () => {
+      const ctx = context({ curfew: split() });
+      const r = run(ctx, series(3, midnight - MIN, MIN, { east: 500, north: 0 }));
+      expect(r.changes[0]).toMatchObject({
+        kind: 'curfew_breach',
+        action: 'open',
+        startedAt: midnight - MIN,
+      });
+    });
+    it('a dated exception that drops the 00:00–06:00 window still ends the breach at midnight', () => {
+      // MONDAY night's next local day is Tuesday 2026-03-03.
+      const ctx = context({ curfew: split([{ date: '2026-03-03', windows: [] }]) });
+      const r = run(ctx, series(45, night + 30 * MIN, 2 * MIN, { east: 500, north: 0 }));
+      expect(summary(r.changes)).toEqual(['open curfew_breach@home']);
+      expect(nextClockDue(ctx, r.state, midnight - 2 * MIN)).toBe(midnight);
+      const ended = evaluateClock(ctx, r.state, midnight);
+      expect(ended.changes).toMatchObject([
+        { action: 'clear', at: midnight, detail: { reason: 'window_ended' } },
+      ]);
+      const later = run(ctx, series(3, midnight + 30 * MIN, MIN, { east: 500, north: 0 }), r.state);
+      expect(summary(later.changes)).toEqual(['clear curfew_breach@home']);
+    });
   });
   it('at home at the window start: nothing', () => {
     const ctx = context();

@@ -126,6 +126,92 @@ describe('leave overdue', () => {
   });
 });
 
+describe('leave overdue: only GNSS shows the person outside', () => {
+  const end = NOON + 2 * HOUR;
+  const deadline = end + 2 * HOUR;
+  const ctx = context({ permits: [leave(NOON - HOUR, end)] });
+  const back = [
+    ...series(3, NOON, MIN, { east: -80_000, north: 60_000 }),
+    // Home, 100 m inside the county line, confirmed on GNSS before the deadline.
+    ...series(3, NOON + 3 * HOUR, MIN, { east: 9900, north: 0 }),
+  ];
+  it('one stray Wi-Fi fix across the county line after a GNSS return does not make the person overdue', () => {
+    const { state, changes } = run(ctx, [
+      ...back,
+      // Indoors: one Wi-Fi fix placed 300 m off (across the line), then Wi-Fi fixes merely uncertain.
+      fix({ ts: NOON + 3 * HOUR + 30 * MIN, east: 10_200, north: 0, acc: 60, source: 'wifi' }),
+      ...series(3, NOON + 3 * HOUR + 40 * MIN, 5 * MIN, { east: 9900, north: 0, acc: 60, source: 'wifi' }),
+    ]);
+    expect(changes.filter((c) => c.kind === 'jurisdiction_exit' || c.kind === 'leave_overdue')).toEqual([]);
+    const r = evaluateClock(ctx, state, deadline + MIN);
+    expect(r.changes.filter((c) => c.kind === 'leave_overdue')).toEqual([]);
+    // Nor does a stray cell fix after the deadline.
+    const cell = run(
+      ctx,
+      [fix({ ts: deadline + 2 * MIN, east: 12_000, north: 0, acc: 500, source: 'cell' })],
+      r.state,
+    );
+    expect(cell.changes.filter((c) => c.kind === 'leave_overdue')).toEqual([]);
+  });
+  it('GNSS fixes outside after the deadline still raise it', () => {
+    const { state } = run(ctx, back);
+    const out = run(ctx, series(2, deadline + MIN, MIN, OUT_OF_COUNTY), state);
+    expect(summary(out.changes)).toEqual(['open leave_overdue@leave-1']);
+  });
+  it('a Wi-Fi fix confidently inside the county counts as back (indoors at home, no GNSS)', () => {
+    const away = run(ctx, series(3, NOON, MIN, { east: -80_000, north: 60_000 }));
+    const home = series(2, deadline - 30 * MIN, MIN, { east: 0, north: 0, acc: 60, source: 'wifi' });
+    const indoors = run(ctx, home, away.state);
+    const r = evaluateClock(ctx, indoors.state, deadline + MIN);
+    expect(r.changes.filter((c) => c.kind === 'leave_overdue')).toEqual([]);
+  });
+});
+
+describe('leave overdue after an extension (续假)', () => {
+  const first = leave(NOON, NOON + 3 * DAY, { id: 'leave-a' });
+  const extension = leave(NOON + 3 * DAY, NOON + 6 * DAY, { id: 'leave-b' });
+  const inChengdu = { east: -80_000, north: 60_000 };
+  const away = (ctx: ReturnType<typeof context>) =>
+    run(ctx, [fix({ ts: NOON - HOUR, east: 0, north: 0 }), ...series(3, NOON + 2 * HOUR, MIN, inChengdu)]);
+
+  it('is not overdue at the first deadline and starts at the extension deadline, naming the extension', () => {
+    const ctx = context({ permits: [first, extension] });
+    const { state } = away(ctx);
+    const mid = evaluateClock(ctx, state, NOON + 3 * DAY + 3 * HOUR);
+    expect(mid.changes.filter((c) => c.kind === 'leave_overdue')).toEqual([]);
+    // A fix in Chengdu past the first deadline is covered by the extension too.
+    const fixMid = run(ctx, series(2, NOON + 3 * DAY + 4 * HOUR, MIN, inChengdu), mid.state);
+    expect(fixMid.changes.filter((c) => c.kind === 'leave_overdue')).toEqual([]);
+    const deadline = NOON + 6 * DAY + 2 * HOUR;
+    const atDeadline = evaluateClock(ctx, fixMid.state, deadline).changes;
+    expect(atDeadline.filter((c) => c.kind === 'leave_overdue')).toEqual([]);
+    const r = evaluateClock(ctx, fixMid.state, deadline + 1);
+    expect(r.changes.find((c) => c.kind === 'leave_overdue')).toMatchObject({
+      action: 'open',
+      startedAt: deadline,
+      zoneId: 'leave-b',
+    });
+  });
+  it('the chain counts from its first permit: last seen outside during the first permit is enough', () => {
+    // Permits listed out of order; the device went quiet in Chengdu before the extension began.
+    const ctx = context({ permits: [extension, first] });
+    const r = evaluateClock(ctx, away(ctx).state, NOON + 6 * DAY + 2 * HOUR + 1);
+    expect(r.changes.find((c) => c.kind === 'leave_overdue')).toMatchObject({
+      startedAt: NOON + 6 * DAY + 2 * HOUR,
+      zoneId: 'leave-b',
+    });
+  });
+  it('a later leave that starts after the first deadline does not excuse the first one', () => {
+    const later = leave(NOON + 4 * DAY, NOON + 6 * DAY, { id: 'leave-c' });
+    const ctx = context({ permits: [first, later] });
+    const r = evaluateClock(ctx, away(ctx).state, NOON + 3 * DAY + 2 * HOUR + 1);
+    expect(r.changes.find((c) => c.kind === 'leave_overdue')).toMatchObject({
+      startedAt: NOON + 3 * DAY + 2 * HOUR,
+      zoneId: 'leave-a',
+    });
+  });
+});
+
 describe('prohibition entry (Art. 31)', () => {
   it('is critical and needs 2 fixes near the edge', () => {
     const { results, changes } = run(context(), series(3, NOON, MIN, { east: 3000 - 100 + 30, north: 0 }));
