@@ -26,12 +26,12 @@ const owntracksTopic = (o: NewDevice['owntracks']) => (o ? `owntracks/${o.user}/
  * An OwnTracks user or device name is one MQTT topic level of owntracks/{user}/{device}: a `/` would
  * shift the levels, and `+` or `#` in a broker ACL would let the phone publish as other phones.
  */
-export const OWNTRACKS_NAME = /^[^/+#\s\u0000]{1,64}$/;
+export const OWNTRACKS_NAME = /^[^/+#\s\p{Cc}]{1,64}$/u;
 
 function checkOwntracks(o: NewDevice['owntracks']): void {
   if (o && !(OWNTRACKS_NAME.test(o.user) && OWNTRACKS_NAME.test(o.device))) {
     throw new ValidationError([
-      'owntracks: user and device are 1-64 characters each, without "/", "+", "#" or spaces',
+      'owntracks: user and device are 1-64 characters each, without "/", "+", "#", spaces or control characters',
     ]);
   }
 }
