@@ -8,29 +8,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { type RunningService, startService } from '../../src/service.js';
 import {
-  ADMIN_PASSWORD,
   monitoredPerson,
   squareAround,
   type TestService,
+  testServiceConfig,
   ZIYANG,
 } from '../support/service.js';
 import { type ApiClient, createUser, login } from './support.js';
 
 describe('zones the rules cannot compile', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'em-zone-validation-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    PORT: '0',
-    MQTT_LISTEN_PORT: '0',
-    OSMAND_PORT: '0',
-    ADMIN_INITIAL_PASSWORD: ADMIN_PASSWORD,
-    DB_POOL_SIZE: '6',
-  });
+  const config = testServiceConfig(dataDir);
   let svc: RunningService | undefined;
   let lianhua: ApiClient;
   let baotai: ApiClient;

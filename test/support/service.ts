@@ -27,12 +27,9 @@ export interface TestService extends RunningService {
   cleanup(): Promise<void>;
 }
 
-export async function startTestService(
-  env: Record<string, string> = {},
-  options: ServiceOptions = {},
-): Promise<TestService> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'em-svc-'));
-  const config: Config = loadConfig({
+/** A test service's settings: embedded defaults on `dataDir`, every port chosen by the system. */
+export function testServiceConfig(dataDir: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
@@ -43,6 +40,14 @@ export async function startTestService(
     DB_POOL_SIZE: '6',
     ...env,
   });
+}
+
+export async function startTestService(
+  env: Record<string, string> = {},
+  options: ServiceOptions = {},
+): Promise<TestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'em-svc-'));
+  const config = testServiceConfig(dataDir, env);
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const service = await startService(config, log, options);
   return Object.assign(service, {
