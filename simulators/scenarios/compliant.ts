@@ -2,6 +2,7 @@
 // and a device parked right on a boundary (the classic source of flapping alerts, Traccar #2189).
 import type { SupervisionLevel } from '../../schemas/enums.js';
 import { delta, distanceM, type LatLon, offset } from '../geo.js';
+import { DRIVE_MPS, WALK_MPS } from '../itinerary.js';
 import { clock } from '../routine.js';
 import { COUNTY_POINTS, routeClearOfSites, ZIYANG } from '../world.js';
 import { instance, RESIDENCE_HALF_M, type ScenarioDef, supervisee } from './common.js';
@@ -32,6 +33,36 @@ export const compliantStrict = compliant('compliant-strict', 'strict', null);
 export const compliantLenient = compliant('compliant-lenient', 'lenient', null);
 export const compliantWithPhone = compliant('compliant-ankle-and-owntracks-phone', 'normal', 'owntracks');
 export const compliantPhoneOnly = compliant('compliant-osmand-phone-only', 'normal', 'osmand', false);
+
+/**
+ * Home as the curfew begins: out at a teahouse in the evening, through the door 10–50 s after 22:00.
+ * The last fix before the window shows the person out in the street; the next, due after the
+ * window start, shows them home. Under a minute of lateness at the door is no violation an officer
+ * wants raised (DOMAIN.md: more than one fix before a violation), so no alert: the presence check
+ * at a window's start waits until a fix is overdue, not only the evidence time (issue 4).
+ */
+export const homeAtCurfewStart: ScenarioDef = {
+  name: 'home-at-curfew-start',
+  description:
+    'At a teahouse from 19:30, walks or rides home, through the door 10–50 s after 22:00. No alert.',
+  persons: 1,
+  build(ctx) {
+    const { person, residence } = supervisee(ctx, 'p', {
+      special: (b, day, ds, places, rng) => {
+        if (day !== ctx.violationDay) return false;
+        const d = distanceM(places.teahouse, places.home);
+        const tripMs = Math.max(1_000, Math.round((d / (d < 1_200 ? WALK_MPS : DRIVE_MPS)) * 1000));
+        const arrival = clock(ds, '22:00') + Math.round(rng.uniform(10, 50) * 1000);
+        b.stayUntil(clock(ds, '19:30'))
+          .goTo(places.teahouse, 'teahouse', { wanderM: 10 })
+          .stayUntil(arrival - tripMs)
+          .goTo(places.home, 'home');
+        return true;
+      },
+    });
+    return instance(ctx, homeAtCurfewStart, { persons: [person], zones: [residence] });
+  },
+};
 
 /** A point `insideM` inside the county boundary, mid-edge, nearest `from` on a route clear of sites. */
 function countyEdgePoint(from: LatLon, insideM: number): LatLon {

@@ -9,6 +9,7 @@ import {
   compliantPhoneOnly,
   compliantStrict,
   compliantWithPhone,
+  homeAtCurfewStart,
 } from './compliant.js';
 import { batteryLow, lostContact, separation, strapTamper } from './device.js';
 import { leaveOnTime, leaveOverdue } from './leave.js';
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   compliantWithPhone,
   compliantPhoneOnly,
   boundaryParked,
+  homeAtCurfewStart,
   curfewLateReturn,
   curfewSneakOut,
   countyExit,
@@ -52,6 +54,7 @@ export const MIX_WEIGHTS: Readonly<Record<string, number>> = {
   'compliant-ankle-and-owntracks-phone': 10,
   'compliant-osmand-phone-only': 5,
   'parked-on-boundary': 5,
+  'home-at-curfew-start': 3,
   'leave-returned-on-time': 3,
   'curfew-late-return': 2,
   'curfew-sneak-out': 2,
