@@ -10,6 +10,7 @@ import type { CurfewInterval } from './curfew-schedule.js';
 import { leaveEndFrom, onLeave } from './leave-permit.js';
 import type { PersonRulesContext } from './person-context.js';
 import { IDLE_TRACK, makeTrack, type PersonState, TrackPhase, type TrackState } from './person-state.js';
+import { PRESENCE_REACH_MPS } from './supervision-levels.js';
 import { mustBeInside } from './zone-checks.js';
 import { Verdict } from './zone-track.js';
 
@@ -35,11 +36,23 @@ export function openAtWindowStart(
   });
 }
 
-/** Probability that a position is outside the residence, or NaN when it is not confidently outside. */
-export function outsideHome(ctx: PersonRulesContext, lat: number, lon: number, acc: number): number {
+/**
+ * Probability that a position is outside the residence, or NaN when it is not confidently outside.
+ * `seenAt` and `at`: the position was taken at `seenAt` and is judged for `at`; the person may have
+ * come PRESENCE_REACH_MPS × the time between nearer home, so only what lies beyond that counts.
+ */
+export function outsideHome(
+  ctx: PersonRulesContext,
+  lat: number,
+  lon: number,
+  acc: number,
+  seenAt = 0,
+  at = 0,
+): number {
   const residence = ctx.residence;
   if (residence === null) return Number.NaN;
-  const d = signedDistanceM(residence, lat, lon, needDistanceM(acc));
+  const reachM = (PRESENCE_REACH_MPS * Math.max(0, at - seenAt)) / 1000;
+  const d = signedDistanceM(residence, lat, lon, needDistanceM(acc) + reachM) - reachM;
   return mustBeInside(d, acc) === Verdict.violating ? pOutside(d, acc) : Number.NaN;
 }
 
@@ -68,7 +81,9 @@ export function breachAtFirstFix(
   if (ctx.permits.length > 0 && onLeave(ctx.permits, ts)) return null;
   const pNow = outsideHome(ctx, lat, lon, acc);
   if (Number.isNaN(pNow)) return null;
-  const pBefore = outsideHome(ctx, state.lastLat, state.lastLon, state.lastAcc);
+  // Out at the window's start: from the fix before it, as far as the person could not have come home.
+  const from = leaveEndFrom(ctx.permits, window.start);
+  const pBefore = outsideHome(ctx, state.lastLat, state.lastLon, state.lastAcc, state.lastTs, from);
   if (Number.isNaN(pBefore)) return null;
   const before = { ts: state.lastTs, lat: state.lastLat, lon: state.lastLon, acc: state.lastAcc };
   return openAtWindowStart(ctx, window, [before, { ts, lat, lon, acc }], Math.min(pBefore, pNow));

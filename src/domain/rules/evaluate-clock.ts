@@ -8,7 +8,7 @@ import { curfewStretchEnd, curfewWindowAt } from './curfew-schedule.js';
 import { openAtWindowStart, outsideHome } from './curfew-start.js';
 import { activePeriodAt, lastCoverageEnd } from './em-order.js';
 import { type Evaluation, refuse } from './evaluation.js';
-import { onLeave, overduePermit, permitCovers } from './leave-permit.js';
+import { leaveEndFrom, onLeave, overduePermit, permitCovers } from './leave-permit.js';
 import { closeAtCoverageEnd, hasOpenAlerts } from './order-end.js';
 import type { PersonRulesContext } from './person-context.js';
 import { IDLE_TRACK, makeTrack, type PersonState, patchState, withEpisode } from './person-state.js';
@@ -126,7 +126,10 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
       now - state.lastTs <= ctx.params.lostContactMs &&
       !onLeave(ctx.permits, now)
     ) {
-      const p = outsideHome(ctx, lastFix.lat, lastFix.lon, lastFix.acc);
+      // Out when the breach would start (the window's start, or the end of a leave covering it),
+      // as far as the person could not have come home by then.
+      const from = leaveEndFrom(ctx.permits, window.start);
+      const p = outsideHome(ctx, lastFix.lat, lastFix.lon, lastFix.acc, lastFix.ts, from);
       if (!Number.isNaN(p)) {
         const opened = openAtWindowStart(ctx, window, [lastFix], p);
         const c = trackChange('curfew_breach', curfew, opened, now, null, false, {

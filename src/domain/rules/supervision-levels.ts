@@ -105,6 +105,14 @@ export const TAMPER_REPEAT_MS = 30 * MINUTE;
  */
 export const FIX_OVERDUE_INTERVALS = 1.5;
 
+/**
+ * How fast a person seen before a curfew window may have been heading home (city traffic, m/s): a
+ * fix from before the window shows them confidently out at its start only if, from there, they
+ * could not have been home by then (curfew-start.ts). A monitor that misses its fixes on the drive
+ * home (3 km out at 21:55, through the door at 22:00:30) is not in breach at 22:00.
+ */
+export const PRESENCE_REACH_MPS = 10;
+
 /** A decision made from a fix that arrived more than this after its own time is marked late. */
 export const LATE_AFTER_MS = 2 * MINUTE;
 

@@ -28,7 +28,8 @@ describe('nextClockDue', () => {
   it('is the curfew window start plus the evidence time when the last position is away from home', () => {
     const ctx = context({ level: 'lenient' });
     const evening = MONDAY + 21 * HOUR + 50 * MIN;
-    const { state } = run(ctx, [fix({ ts: evening, east: 2000, north: 0 })]);
+    // 7 km out ten minutes before: not home by 22:00 even at PRESENCE_REACH_MPS.
+    const { state } = run(ctx, [fix({ ts: evening, east: 7000, north: 0 })]);
     const due = nextClockDue(ctx, state, evening + 6 * MIN);
     const evidenceMs = ctx.params.zoneEvidence.seconds * 1000;
     expect(due).toBe(MONDAY + 22 * HOUR + evidenceMs);

@@ -116,7 +116,8 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
   });
   it('must be inside now: already outside when the window starts is a breach from the window start', () => {
     const ctx = context();
-    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 500, north: 0 })]);
+    // 7 km out at 21:50: not home by 22:00 even at PRESENCE_REACH_MPS (10 m/s, 6 km).
+    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 7000, north: 0 })]);
     expect(evaluateClock(ctx, state, night + 30_000).changes).toEqual([]);
     const r = evaluateClock(ctx, state, night + 61_000);
     expect(r.changes[0]).toMatchObject({
@@ -157,7 +158,7 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
   });
   it('whether the last fix was GNSS survives the state codec; a state stored before it decodes as unknown', () => {
     const ctx = context();
-    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 500, north: 0 })]);
+    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 7000, north: 0 })]);
     expect(decodePersonState(encodePersonState(state)).lastStrong).toBe(true);
     const old = JSON.parse(encodePersonState(state)) as Record<string, unknown>;
     delete old.lastStrong;
@@ -165,6 +166,15 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
     expect(decoded.lastStrong).toBe(false);
     expect(evaluateClock(ctx, state, night + 3 * MIN).changes).toHaveLength(1);
     expect(evaluateClock(ctx, decoded, night + 3 * MIN).changes).toEqual([]);
+  });
+  it('a last fix from which the person could have been home by the window start is no breach', () => {
+    // 500 m out at 21:50 and nothing since: at 10 m/s (PRESENCE_REACH_MPS) home by 22:00 with ease.
+    // Presence is unknown, not a breach; the silence is lost contact's to report (Art. 30).
+    const ctx = context();
+    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 500, north: 0 })]);
+    const ticks = [night + 61_000, night + 3 * MIN, night + 5 * MIN].map((t) => evaluateClock(ctx, state, t));
+    expect(ticks.flatMap((r) => r.changes.filter((c) => c.kind === 'curfew_breach'))).toEqual([]);
+    expect(summary(evaluateClock(ctx, state, night + 6 * MIN).changes)).toEqual(['open lost_contact']);
   });
   it('judges presence at the window start only once the next regular fix is overdue', () => {
     // Normal level, a fix every 2 min: walking home, last fix 21:59:10 at 300 m; the next, from
@@ -181,9 +191,17 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
     const home = evaluateFix(ctx, tick.state, fix({ ts: night + 70_000, east: 0, north: 0 }));
     expect(home.changes).toEqual([]);
     expect(evaluateClock(ctx, home.state, overdueAt + MIN).changes).toEqual([]);
-    // Really out, and nothing more heard: the breach opens as soon as the fix is overdue, from the window start.
-    expect(evaluateClock(ctx, walking, overdueAt - 1).changes).toEqual([]);
-    expect(evaluateClock(ctx, walking, overdueAt).changes[0]).toMatchObject({
+    // Nothing more heard: 300 m from home 50 s before the window, the person may well be in; presence
+    // is unknown (lost contact answers for the silence), never a breach.
+    expect(evaluateClock(ctx, walking, overdueAt + MIN).changes).toEqual([]);
+    // Really out (3 km at 21:59:10, beyond 500 m of reach), nothing more heard: the breach opens as
+    // soon as the fix is overdue, from the window start.
+    const out = run(ctx, [
+      fix({ ts: night - 170_000, east: 3500, north: 0 }),
+      fix({ ts: night - 50_000, east: 3000, north: 0 }),
+    ]).state;
+    expect(evaluateClock(ctx, out, overdueAt - 1).changes).toEqual([]);
+    expect(evaluateClock(ctx, out, overdueAt).changes[0]).toMatchObject({
       kind: 'curfew_breach',
       action: 'open',
       startedAt: night,
@@ -244,8 +262,8 @@ describe('curfew (residence, 22:00–06:00 Asia/Shanghai)', () => {
     // Lenient level (lost contact after 60 min). Leave until 20:20 with 2 h grace: deadline 22:20.
     const ctx = context({ level: 'lenient', permits: [leave(MONDAY + 8 * HOUR, night - 100 * MIN)] });
     const deadline = night + 20 * MIN;
-    // Last heard at 21:50, 500 m from home.
-    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 500, north: 0 })]);
+    // Last heard at 21:50, still at the leave's destination 40 km off: not home by 22:20.
+    const { state } = run(ctx, [fix({ ts: night - 10 * MIN, east: 40_000, north: 0 })]);
     expect(evaluateClock(ctx, state, night + 5 * MIN).changes).toEqual([]);
     expect(evaluateClock(ctx, state, deadline).changes).toEqual([]);
     expect(nextClockDue(ctx, state, deadline - 5 * MIN)).toBe(deadline + 1);
