@@ -8,13 +8,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ORDINARY, SHIFTABLE, shiftedViolation } from '../simulators/demo-population.js';
 import { DeviceSim } from '../simulators/devices.js';
 import { type ProvisionedDevice, provisionAll, provisionWorld } from '../simulators/provision.js';
-import { createRng } from '../simulators/rng.js';
 import { DAY, localMidnight, MINUTE } from '../simulators/routine.js';
 import { playRealtime } from '../simulators/runner.js';
-import type { ScenarioInstance } from '../simulators/scenario.js';
-import { MIX_WEIGHTS, population, SCENARIOS } from '../simulators/scenarios/index.js';
+import { population } from '../simulators/scenarios/index.js';
 import { connectAll } from '../simulators/transport.js';
 import { rotateDeviceSecret } from '../src/admin/devices.js';
 import { loadConfig } from '../src/config.js';
@@ -23,15 +22,6 @@ import { startService } from '../src/service.js';
 import { inProcessProvisioner } from '../test/scenarios/support/in-process.js';
 
 const STATE_FILE = 'demo-state.json';
-/** Ordinary people: every compliant variant (ankle, phones, levels, a boundary stall), in mix proportions. */
-const ORDINARY = Object.fromEntries(
-  Object.entries(MIX_WEIGHTS).filter(([n]) => n.startsWith('compliant') || n === 'parked-on-boundary'),
-);
-/** Violations that do not depend on the wall-clock curfew, so they can be shifted to "soon". */
-const SHIFTABLE = SCENARIOS.filter(
-  (d) => !d.name.startsWith('compliant') && !d.name.startsWith('curfew'),
-).filter((d) => d.name !== 'parked-on-boundary' && d.name !== 'leave-returned-on-time');
-
 function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createServer();
@@ -41,29 +31,6 @@ function portFree(host: string, port: number): Promise<boolean> {
 }
 
 /** A violating instance whose violation begins `leadMs` from now: its day is started earlier. */
-function shiftedViolation(i: number, now: number, leadMs: number, seed: string): ScenarioInstance {
-  const def = SHIFTABLE[i % SHIFTABLE.length]!;
-  const id = `demo-v${i}-${seed}`;
-  // Same id and seed: the same plan, so its violation time can be read off and moved to now + lead.
-  const probe = def.build({
-    id,
-    start: 0,
-    days: 2,
-    violationDay: 0,
-    rng: createRng(`${seed}/${i}`),
-  });
-  const offset = Math.min(...probe.expected.map((e) => e.trueStart));
-  const inst = def.build({
-    id,
-    start: now + leadMs - offset,
-    days: 2,
-    violationDay: 0,
-    rng: createRng(`${seed}/${i}`),
-  });
-  // Its clock is not the wall clock, so the residence keeps no curfew (it would fire at the wrong hours).
-  return { ...inst, zones: inst.zones.map((z) => ({ ...z, curfew: undefined })) };
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { people: { type: 'string', default: '300' } } });
   const env = {
