@@ -271,7 +271,11 @@ export function evaluateFix(
           detail: { permitId: overdue.id },
         }),
       );
-    } else if (overdue === null && overdueOpen !== undefined) {
+    } else if (overdue === null && overdueOpen !== undefined && ts >= overdueOpen.startedAt) {
+      // Only a fix from after the deadline can show the person back: one taken before it (delayed
+      // in delivery, or from a device whose clock runs behind) says nothing about since, and
+      // clearing on it reopened the same overdue as a second incident at the next fix (issue 4:
+      // event time, one incident per fact).
       episodes = withEpisode(episodes, 'leave_overdue', null);
       changes = add(
         changes,

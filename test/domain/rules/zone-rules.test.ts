@@ -167,6 +167,33 @@ describe('leave overdue: only GNSS shows the person outside', () => {
   });
 });
 
+describe('leave overdue and a fix from before its deadline', () => {
+  it('a fix taken before the deadline, evaluated after the clock opened overdue, neither clears nor reopens it', () => {
+    const permit = leave(NOON, NOON + 3 * HOUR);
+    const ctx = context({ permits: [permit] });
+    const deadline = NOON + 5 * HOUR;
+    const inChengdu = { east: -80_000, north: 60_000 };
+    // In Chengdu from 14:00, a fix every 10 minutes until 16:50; the deadline is 17:00.
+    const away = run(ctx, [
+      fix({ ts: NOON - HOUR, east: 0, north: 0 }),
+      ...series(18, NOON + 2 * HOUR, 10 * MIN, inChengdu),
+    ]);
+    const opened = evaluateClock(ctx, away.state, deadline + 1);
+    expect(summary(opened.changes)).toEqual(['open leave_overdue@leave-1']);
+    // Delivered late, or stamped by a clock running behind: taken 30 s before the deadline.
+    const before = run(
+      ctx,
+      [fix({ ts: deadline - 30_000, ...inChengdu, receivedAt: deadline + 60_000 })],
+      opened.state,
+    );
+    expect(before.changes).toEqual([]);
+    const after = run(ctx, [fix({ ts: deadline + 90_000, ...inChengdu })], before.state);
+    expect(after.changes).toEqual([]);
+    const home = run(ctx, series(2, deadline + 3 * HOUR, MIN, { east: 0, north: 0 }), after.state);
+    expect(summary(home.changes)).toEqual(['clear leave_overdue@leave-1']);
+  });
+});
+
 describe('leave overdue after an extension (续假)', () => {
   const first = leave(NOON, NOON + 3 * DAY, { id: 'leave-a' });
   const extension = leave(NOON + 3 * DAY, NOON + 6 * DAY, { id: 'leave-b' });
