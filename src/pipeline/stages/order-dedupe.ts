@@ -49,7 +49,9 @@ const fixKeys = ({ fix }: FixItem): Identified => ({
 
 const eventKeys = ({ event }: EventItem): Identified => ({
   deviceId: event.deviceId,
-  keys: [`t${event.ts}|${event.type}`, `s${event.seq}`],
+  // Without a seq (DeviceEvent allows none) only the time and type identify it, as for fixes: a
+  // key of "snull" would make every later event of the device a duplicate of the first.
+  keys: event.seq === null ? [`t${event.ts}|${event.type}`] : [`t${event.ts}|${event.type}`, `s${event.seq}`],
 });
 
 /**
