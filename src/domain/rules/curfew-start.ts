@@ -2,17 +2,18 @@
 // the window starts is in breach from its start, not from whenever evidence gathered inside the
 // window would open it. Judged from the last fix before the window, never from it alone (DOMAIN.md:
 // more than one fix, and cell or Wi-Fi alone never opens): by the clock once the next fix is overdue
-// (evaluate-clock.ts), or by the first fix in the window when it agrees (evaluate-fix.ts).
+// (evaluate-clock.ts), or by the first fix in the window when it agrees (evaluate-fix.ts). And the
+// other edge: a track that reaches its window's end goes on into a window that joins it, or closes.
 import { signedDistanceM } from '../geo/compiled-zone.js';
 import { needDistanceM, pOutside } from '../geo/membership.js';
-import type { EvidenceFix } from './alert-change.js';
-import type { CurfewInterval } from './curfew-schedule.js';
+import type { AlertChange, EvidenceFix } from './alert-change.js';
+import { type CompiledCurfew, type CurfewInterval, curfewStretchEnd } from './curfew-schedule.js';
 import { leaveEndFrom, onLeave } from './leave-permit.js';
 import type { PersonRulesContext } from './person-context.js';
 import { IDLE_TRACK, makeTrack, type PersonState, TrackPhase, type TrackState } from './person-state.js';
 import { PRESENCE_REACH_MPS } from './supervision-levels.js';
 import { mustBeInside } from './zone-checks.js';
-import { Verdict } from './zone-track.js';
+import { trackChange, Verdict } from './zone-track.js';
 
 /**
  * An open breach of `window` from its start (or from the end of a leave that covered the start,
@@ -87,4 +88,21 @@ export function breachAtFirstFix(
   if (Number.isNaN(pBefore)) return null;
   const before = { ts: state.lastTs, lat: state.lastLat, lon: state.lastLon, acc: state.lastAcc };
   return openAtWindowStart(ctx, window, [before, { ts, lat, lon, acc }], Math.min(pBefore, pNow));
+}
+
+/**
+ * A curfew track at or past its window's end, judged at `at` (a fix's time or the clock's): a window
+ * joined to it (curfewStretchEnd) carries it on, one breach across the seam (one incident per
+ * fact); else it closes at the end of its stretch, with its change (reason window_ended).
+ */
+export function pastWindowEnd(
+  c: CompiledCurfew,
+  track: TrackState,
+  at: number,
+  late: boolean,
+): { track: TrackState; change: AlertChange | null } {
+  const end = curfewStretchEnd(c, track.windowEnd, at);
+  if (end > at) return { track: makeTrack({ ...track, windowEnd: end }), change: null };
+  const change = trackChange('curfew_breach', track, IDLE_TRACK, end, null, late, { reason: 'window_ended' });
+  return { track: IDLE_TRACK, change };
 }

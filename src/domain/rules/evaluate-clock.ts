@@ -4,14 +4,14 @@
 
 import { type AlertChange, alertChange, NO_CHANGES } from './alert-change.js';
 import { presenceCheckAt, silenceSince } from './clock-due.js';
-import { curfewStretchEnd, curfewWindowAt } from './curfew-schedule.js';
-import { openAtWindowStart, outsideHome } from './curfew-start.js';
+import { curfewWindowAt } from './curfew-schedule.js';
+import { openAtWindowStart, outsideHome, pastWindowEnd } from './curfew-start.js';
 import { activePeriodAt, lastCoverageEnd } from './em-order.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import { leaveEndFrom, onLeave, overduePermit, permitCovers } from './leave-permit.js';
 import { closeAtCoverageEnd, hasOpenAlerts } from './order-end.js';
 import type { PersonRulesContext } from './person-context.js';
-import { IDLE_TRACK, makeTrack, type PersonState, patchState, withEpisode } from './person-state.js';
+import { IDLE_TRACK, type PersonState, patchState, withEpisode } from './person-state.js';
 import { trackChange } from './zone-track.js';
 
 const DAY_MS = 86_400_000;
@@ -97,17 +97,9 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
   let curfew = state.curfew;
   if (ctx.curfew !== null && ctx.residence !== null) {
     if (curfew !== IDLE_TRACK && now >= curfew.windowEnd) {
-      // A window joined by the next (curfewStretchEnd) carries the track on.
-      const end = curfewStretchEnd(ctx.curfew, curfew.windowEnd, now);
-      if (end > now) {
-        curfew = makeTrack({ ...curfew, windowEnd: end });
-      } else {
-        const c = trackChange('curfew_breach', curfew, IDLE_TRACK, end, null, false, {
-          reason: 'window_ended',
-        });
-        if (c) changes.push(c);
-        curfew = IDLE_TRACK;
-      }
+      const past = pastWindowEnd(ctx.curfew, curfew, now, false);
+      if (past.change) changes.push(past.change);
+      curfew = past.track;
     }
     const window = curfewWindowAt(ctx.curfew, now);
     // Presence at the window start: no fix yet in this window, and the last fresh position is

@@ -14,8 +14,8 @@ import {
   settledDistance,
   stillClear,
 } from './clearance.js';
-import { curfewStretchEnd, curfewWindowAt } from './curfew-schedule.js';
-import { breachAtFirstFix } from './curfew-start.js';
+import { curfewWindowAt } from './curfew-schedule.js';
+import { breachAtFirstFix, pastWindowEnd } from './curfew-start.js';
 import { batteryFromFix, contactRestored, proximityUnknown } from './episode-rules.js';
 import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
 import { type Evaluation, refuse } from './evaluation.js';
@@ -26,7 +26,6 @@ import {
   type Episodes,
   type GapMark,
   IDLE_TRACK,
-  makeTrack,
   NO_EPISODES,
   type PersonState,
   patchState,
@@ -141,7 +140,7 @@ function noteOpensAtReturn(gap: GapMark | null, changes: readonly AlertChange[] 
   return kinds === null ? gap : { ...gap, openedAtReturn: kinds };
 }
 
-/** A day: any interval longer is as good as "not fast" (keptIntervalMs). */
+/** A day: any interval longer is as good as "not fast" (endsGap). */
 const MAX_INTERVAL_S = 86_400;
 
 /** The approach band, plus a metre: a box exactly at the band's edge counts as in it. */
@@ -322,17 +321,9 @@ export function evaluateFix(
   const residence = ctx.residence;
   if (ctx.curfew !== null && residence !== null) {
     if (curfew !== IDLE_TRACK && ts >= curfew.windowEnd) {
-      // A window joined by the next (curfewStretchEnd) carries the track on.
-      const end = curfewStretchEnd(ctx.curfew, curfew.windowEnd, ts);
-      if (end > ts) {
-        curfew = makeTrack({ ...curfew, windowEnd: end });
-      } else {
-        changes = add(
-          changes,
-          trackChange('curfew_breach', curfew, IDLE_TRACK, end, null, late, { reason: 'window_ended' }),
-        );
-        curfew = IDLE_TRACK;
-      }
+      const past = pastWindowEnd(ctx.curfew, curfew, ts, late);
+      changes = add(changes, past.change);
+      curfew = past.track;
     }
     const window = curfewWindowAt(ctx.curfew, ts);
     // The first fix in a window may confirm that the person was already out at its start.

@@ -105,19 +105,6 @@ export function leaveEndFrom(permits: readonly LeavePermit[], ts: number): numbe
 }
 
 /**
- * Whether another ordinary permit extends `p` (续假): it starts by p's deadline and runs past it, so
- * the person was never out without leave at that deadline; the leave goes on under the later permit.
- */
-function extended(permits: readonly LeavePermit[], p: LeavePermit): boolean {
-  const deadline = deadlineOf(p);
-  for (let i = 0; i < permits.length; i++) {
-    const q = permits[i]!;
-    if (!q.standing && q.start <= deadline && deadlineOf(q) > deadline) return true;
-  }
-  return false;
-}
-
-/**
  * Where the leave ending with `last` began: the earliest start of the ordinary permits chained to it
  * (each starting by the deadline of one already in the chain). Being seen outside at any point of
  * that one leave counts, not only during its last permit.
@@ -158,7 +145,8 @@ export function overduePermit(
     const deadline = deadlineOf(p);
     if (t < deadline || jurInsideTs >= deadline) continue;
     if (found !== null && deadlineOf(found) >= deadline) continue;
-    if (extended(permits, p) || jurOutsideTs < chainStart(permits, p)) continue;
+    // Extended (续假): a later permit starts by this deadline and runs past it, so the leave goes on.
+    if (leaveEndFrom(permits, deadline) > deadline || jurOutsideTs < chainStart(permits, p)) continue;
     found = p;
   }
   return found;

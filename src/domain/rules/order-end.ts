@@ -16,6 +16,7 @@ import {
   patchState,
   TrackPhase,
   type TrackState,
+  zoneTrackActive,
 } from './person-state.js';
 import { trackChange } from './zone-track.js';
 
@@ -42,11 +43,7 @@ function kindOfEpisode(key: string): AlertKind | null {
 
 /** Whether anything is open or pending that the end of coverage has to close. */
 export function hasOpenAlerts(state: PersonState): boolean {
-  return (
-    state.episodes !== NO_EPISODES ||
-    state.ankleStill !== null ||
-    TRACKS.some(([field]) => state[field] !== IDLE_TRACK)
-  );
+  return state.episodes !== NO_EPISODES || state.ankleStill !== null || zoneTrackActive(state);
 }
 
 function closeEpisodes(episodes: Episodes, at: number, changes: AlertChange[]): void {
