@@ -44,6 +44,11 @@ export const measured = { d: 0 };
  * (the next clearance). Only a track that steps needs the distance itself (`forStep`). A cell-tower
  * fix (σ up to 1.5 km, `need` up to 6.75 km) then searches a county's edges only as far as its side
  * needs, and not at all when its track stays as it is (issue 4: 1M fixes/s/core).
+ *
+ * `extend`: also measure exactly out to CLEARANCE_REACH_M, for the clearance. Worth it for someone
+ * who keeps near where they were (the next fix falls inside it); not for someone who moved farther
+ * than that since the last measurement (extendsClearance), whose next fix will most likely be beyond
+ * it too: for them a county's edges are searched only as far as the side needs.
  */
 export function measureSide(
   zone: CompiledZone,
@@ -51,10 +56,11 @@ export function measureSide(
   lon: number,
   need: number,
   sigma: number,
+  extend: boolean,
 ): number {
   const reach = Math.min(need, CONFIDENT_Z * sigma + SIDE_MARGIN_M);
-  const m = measure(zone, lat, lon, reach);
-  const exactTo = Math.max(reach, CLEARANCE_REACH_M);
+  const exactTo = extend ? Math.max(reach, CLEARANCE_REACH_M) : reach;
+  const m = signedDistanceM(zone, lat, lon, exactTo);
   measured.d =
     exactTo >= need || Math.abs(m) < exactTo
       ? saturate(m, need)
@@ -62,6 +68,11 @@ export function measureSide(
         ? Number.NEGATIVE_INFINITY
         : Number.POSITIVE_INFINITY;
   return m;
+}
+
+/** Whether measureSide should extend its measurement for the clearance (`moved2`: as movedSq). */
+export function extendsClearance(moved2: number): boolean {
+  return moved2 <= CLEARANCE_REACH_M * CLEARANCE_REACH_M;
 }
 
 /**

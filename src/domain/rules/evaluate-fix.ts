@@ -6,6 +6,7 @@ import { distanceM, M_PER_DEG_LAT } from '../geo/projection.js';
 import { type AlertChange, alertChange, evidenceOf, NO_CHANGES } from './alert-change.js';
 import {
   cannotBeOutside,
+  extendsClearance,
   forStep,
   measured,
   measureSide,
@@ -213,6 +214,7 @@ export function evaluateFix(
   const moved2 = movedSq(state, key, lat, lon);
   const sigma = sigmaOf(acc);
   const need = needDistanceM(acc);
+  const extend = extendsClearance(moved2);
   let measuredCounty = Number.NaN;
   let measuredHome = Number.NaN;
   let measuredProhibition = Number.NaN;
@@ -240,7 +242,7 @@ export function evaluateFix(
   if (county !== null) {
     let d = settledDistance(state.clearCounty, need, sigma, jurisdiction === IDLE_TRACK, moved2);
     if (Number.isNaN(d)) {
-      measuredCounty = measureSide(county, lat, lon, need, sigma);
+      measuredCounty = measureSide(county, lat, lon, need, sigma, extend);
       d = measured.d;
     }
     const side = sideOf(d, acc);
@@ -342,7 +344,7 @@ export function evaluateFix(
     if (window !== null && !quiet) {
       let d = settledDistance(state.clearHome, need, sigma, curfew === IDLE_TRACK, moved2);
       if (Number.isNaN(d)) {
-        measuredHome = measureSide(residence, lat, lon, need, sigma);
+        measuredHome = measureSide(residence, lat, lon, need, sigma, extend);
         d = measured.d;
       }
       let verdict = mustBeInside(d, acc);

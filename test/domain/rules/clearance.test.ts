@@ -182,7 +182,8 @@ describe('clearances', () => {
         fc.double({ min: -9000, max: 9000, noNaN: true }),
         fc.double({ min: -9000, max: 9000, noNaN: true }),
         fc.double({ min: 2, max: 1500, noNaN: true }),
-        (n, r, east, north, acc) => {
+        fc.boolean(),
+        (n, r, east, north, acc, extend) => {
           const zone = compileZone('county', 'jurisdiction', {
             type: 'Polygon',
             coordinates: [star(0, 0, r, n, 0.15, 2)],
@@ -190,7 +191,7 @@ describe('clearances', () => {
           const p = at(east, north);
           const need = needDistanceM(acc);
           const exact = saturate(measure(zone, p.lat, p.lon, Number.POSITIVE_INFINITY), need);
-          const m = measureSide(zone, p.lat, p.lon, need, sigmaOf(acc));
+          const m = measureSide(zone, p.lat, p.lon, need, sigmaOf(acc), extend);
           const d = measured.d;
           expect(sideOf(d, acc)).toBe(sideOf(exact, acc));
           if (Number.isFinite(d)) expect(d).toBeCloseTo(exact, 6);
