@@ -96,6 +96,11 @@ function endsGap(params: LevelParameters, state: PersonState, quietMs: number): 
  * far, forgotten BACKFILL_WINDOW_MS after it ended. Allocates only at a gap. In fast mode a pause
  * of a few minutes is a gap too: stored 15 s fixes from inside a prohibition zone, recorded during
  * it, were otherwise refused as stale and the entry never raised.
+ *
+ * Small on purpose, with the work of a gap in gapEndedBy and noteOpensAtReturn, called only at a
+ * gap: V8 inlines a bounded amount of code into evaluateFix, and these rare paths had used up that
+ * budget, so hot helpers on every fix were called instead, boxing their numbers (issue 4: measured
+ * by the rules bench, interleaved runs).
  */
 function nextGap(
   params: LevelParameters,
@@ -106,32 +111,41 @@ function nextGap(
   prohibition: TrackState,
 ): GapMark | null {
   const lastTs = state.lastTs;
-  const quietMs = ts - lastTs;
-  if (lastTs > 0 && endsGap(params, state, quietMs)) {
-    // An episode reported before the gap, or an evidence run this fix carried on, is the live rules'
-    // own: the backfill must not report its changes again (evaluate-backfill.ts).
-    const settled: Partial<Record<ZoneRule, number>> = {};
-    const own = (before: TrackState, after: TrackState): boolean =>
-      before !== IDLE_TRACK &&
-      (before.phase === TrackPhase.open || (after !== IDLE_TRACK && after.since === before.since));
-    if (own(state.curfew, curfew)) settled.curfew = state.curfew.since;
-    if (own(state.jurisdiction, jurisdiction)) settled.jurisdiction = state.jurisdiction.since;
-    if (own(state.prohibition, prohibition)) settled.prohibition = state.prohibition.since;
-    return {
-      from: lastTs,
-      to: ts,
-      // A copy even without a gap of its own: `state` may be written over later (a store's spare).
-      before: patchState(state, { gap: null }),
-      settled,
-    };
+  if (lastTs > 0 && endsGap(params, state, ts - lastTs)) {
+    return gapEndedBy(state, ts, curfew, jurisdiction, prohibition);
   }
   const gap = state.gap;
   return gap !== null && ts - gap.to > BACKFILL_WINDOW_MS ? null : gap;
 }
 
+/** The gap ended by this fix (nextGap): from the last fix to this one, with the state before it. */
+function gapEndedBy(
+  state: PersonState,
+  ts: number,
+  curfew: TrackState,
+  jurisdiction: TrackState,
+  prohibition: TrackState,
+): GapMark {
+  // An episode reported before the gap, or an evidence run this fix carried on, is the live rules'
+  // own: the backfill must not report its changes again (evaluate-backfill.ts).
+  const settled: Partial<Record<ZoneRule, number>> = {};
+  const own = (before: TrackState, after: TrackState): boolean =>
+    before !== IDLE_TRACK &&
+    (before.phase === TrackPhase.open || (after !== IDLE_TRACK && after.since === before.since));
+  if (own(state.curfew, curfew)) settled.curfew = state.curfew.since;
+  if (own(state.jurisdiction, jurisdiction)) settled.jurisdiction = state.jurisdiction.since;
+  if (own(state.prohibition, prohibition)) settled.prohibition = state.prohibition.since;
+  return {
+    from: state.lastTs,
+    to: ts,
+    // A copy even without a gap of its own: `state` may be written over later (a store's spare).
+    before: patchState(state, { gap: null }),
+    settled,
+  };
+}
+
 /** Records the episodes the live rules open that start at the fix ending the gap (GapMark.openedAtReturn). */
-function noteOpensAtReturn(gap: GapMark | null, changes: readonly AlertChange[] | null): GapMark | null {
-  if (gap === null || changes === null) return gap;
+function noteOpensAtReturn(gap: GapMark, changes: readonly AlertChange[]): GapMark {
   let kinds: string[] | null = null;
   for (const c of changes) {
     if (c.action !== 'open' || c.startedAt !== gap.to || gap.openedAtReturn?.includes(c.kind)) continue;
@@ -478,7 +492,8 @@ export function evaluateFix(
   const steady = ctx.hasLinkedPersons ? steadyPosition(state.steady, ts, lat, lon, acc) : null;
   // Whole seconds, capped well inside the small-integer range (kept inside the state object).
   const intervalS = lastTs > 0 ? Math.min(MAX_INTERVAL_S, Math.round((ts - lastTs) / 1000)) : 0;
-  const gap = noteOpensAtReturn(nextGap(params, state, ts, curfew, jurisdiction, prohibition), changes);
+  const lastGap = nextGap(params, state, ts, curfew, jurisdiction, prohibition);
+  const gap = lastGap === null || changes === null ? lastGap : noteOpensAtReturn(lastGap, changes);
   if (into !== null) {
     into.lastTs = ts;
     into.lastLat = lat;
