@@ -4,7 +4,6 @@
 // the margin plus the fix's clearance to the cell's sides, so a GNSS fix (needing at most ~150 m)
 // is answered with one cell lookup and a few bounding-box tests: no query, no allocation, and no
 // per-person cache (a person who moves needs no refresh; ~1 zone per list at 1 zone per km²).
-import { buildClearanceField, type ClearanceField } from './clearance-field.js';
 import type { CompiledZone } from './compiled-zone.js';
 import { M_PER_DEG_LAT } from './projection.js';
 
@@ -39,8 +38,6 @@ export interface NearGrid {
    * minLat, maxLat, minLon, maxLon, index into `zones`.
    */
   readonly entries: Float64Array;
-  /** Finer and farther-reaching lower bounds, one byte per square: asked first (clearance-field.ts). */
-  readonly field: ClearanceField;
 }
 
 export const ENTRY_SIZE = 5;
@@ -76,7 +73,6 @@ export function buildNearGrid(zones: readonly CompiledZone[]): NearGrid {
       kxMin: M_PER_DEG_LAT,
       cells: new Int32Array([0, MAX_CLEAR_M, 0, MAX_CLEAR_M]),
       entries: new Float64Array(0),
-      field: buildClearanceField(zones),
     };
   }
   const eLat = NEAR_MARGIN_M / M_PER_DEG_LAT;
@@ -135,8 +131,7 @@ export function buildNearGrid(zones: readonly CompiledZone[]): NearGrid {
       }
     }
   }
-  const field = buildClearanceField(zones);
-  return { zones, minLat, minLon, maxLat, maxLon, stepLat, stepLon, nx, ny, kxMin, cells, entries, field };
+  return { zones, minLat, minLon, maxLat, maxLon, stepLat, stepLon, nx, ny, kxMin, cells, entries };
 }
 
 /** Set by nearCell: the radius (metres) within which the returned cell's list is complete. */

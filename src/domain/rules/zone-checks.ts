@@ -1,7 +1,6 @@
 // Membership of one fix in each kind of zone, turned into a verdict for the zone tracks.
 // Pure and allocation-light: these run for every fix (bench target ≥ 1M fixes/s/core).
 import type { FixSource } from '../../../schemas/enums.js';
-import { fieldClearance } from '../geo/clearance-field.js';
 import { type CompiledZone, signedDistanceM } from '../geo/compiled-zone.js';
 import { needDistanceM, pOutside, SATURATION_SIGMAS, Side, sideOf, sigmaOf } from '../geo/membership.js';
 import { ENTRY_SIZE, nearCell, nearReach } from '../geo/near-grid.js';
@@ -135,18 +134,11 @@ export const prohibitionNear = { own: false };
  * every zone in the shared index, at most the reach of the point's cell list: a clearance
  * (clearance.ts), taken over all zones, so it holds for this person's whichever they are. Also sets
  * `prohibitionNear.own`: whether one of the person's zones has its box within
- * PROHIBITION_APPROACH_M (reporting only: never an alert). The clearance field first: beyond the
- * approach band of every zone (most travellers' fixes) its one byte is the answer. Otherwise one
- * near-grid cell: its list is complete within its reach, and its clearance answers many points
- * without looking at the list.
+ * PROHIBITION_APPROACH_M (reporting only: never an alert). One near-grid cell: its list is complete
+ * within its reach, and its clearance answers most points without looking at the list.
  */
 export function prohibitionClearance(refs: ProhibitionRefs, lat: number, lon: number): number {
   const g = refs.index.near;
-  const far = fieldClearance(g.field, lat, lon);
-  if (far > PROHIBITION_APPROACH_M) {
-    prohibitionNear.own = false;
-    return far;
-  }
   const cell = nearCell(g, lat, lon);
   const reach = nearReach.m;
   const cells = g.cells;
