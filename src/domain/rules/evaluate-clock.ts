@@ -6,10 +6,10 @@ import { type AlertChange, alertChange, NO_CHANGES } from './alert-change.js';
 import { presenceCheckAt, silenceSince } from './clock-due.js';
 import { curfewWindowAt } from './curfew-schedule.js';
 import { openAtWindowStart, outsideHome, pastWindowEnd } from './curfew-start.js';
-import { activePeriodAt, lastCoverageEnd } from './em-order.js';
+import { activePeriodAt } from './em-order.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import { leaveEndFrom, onLeave, overduePermit, permitCovers } from './leave-permit.js';
-import { closeAtCoverageEnd, hasOpenAlerts } from './order-end.js';
+import { closeAtCoverageEnd, coverageEndedAt, hasOpenAlerts } from './order-end.js';
 import type { PersonRulesContext } from './person-context.js';
 import { IDLE_TRACK, type PersonState, patchState, withEpisode } from './person-state.js';
 import { trackChange } from './zone-track.js';
@@ -21,10 +21,7 @@ export function evaluateClock(ctx: PersonRulesContext, state: PersonState, now: 
     // Art. 29: past the end of coverage (or with the order revoked) nothing is observed any more;
     // what is open is closed at the end, once (order-end.ts).
     if (!hasOpenAlerts(state)) return refuse(state, 'no_active_order');
-    // An end before the last contact is an older period's: this coverage ended by revocation (the
-    // order is gone from the directory), which is known only now.
-    const ended = lastCoverageEnd(ctx.orders, now);
-    return closeAtCoverageEnd(state, Number.isNaN(ended) || ended < state.lastContactTs ? now : ended);
+    return closeAtCoverageEnd(state, coverageEndedAt(ctx.orders, state.lastContactTs, now));
   }
   const changes: AlertChange[] = [];
   let episodes = state.episodes;

@@ -94,6 +94,16 @@ function apart(a: PlacedFix, b: PlacedFix): boolean {
 export type GatheringState = ReadonlyMap<string, PairRun>;
 export const NO_GATHERING: GatheringState = new Map();
 
+/** The earliest coverage end of a pair's members (`a+b`), or NaN when both are still covered. */
+function pairEnd(key: string, ended: ReadonlyMap<string, number>): number {
+  let at = Number.NaN;
+  for (const id of key.split('+')) {
+    const end = ended.get(id);
+    if (end !== undefined && !(end >= at)) at = end;
+  }
+  return at;
+}
+
 /** Probability the two positions are more than radiusM apart, from both accuracies. */
 function pApartOf(a: PlacedFix, b: PlacedFix, radiusM: number): number {
   const sigma = Math.hypot(sigmaOf(a.acc), sigmaOf(b.acc));
@@ -113,15 +123,24 @@ export interface GatheringResult {
 }
 
 const NOBODY: ReadonlySet<string> = new Set();
+const NONE_ENDED: ReadonlyMap<string, number> = new Map();
 
+/**
+ * `ended`: people of the group outside EM coverage at `now` (Art. 29: nothing of them is observed
+ * or judged any more; em-order.ts), with when their coverage ended. Their positions are not used,
+ * and an open gathering with one of them is closed at that end with reason `order_ended`, as the
+ * person's own alerts are (order-end.ts). Left to staleness, it stayed open for ever: a pair
+ * without fresh positions keeps its state (unknown is not "apart").
+ */
 export function evaluateGathering(
   params: GatheringParams,
   state: GatheringState,
   positions: readonly LinkedPosition[],
   now: number,
+  ended: ReadonlyMap<string, number> = NONE_ENDED,
 ): GatheringResult {
   const fresh = positions
-    .filter((p) => now - (p.seen ?? p.ts) <= params.freshMs)
+    .filter((p) => now - (p.seen ?? p.ts) <= params.freshMs && !ended.has(p.personId))
     .sort((a, b) => (a.personId < b.personId ? -1 : 1));
   const next = new Map<string, PairRun>();
   const changes: AlertChange[] = [];
@@ -202,8 +221,29 @@ export function evaluateGathering(
       if (!open) watching.add(a.personId).add(b.personId);
     }
   }
-  // A pair without fresh positions keeps its state: unknown is not "apart".
-  for (const [key, pair] of state) if (!seen.has(key)) next.set(key, pair);
+  // A pair without fresh positions keeps its state: unknown is not "apart"; unless one of them is no
+  // longer covered by an EM order, which ends it.
+  for (const [key, pair] of state) {
+    if (seen.has(key)) continue;
+    const endedAt = ended.size === 0 ? Number.NaN : pairEnd(key, ended);
+    if (Number.isNaN(endedAt)) {
+      next.set(key, pair);
+      continue;
+    }
+    if (!pair.open) continue;
+    changes.push(
+      alertChange({
+        kind: 'gathering',
+        action: 'clear',
+        startedAt: pair.since,
+        at: Math.max(pair.since, endedAt),
+        confidence: 1,
+        evidence: [],
+        zoneId: key,
+        detail: { persons: key, reason: 'order_ended' },
+      }),
+    );
+  }
   return {
     state: next.size === 0 ? NO_GATHERING : next,
     changes: changes.length === 0 ? NO_CHANGES : changes,

@@ -7,6 +7,7 @@
 // clear only says the condition is no longer observed (src/incidents/incident-kinds.ts).
 import type { AlertKind } from '../../../schemas/enums.js';
 import { type AlertChange, alertChange } from './alert-change.js';
+import { type ActivePeriod, lastCoverageEnd } from './em-order.js';
 import type { Evaluation } from './evaluation.js';
 import {
   type Episodes,
@@ -39,6 +40,16 @@ const TRACKS: ReadonlyArray<
 function kindOfEpisode(key: string): AlertKind | null {
   const kind = key.split('|', 1)[0]!;
   return kind === 'charging' ? null : (kind as AlertKind);
+}
+
+/**
+ * When the coverage that no longer covers `now` ended: the latest period end; `now` when none is
+ * known, or when that end is before the last contact (an older period's: this coverage ended by
+ * revocation, the order gone from the directory, which is known only now).
+ */
+export function coverageEndedAt(orders: readonly ActivePeriod[], lastContactTs: number, now: number): number {
+  const ended = lastCoverageEnd(orders, now);
+  return Number.isNaN(ended) || ended < lastContactTs ? now : ended;
 }
 
 /** Whether anything is open or pending that the end of coverage has to close. */

@@ -15,7 +15,8 @@ import {
   type LinkedPosition,
   NO_GATHERING,
 } from '../../domain/rules/gathering.js';
-import { NO_PEERS, type PeerPositions } from '../../domain/rules/person-context.js';
+import { coverageEndedAt } from '../../domain/rules/order-end.js';
+import { NO_PEERS, orderActiveAt, type PeerPositions } from '../../domain/rules/person-context.js';
 import {
   initialPersonState,
   type PairRun,
@@ -170,9 +171,17 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
       const keeperRecord = directory.person(keeper);
       const runs = keeperRecord ? stateOf(batch, keeperRecord).gatherings?.[key] : undefined;
       const positions: LinkedPosition[] = [];
+      // Art. 29: a member outside EM coverage (or no longer in the directory) is not judged, and a
+      // gathering open with them closes at the end of their coverage (gathering.ts).
+      const ended = new Map<string, number>();
       for (const id of ids) {
         const p = directory.person(id);
         const s = p ? stateOf(batch, p) : undefined;
+        if (!p || !s || !orderActiveAt(p.context, now)) {
+          const end = p && s ? coverageEndedAt(p.context.orders, s.lastContactTs, now) : now;
+          ended.set(id, end);
+          continue;
+        }
         if (!s || s.lastTs === 0) continue;
         // The steady position (gathering.ts): the best recent fix the later ones agree with.
         const steady = s.steady;
@@ -195,6 +204,7 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
         runs ? new Map(runs) : NO_GATHERING,
         positions,
         now,
+        ended,
       );
       groups.set(key, result.state);
       for (const id of ids) judged.add(id);

@@ -472,4 +472,39 @@ describe('gathering (同案犯聚集)', () => {
     expect(summary(apart.changes)).toEqual(['clear gathering@a+b']);
     expect(apart.changes[0]!.startedAt).toBe(NOON);
   });
+
+  it('closes at the end of a member’s EM coverage (order_ended), and judges nobody outside it', () => {
+    let state = NO_GATHERING;
+    for (let m = 0; m <= 40; m += 5) {
+      state = evaluateGathering(
+        params,
+        state,
+        [pos('a', NOON + m * MIN, 0), pos('b', NOON + m * MIN, 20)],
+        NOON + m * MIN,
+      ).state;
+    }
+    const end = NOON + 42 * MIN;
+    // Without fresh positions an open pair is kept (unknown is not apart)...
+    const later = NOON + HOUR;
+    expect(evaluateGathering(params, state, [pos('a', later, 0)], later).changes).toEqual([]);
+    // ...unless one of them is no longer covered: closed at the end of the coverage, once.
+    const r = evaluateGathering(params, state, [pos('a', later, 0)], later, new Map([['b', end]]));
+    expect(summary(r.changes)).toEqual(['clear gathering@a+b']);
+    expect(r.changes[0]).toMatchObject({ at: end, startedAt: NOON, detail: { reason: 'order_ended' } });
+    expect(r.state.size).toBe(0);
+    // b's positions (collected before the end) start nothing while b is outside coverage.
+    let after = r.state;
+    for (let m = 60; m <= 120; m += 5) {
+      const step = evaluateGathering(
+        params,
+        after,
+        [pos('a', NOON + m * MIN, 0), pos('b', NOON + m * MIN, 20)],
+        NOON + m * MIN,
+        new Map([['b', end]]),
+      );
+      expect(step.changes).toEqual([]);
+      after = step.state;
+    }
+    expect(after.size).toBe(0);
+  });
 });
