@@ -142,8 +142,12 @@ export async function applyAlertChange(
     );
   }
   // open (again) or update of a running episode: refresh evidence; announce at most once a minute.
+  // A condition that had cleared and is back (the person in the prohibition zone again, an incident
+  // kept open for the officer: NEEDS_OFFICER_TO_CLOSE) is announced at once: the once-a-minute limit
+  // is for repeats, and held back here the consoles' last word would stay 'cleared' while the
+  // violation goes on (what the console is told must match the incident).
   const lastAnnounced = existing.announced_at?.getTime() ?? 0;
-  const announce = now - lastAnnounced >= UPDATE_EVENT_INTERVAL_MS;
+  const announce = existing.condition_active === false || now - lastAnnounced >= UPDATE_EVENT_INTERVAL_MS;
   const res = await client.query<Record<string, unknown>>(
     `update incidents set condition_active = true, updated_at = $2, confidence = $3, evidence = $4,
        late = late or $5, severity = $6, announced_at = case when $7 then $2 else announced_at end
