@@ -124,10 +124,14 @@ export async function applyAlertChange(
     if (!(await reportedAfterResolve(client, superviseeId, change))) return null;
     return openIncident(client, superviseeId, scope, { ...change, startedAt: change.at }, now);
   }
+  // updated_at never steps back: it is the version consoles keep (web/src/incidents.ts applies a
+  // change only when it is not older than the one held), and the batch's `now` was taken before this
+  // lock; an officer's action may have committed a later one meanwhile, or on an instance whose clock
+  // runs ahead. An older one here and consoles drop this change.
   if (change.action === 'clear') {
     const autoResolve = !NEEDS_OFFICER_TO_CLOSE.has(change.kind);
     const res = await client.query<Record<string, unknown>>(
-      `update incidents set condition_active = false, updated_at = $2,
+      `update incidents set condition_active = false, updated_at = greatest(updated_at, $2),
          state = case when $3 then 'resolved' else state end,
          resolved_at = case when $3 then $2 else resolved_at end,
          disposition = case when $3 then 'condition_cleared' else disposition end
@@ -142,11 +146,15 @@ export async function applyAlertChange(
     );
   }
   // open (again) or update of a running episode: refresh evidence; announce at most once a minute.
+  // A condition that had cleared and is back (the person in the prohibition zone again, an incident
+  // kept open for the officer: NEEDS_OFFICER_TO_CLOSE) is announced at once: the once-a-minute limit
+  // is for repeats, and held back here the consoles' last word would stay 'cleared' while the
+  // violation goes on (what the console is told must match the incident).
   const lastAnnounced = existing.announced_at?.getTime() ?? 0;
-  const announce = now - lastAnnounced >= UPDATE_EVENT_INTERVAL_MS;
+  const announce = existing.condition_active === false || now - lastAnnounced >= UPDATE_EVENT_INTERVAL_MS;
   const res = await client.query<Record<string, unknown>>(
-    `update incidents set condition_active = true, updated_at = $2, confidence = $3, evidence = $4,
-       late = late or $5, severity = $6, announced_at = case when $7 then $2 else announced_at end
+    `update incidents set condition_active = true, updated_at = greatest(updated_at, $2), confidence = $3,
+       evidence = $4, late = late or $5, severity = $6, announced_at = case when $7 then $2 else announced_at end
      where id = $1 returning ${INCIDENT_COLUMNS}`,
     [existing.id, new Date(now), change.confidence, evidence, change.late, change.severity, announce],
   );

@@ -110,8 +110,11 @@ export async function runEscalations(deps: EscalationRunnerDeps, now: number): P
       );
       if (!locked.rows[0]) return [];
       await lockIncidentEvents(client);
+      // updated_at never steps back (consoles keep it as the version): `now` is the tick's start, and
+      // a batch or an officer may have updated the incident since (apply-alert-changes.ts).
       const updated = await client.query<Record<string, unknown>>(
-        `update incidents set escalation_level = $2, updated_at = $3 where id = $1 returning ${INCIDENT_COLUMNS}`,
+        `update incidents set escalation_level = $2, updated_at = greatest(updated_at, $3) where id = $1
+         returning ${INCIDENT_COLUMNS}`,
         [e.id, e.to, new Date(now)],
       );
       const detail = { escalated_from: e.from, escalated_to: ESCALATION_TARGET[e.to] };

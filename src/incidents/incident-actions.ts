@@ -92,6 +92,8 @@ async function actOn(
     const incident = res.rows[0];
     if (!incident || !inScope(caller, incident.org_path)) throw new NotFoundError('incident');
     await lockIncidentEvents(client);
+    // The action's time; the incident's updated_at is set to no earlier than it already is (consoles
+    // keep it as the version, and another instance's clock may run ahead: apply-alert-changes.ts).
     const now = new Date(ctx.clock());
     const updated = await change(client, incident, now);
     const event = await recordIncidentEvent(client, { ...updated, ...detail }, caller.userId, action);
@@ -124,8 +126,8 @@ export function acknowledgeIncident(
     async (client, incident, now) => {
       if (incident.state !== 'open') throw new ConflictError(`incident is ${incident.state}, not open`);
       const res = await client.query(
-        `update incidents set state = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3, updated_at = $2
-         where id = $1 returning ${INCIDENT_COLUMNS}`,
+        `update incidents set state = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3,
+           updated_at = greatest(updated_at, $2) where id = $1 returning ${INCIDENT_COLUMNS}`,
         [incident.id, now, caller.userId],
       );
       return res.rows[0];
@@ -149,7 +151,7 @@ export function resolveIncident(
       if (incident.state === 'resolved') throw new ConflictError('incident is already resolved');
       const res = await client.query(
         `update incidents set state = 'resolved', resolved_at = $2, resolved_by = $3, disposition = $4, note = $5,
-           updated_at = $2, acknowledged_at = coalesce(acknowledged_at, $2),
+           updated_at = greatest(updated_at, $2), acknowledged_at = coalesce(acknowledged_at, $2),
            acknowledged_by = coalesce(acknowledged_by, $3)
          where id = $1 returning ${INCIDENT_COLUMNS}`,
         [incident.id, now, caller.userId, input.disposition, input.note],
@@ -173,7 +175,7 @@ export function commentOnIncident(
     'commented',
     async (client, incident, now) => {
       const res = await client.query(
-        `update incidents set updated_at = $2 where id = $1 returning ${INCIDENT_COLUMNS}`,
+        `update incidents set updated_at = greatest(updated_at, $2) where id = $1 returning ${INCIDENT_COLUMNS}`,
         [incident.id, now],
       );
       return res.rows[0];
