@@ -18,7 +18,10 @@ export function contactRestored(
 ): Episodes {
   let next = episodes;
   const lost = next.lost_contact;
-  if (lost !== undefined) {
+  // Only contact after the silence began ends it: an event from before it (a buffered report, a
+  // device clock behind) says nothing about since, and clearing on it reopened the same silence
+  // at the next tick as a second incident (issue 4: event time; one incident per fact).
+  if (lost !== undefined && at > lost.startedAt) {
     next = withEpisode(next, 'lost_contact', null);
     changes.push(
       alertChange({

@@ -44,6 +44,19 @@ describe('lost contact (Art. 30)', () => {
       expect(summary(evaluateClock(ctx, state, NOON + loud).changes)).toEqual(['open lost_contact']);
     }
   });
+  it('is not cleared by contact from before the silence began (a late or buffered report)', () => {
+    const ctx = context();
+    const { state } = run(ctx, [fix({ ts: NOON, east: 0, north: 0 })]);
+    const opened = evaluateClock(ctx, state, NOON + 16 * MIN);
+    expect(summary(opened.changes)).toEqual(['open lost_contact']);
+    // A heartbeat taken before the last fix, delivered an hour later: nothing new since NOON.
+    const old = evaluateEvent(ctx, opened.state, event(NOON - 5 * MIN, 'heartbeat', NOON + HOUR));
+    expect(old.changes).toEqual([]);
+    expect(evaluateClock(ctx, old.state, NOON + HOUR + MIN).changes).toEqual([]);
+    // One taken after it ends the silence, at its own time.
+    const back = evaluateEvent(ctx, old.state, event(NOON + 30 * MIN, 'heartbeat', NOON + HOUR + 2 * MIN));
+    expect(back.changes[0]).toMatchObject({ kind: 'lost_contact', action: 'clear', startedAt: NOON });
+  });
   it('a device event is contact too', () => {
     const ctx = context();
     const s = evaluateEvent(ctx, initialPersonState(NOON), event(NOON + 10 * MIN, 'heartbeat')).state;
