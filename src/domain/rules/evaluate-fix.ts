@@ -199,14 +199,6 @@ export function evaluateFix(
   // placed in sequence any more, so it is kept for storage but never drives a transition (issue 4).
   const lastTs = state.lastTs;
   if (ts <= lastTs) return refuse(state, ts === lastTs ? 'duplicate' : 'stale');
-  // Cold memory asked for together (issue 4: for 100,000 people the context, the state, the spare and
-  // an open curfew track are each a cache miss; asked one after the other, their waits add up). The
-  // spare is written only at the end, but each of its number fields is a box it points to, so those
-  // writes read it first: a store now fetches it while the state and context are on their way, and
-  // changes nothing (a spare holds nothing anyone reads, decision 0013; every field is written below).
-  if (into !== null) into.jumps = 0;
-  const curfewTrack = state.curfew;
-  const curfewWindowOver = curfewTrack !== IDLE_TRACK && ts >= curfewTrack.windowEnd;
 
   const lat = fix.lat;
   const lon = fix.lon;
@@ -341,10 +333,10 @@ export function evaluateFix(
   }
 
   // Curfew (residence): "must be inside now", at every fix in a window, not only on transitions.
-  let curfew = curfewTrack;
+  let curfew = state.curfew;
   const residence = ctx.residence;
   if (ctx.curfew !== null && residence !== null) {
-    if (curfewWindowOver) {
+    if (curfew !== IDLE_TRACK && ts >= curfew.windowEnd) {
       const past = pastWindowEnd(ctx.curfew, curfew, ts, late);
       changes = add(changes, past.change);
       curfew = past.track;
