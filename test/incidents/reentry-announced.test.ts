@@ -6,21 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZone } from '../../src/admin/zones.js';
 import {
-  ensureCounty,
   type MonitoredPerson,
-  monitoredPerson,
-  squareAround,
-  startTestServiceOnDatabaseUrl,
+  personNearSchool,
+  SCHOOL_LON,
   type TestService,
   ZIYANG,
+  ZIYANG_KX,
 } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
 
 const MIN = 60_000;
-const KX = 111_320 * Math.cos((ZIYANG.lat * Math.PI) / 180);
-const SCHOOL_LON = ZIYANG.lon + 3000 / KX;
+const KX = ZIYANG_KX;
 const OUTSIDE_LON = SCHOOL_LON - 400 / KX;
 
 describe('re-entry into a prohibition zone whose incident is still open', () => {
@@ -28,16 +25,7 @@ describe('re-entry into a prohibition zone whose incident is still open', () => 
   let person: MonitoredPerson;
 
   beforeAll(async () => {
-    svc = await startTestServiceOnDatabaseUrl('em_reentry');
-    await ensureCounty(svc);
-    person = await monitoredPerson(svc, { orgUnitId: 'lianhua', level: 'normal' });
-    await createZone(svc.admin, {
-      kind: 'prohibition',
-      orgUnitId: 'lianhua',
-      name: '学校',
-      geometry: squareAround(ZIYANG.lat, SCHOOL_LON, 100),
-      assignTo: [person.personId],
-    });
+    ({ svc, person } = await personNearSchool('em_reentry'));
   }, 120_000);
   afterAll(async () => svc?.cleanup());
 

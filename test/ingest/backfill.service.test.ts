@@ -4,38 +4,26 @@
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZone } from '../../src/admin/zones.js';
 import { metricValue } from '../faults/support/signals.js';
 import {
-  ensureCounty,
   type MonitoredPerson,
-  monitoredPerson,
-  squareAround,
-  startTestServiceOnDatabaseUrl,
+  personNearSchool,
+  SCHOOL_LON,
   type TestService,
   ZIYANG,
+  ZIYANG_KX,
 } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
 
 const MIN = 60_000;
-const KX = 111_320 * Math.cos((ZIYANG.lat * Math.PI) / 180);
-const SCHOOL_LON = ZIYANG.lon + 3000 / KX;
+const KX = ZIYANG_KX;
 
 describe('stored fixes sent after the live one', () => {
   let svc: TestService;
   let person: MonitoredPerson;
 
   beforeAll(async () => {
-    svc = await startTestServiceOnDatabaseUrl('em_backfill');
-    await ensureCounty(svc);
-    person = await monitoredPerson(svc, { orgUnitId: 'lianhua', level: 'normal' });
-    await createZone(svc.admin, {
-      kind: 'prohibition',
-      orgUnitId: 'lianhua',
-      name: '学校',
-      geometry: squareAround(ZIYANG.lat, SCHOOL_LON, 100),
-      assignTo: [person.personId],
-    });
+    ({ svc, person } = await personNearSchool('em_backfill'));
   }, 120_000);
   afterAll(async () => {
     await svc?.cleanup();

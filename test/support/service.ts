@@ -148,6 +148,32 @@ export async function monitoredPerson(
   return { personId, ankle, ...(phone ? { phone } : {}) };
 }
 
+/** Metres per degree of longitude at ZIYANG. */
+export const ZIYANG_KX = 111_320 * Math.cos((ZIYANG.lat * Math.PI) / 180);
+/** The centre's longitude of the school that personNearSchool is prohibited from: 3 km east of ZIYANG. */
+export const SCHOOL_LON = ZIYANG.lon + 3000 / ZIYANG_KX;
+
+/**
+ * In a fresh test service on the embedded database (or DATABASE_URL: startTestServiceOnDatabaseUrl):
+ * the county, and a monitored person of lianhua (normal level) prohibited from a school, a 200 m
+ * square at SCHOOL_LON on ZIYANG's latitude (Art. 31).
+ */
+export async function personNearSchool(
+  dbPrefix: string,
+): Promise<{ svc: TestService; person: MonitoredPerson }> {
+  const svc = await startTestServiceOnDatabaseUrl(dbPrefix);
+  await ensureCounty(svc);
+  const person = await monitoredPerson(svc, { orgUnitId: 'lianhua', level: 'normal' });
+  await createZone(svc.admin, {
+    kind: 'prohibition',
+    orgUnitId: 'lianhua',
+    name: '学校',
+    geometry: squareAround(ZIYANG.lat, SCHOOL_LON, 100),
+    assignTo: [person.personId],
+  });
+  return { svc, person };
+}
+
 /**
  * A protected person (victim): her phone, registered in `orgUnitId`, and a protected-person zone of
  * `radiusM` around it assigned to `personId`. Returns the phone's credentials.
