@@ -176,13 +176,16 @@ export function evaluateStage(directory: Directory, log: { error(o: object, m: s
       const ended = new Map<string, number>();
       for (const id of ids) {
         const p = directory.person(id);
-        const s = p ? stateOf(batch, p) : undefined;
-        if (!p || !s || !orderActiveAt(p.context, now)) {
-          const end = p && s ? coverageEndedAt(p.context.orders, s.lastContactTs, now) : now;
-          ended.set(id, end);
+        if (!p) {
+          ended.set(id, now);
           continue;
         }
-        if (!s || s.lastTs === 0) continue;
+        const s = stateOf(batch, p);
+        if (!orderActiveAt(p.context, now)) {
+          ended.set(id, coverageEndedAt(p.context.orders, s.lastContactTs, now));
+          continue;
+        }
+        if (s.lastTs === 0) continue;
         // The steady position (gathering.ts): the best recent fix the later ones agree with.
         const steady = s.steady;
         positions.push(
