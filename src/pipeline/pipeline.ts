@@ -52,8 +52,9 @@ export function buildStages(deps: PipelineDeps): readonly Stage[] {
   ];
 }
 
-function newBatch(submissions: readonly Submission[], now: number): Batch {
-  const batch: Batch = {
+/** A batch with nothing in it yet: what every stage starts from (and a stage's tests). */
+export function emptyBatch(now: number, submissions: readonly Submission[] = []): Batch {
+  return {
     submissions,
     fixes: [],
     events: [],
@@ -69,6 +70,10 @@ function newBatch(submissions: readonly Submission[], now: number): Batch {
     peers: NO_PEERS,
     now,
   };
+}
+
+function newBatch(submissions: readonly Submission[], now: number): Batch {
+  const batch = emptyBatch(now, submissions);
   submissions.forEach((s, i) => {
     for (const fix of s.fixes) {
       batch.fixes.push({

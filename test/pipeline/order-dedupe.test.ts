@@ -2,7 +2,7 @@
 // duplicate, and events without a seq are told apart by time and type, never all by a missing seq.
 import { describe, expect, it } from 'vitest';
 import type { DeviceEvent } from '../../src/domain/fix.js';
-import { NO_PEERS } from '../../src/domain/rules/person-context.js';
+import { emptyBatch } from '../../src/pipeline/pipeline.js';
 import { orderAndDedupeStage } from '../../src/pipeline/stages/order-dedupe.js';
 import type { Batch, EventItem } from '../../src/pipeline/types.js';
 
@@ -15,22 +15,7 @@ function batchOf(events: DeviceEvent[]): Batch {
     superviseeId: 'p1',
     refusal: null,
   }));
-  return {
-    submissions: [],
-    fixes: [],
-    events: items,
-    deadLetters: [],
-    alertChanges: [],
-    lease: null,
-    stagedState: new Map(),
-    dueAt: new Map(),
-    afterCommit: [],
-    committed: [],
-    refusalCounts: new Map(),
-    flagCounts: new Map(),
-    peers: NO_PEERS,
-    now: T,
-  };
+  return { ...emptyBatch(T), events: items };
 }
 
 const event = (ts: number, type: DeviceEvent['type'], seq: number | null): DeviceEvent => ({
