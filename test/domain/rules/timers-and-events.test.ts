@@ -462,7 +462,8 @@ describe('protected person proximity right after positions began to be kept (a r
 describe('gathering (同案犯聚集)', () => {
   const params = { radiusM: 100, minDurationMs: 30 * MIN, freshMs: 10 * MIN };
   const pos = (personId: string, ts: number, east: number) => ({ personId, ts, ...at(east, 0), acc: 10 });
-  it('opens after linked persons stay within R for T, clears when confidently apart', () => {
+  /** a and b 20 m apart, ticks every 5 minutes from NOON to NOON + 40 min. */
+  const together = () => {
     let state = NO_GATHERING;
     const kinds: string[] = [];
     for (let m = 0; m <= 40; m += 5) {
@@ -475,6 +476,10 @@ describe('gathering (同案犯聚集)', () => {
       state = r.state;
       kinds.push(...summary(r.changes));
     }
+    return { state, kinds };
+  };
+  it('opens after linked persons stay within R for T, clears when confidently apart', () => {
+    const { state, kinds } = together();
     expect(kinds).toEqual(['open gathering@a+b']);
     const apart = evaluateGathering(
       params,
@@ -487,15 +492,8 @@ describe('gathering (同案犯聚集)', () => {
   });
 
   it('closes at the end of a member’s EM coverage (order_ended), and judges nobody outside it', () => {
-    let state = NO_GATHERING;
-    for (let m = 0; m <= 40; m += 5) {
-      state = evaluateGathering(
-        params,
-        state,
-        [pos('a', NOON + m * MIN, 0), pos('b', NOON + m * MIN, 20)],
-        NOON + m * MIN,
-      ).state;
-    }
+    const { state, kinds } = together();
+    expect(kinds).toEqual(['open gathering@a+b']);
     const end = NOON + 42 * MIN;
     // Without fresh positions an open pair is kept (unknown is not apart)...
     const later = NOON + HOUR;
