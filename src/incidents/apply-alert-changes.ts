@@ -82,8 +82,9 @@ async function openIncident(
 }
 
 /**
- * An update of a kind the device reports again, made (event time) after the latest resolution of
- * that kind for the person: a report from before it, delivered late, is what the officer resolved.
+ * An update of a kind that says something new after a resolution (REPORTED_AGAIN_AFTER_RESOLVE), made
+ * (event time) after the latest resolution of that kind for the person: a report from before it,
+ * delivered late, is what the officer resolved.
  * With no incident at all the open was lost somewhere: raise it rather than stay silent.
  */
 async function reportedAfterResolve(
@@ -119,10 +120,13 @@ export async function applyAlertChange(
   const detail = change.detail ?? {};
   if (change.action === 'open' && !existing) return openIncident(client, superviseeId, scope, change, now);
   if (!existing) {
-    // An update or clear for an episode an officer already closed: dropped, unless it is the device
-    // reporting the fact again after the resolution (REPORTED_AGAIN_AFTER_RESOLVE).
+    // An update or clear for an episode an officer already closed: dropped, unless it tells of
+    // something the officer has not seen (REPORTED_AGAIN_AFTER_RESOLVE: a strap cut again, another
+    // whole day off supervision).
     if (!(await reportedAfterResolve(client, superviseeId, change))) return null;
-    return openIncident(client, superviseeId, scope, { ...change, startedAt: change.at }, now);
+    const startedAt =
+      REPORTED_AGAIN_AFTER_RESOLVE.get(change.kind) === 'still_going' ? change.startedAt : change.at;
+    return openIncident(client, superviseeId, scope, { ...change, startedAt }, now);
   }
   // updated_at never steps back: it is the version consoles keep (web/src/incidents.ts applies a
   // change only when it is not older than the one held), and the batch's `now` was taken before this

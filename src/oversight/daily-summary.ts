@@ -3,7 +3,7 @@
 // rows and stores the result; this decides which day is due and computes and flattens the figures.
 import type { HandlingInput, HandlingReport } from './handling.js';
 import { scopeTotal } from './handling-series.js';
-import type { LostContactRow } from './lost-contact.js';
+import { type LostContactRow, lostContactEpisodes } from './lost-contact.js';
 import { DAY_MS } from './stats.js';
 
 /** China Standard Time: days are counted as officers count them. */
@@ -94,7 +94,9 @@ type HandlingFigures = Pick<
   | 'openByAge'
 >;
 
-function figures(h: HandlingFigures, lost: readonly LostContactRow[], day: SummaryDay): SummaryFigures {
+function figures(h: HandlingFigures, rows: readonly LostContactRow[], day: SummaryDay): SummaryFigures {
+  // Cases, not incidents: a silence raised again after a resolution is one case (lost-contact.ts).
+  const lost = lostContactEpisodes(rows);
   return {
     incidentsOpened: h.incidentsOpened,
     supervisedPersonDays: h.supervisedPersonDays,

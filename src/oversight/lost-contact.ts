@@ -26,8 +26,46 @@ export interface LostContactRow {
   readonly disposition: string | null;
 }
 
+/**
+ * One loss of contact, which may have been raised more than once: a silence that goes on after an
+ * officer resolved its incident is raised again each whole day, with the same start
+ * (src/incidents/incident-kinds.ts, REPORTED_AGAIN_AFTER_RESOLVE). Its time off supervision runs
+ * from that start to the last incident's resolution, or on while one is unresolved.
+ */
+export interface LostContactEpisode extends LostContactRow {
+  /** Every incident raised for it, oldest first; `incidentId` is the latest. */
+  readonly incidentIds: readonly number[];
+  /** Police were notified at any of its incidents. */
+  readonly policeNotified: boolean;
+}
+
+/** Rows grouped into episodes (same person, same start), in the order of their latest incidents' rows. */
+export function lostContactEpisodes(rows: readonly LostContactRow[]): LostContactEpisode[] {
+  const groups = new Map<string, LostContactRow[]>();
+  for (const r of rows) {
+    const key = `${r.superviseeId}\u0000${r.startedAt}`;
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
+  }
+  return [...groups.values()].map((group) => {
+    const byId = [...group].sort((a, b) => a.incidentId - b.incidentId);
+    const latest = byId.at(-1)!;
+    const open = byId.some((r) => r.resolvedAt === null);
+    return {
+      ...latest,
+      openedAt: byId[0]!.openedAt,
+      resolvedAt: open ? null : Math.max(...byId.map((r) => r.resolvedAt!)),
+      incidentIds: byId.map((r) => r.incidentId),
+      policeNotified: byId.some((r) => r.disposition === 'police_notified'),
+    };
+  });
+}
+
 export interface LostContactCase {
+  /** The latest incident raised for the case; `incidentIds` has them all, oldest first. */
   incidentId: number;
+  incidentIds: readonly number[];
   superviseeId: string;
   superviseeName: string;
   orgUnitId: string;
@@ -47,7 +85,7 @@ export interface LostContactCase {
  * of N days is reached when that time is at least N whole days, at start + N days.
  */
 export function lostContactCase(
-  row: LostContactRow,
+  row: LostContactRow | LostContactEpisode,
   now: number,
   milestones: readonly Milestone[],
 ): LostContactCase {
@@ -55,6 +93,7 @@ export function lostContactCase(
   const offMs = Math.max(0, end - row.startedAt);
   return {
     incidentId: row.incidentId,
+    incidentIds: 'incidentIds' in row ? row.incidentIds : [row.incidentId],
     superviseeId: row.superviseeId,
     superviseeName: row.superviseeName,
     orgUnitId: row.orgUnitId,
@@ -73,7 +112,7 @@ export function lostContactCase(
       };
     }),
     disposition: row.disposition,
-    policeNotified: row.disposition === 'police_notified',
+    policeNotified: 'policeNotified' in row ? row.policeNotified : row.disposition === 'police_notified',
   };
 }
 
@@ -82,7 +121,7 @@ export function lostContactRegister(
   now: number,
   milestones: readonly Milestone[],
 ) {
-  const cases = rows.map((r) => lostContactCase(r, now, milestones));
+  const cases = lostContactEpisodes(rows).map((r) => lostContactCase(r, now, milestones));
   return {
     now: new Date(now).toISOString(),
     summary: {

@@ -192,6 +192,42 @@ describe('lost contact', () => {
     ]);
     expect(lostContactCase(row, 10 * DAY_MS - 1, DEFAULT_MILESTONES).milestones[0]!.reached).toBe(false);
   });
+  it('counts a silence raised again after a resolution as one case, from its start', () => {
+    // Resolved on day 0 with police notified, raised again on day 1 (same start), resolved on day 12.
+    const first = { ...row, state: 'resolved', resolvedAt: 3_600_000, disposition: 'police_notified' };
+    const again = {
+      ...row,
+      incidentId: 7,
+      state: 'resolved',
+      openedAt: DAY_MS,
+      resolvedAt: 12 * DAY_MS,
+      disposition: 'returned',
+    };
+    const other = { ...row, incidentId: 3, superviseeId: 'q', startedAt: 5 * DAY_MS };
+    const reg = lostContactRegister([again, other, first], 40 * DAY_MS, DEFAULT_MILESTONES);
+    expect(reg.summary).toEqual({
+      cases: 2,
+      ongoing: 1,
+      policeNotified: 1,
+      milestonesReached: { warning: 2, revocation_proposal: 1 },
+    });
+    expect(reg.cases[0]).toMatchObject({
+      incidentId: 7,
+      incidentIds: [1, 7],
+      daysOff: 12,
+      ongoing: false,
+      disposition: 'returned',
+      policeNotified: true,
+    });
+    // One of them still open: the case is ongoing, counted to now.
+    const open = lostContactRegister(
+      [{ ...again, state: 'open', resolvedAt: null }, first],
+      40 * DAY_MS,
+      DEFAULT_MILESTONES,
+    );
+    expect(open.cases).toHaveLength(1);
+    expect(open.cases[0]).toMatchObject({ ongoing: true, daysOff: 40 });
+  });
   it('stops counting at resolution and reports police notification', () => {
     const c = lostContactCase(
       { ...row, state: 'resolved', resolvedAt: 31 * DAY_MS, disposition: 'police_notified' },
@@ -202,7 +238,7 @@ describe('lost contact', () => {
     expect(c.milestones.map((m) => m.reached)).toEqual([true, true]);
     expect(c.policeNotified).toBe(true);
     const reg = lostContactRegister(
-      [row, { ...row, incidentId: 2, resolvedAt: DAY_MS }],
+      [row, { ...row, incidentId: 2, superviseeId: 'p2', resolvedAt: DAY_MS }],
       12 * DAY_MS,
       DEFAULT_MILESTONES,
     );
