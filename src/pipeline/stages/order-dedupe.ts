@@ -1,9 +1,15 @@
 // Stage 2, order & dedupe: fixes and events of a device in event-time order; a repeated fix (device,
-// seq) or (device, ts), or a repeated event (device, seq) or (device, ts, type), is refused as a
-// duplicate (counted, not dead-lettered: it lost nothing) before any rule sees it (issue 3 item 4). A
-// QoS 1 message is redelivered when its PUBACK was lost, so without this a resent battery_low would be
-// judged again and reopen an alert its charging_start had closed. The database's keys are the final
-// guard against a replay after a restart, when this in-memory window is empty.
+// ts) or a repeated event (device, ts, type) is refused as a duplicate (counted, not dead-lettered: it
+// lost nothing) before any rule sees it (issue 3 item 4). A QoS 1 message is redelivered when its
+// PUBACK was lost, so without this a resent battery_low would be judged again and reopen an alert its
+// charging_start had closed. The database's keys are the final guard against a replay after a
+// restart, when this in-memory window is empty.
+//
+// The identity is the database's (primary keys in 002-timeseries.ts), never the seq: a redelivery
+// repeats the time, and a device that reboots counts its seq from the start again, so a seq seen
+// before may name a new fix. Refused by seq, every fix of a device in a boot loop after its first
+// was dropped as a duplicate and the person looked silent while the monitor reported (R4: bad input
+// never drops good data around it).
 import type { Batch, EventItem, FixItem, Stage } from '../types.js';
 import { refuseItem } from './refuse.js';
 
@@ -11,47 +17,39 @@ const RECENT_FIXES_PER_DEVICE = 8;
 /** Events are rare (a few a day), so the window reaches further back for the same memory. */
 const RECENT_EVENTS_PER_DEVICE = 32;
 
-/**
- * The last few keys committed per device, one list per kind of key (its first letter: `t` time, `s`
- * seq), so a device that sends no seq does not shorten its window of times.
- */
+/** The last few keys committed per device. */
 class RecentKeys {
   private readonly byDevice = new Map<string, string[]>();
 
   constructor(private readonly perDevice: number) {}
 
   has(deviceId: string, key: string): boolean {
-    return this.byDevice.get(`${deviceId}|${key[0]}`)?.includes(key) ?? false;
+    return this.byDevice.get(deviceId)?.includes(key) ?? false;
   }
 
   add(deviceId: string, key: string): void {
-    const list = `${deviceId}|${key[0]}`;
-    let keys = this.byDevice.get(list);
+    let keys = this.byDevice.get(deviceId);
     if (!keys) {
       keys = [];
-      this.byDevice.set(list, keys);
+      this.byDevice.set(deviceId, keys);
     }
     keys.push(key);
     if (keys.length > this.perDevice) keys.shift();
   }
 }
 
-/** What identifies an item: any one key already seen makes it a duplicate. */
+/** What identifies an item within its device (the database's key). */
 interface Identified {
   readonly deviceId: string;
-  readonly keys: readonly string[];
+  readonly key: string;
 }
 
-const fixKeys = ({ fix }: FixItem): Identified => ({
-  deviceId: fix.deviceId,
-  keys: fix.seq === null ? [`t${fix.ts}`] : [`t${fix.ts}`, `s${fix.seq}`],
-});
+const fixKey = ({ fix }: FixItem): Identified => ({ deviceId: fix.deviceId, key: `${fix.ts}` });
 
-const eventKeys = ({ event }: EventItem): Identified => ({
+// Time and type: two events of different types may share a time (a power_on and its first heartbeat).
+const eventKey = ({ event }: EventItem): Identified => ({
   deviceId: event.deviceId,
-  // Without a seq (DeviceEvent allows none) only the time and type identify it, as for fixes: a
-  // key of "snull" would make every later event of the device a duplicate of the first.
-  keys: event.seq === null ? [`t${event.ts}|${event.type}`] : [`t${event.ts}|${event.type}`, `s${event.seq}`],
+  key: `${event.ts}|${event.type}`,
 });
 
 /**
@@ -71,16 +69,16 @@ function dedupe<T extends FixItem | EventItem>(
   for (const item of items) {
     if (item.refusal) continue;
     const id = identify(item);
-    const repeated = id.keys.some((k) => inBatch.has(`${id.deviceId}|${k}`) || recent.has(id.deviceId, k));
-    if (repeated) {
+    const batchKey = `${id.deviceId}|${id.key}`;
+    if (inBatch.has(batchKey) || recent.has(id.deviceId, id.key)) {
       refuseItem(batch, item, 'duplicate', `device ${id.deviceId} already sent ${what(item)}`);
       continue;
     }
-    for (const k of id.keys) inBatch.add(`${id.deviceId}|${k}`);
+    inBatch.add(batchKey);
     seen.push(id);
   }
   batch.afterCommit.push(() => {
-    for (const id of seen) for (const k of id.keys) recent.add(id.deviceId, k);
+    for (const id of seen) recent.add(id.deviceId, id.key);
   });
 }
 
@@ -94,14 +92,8 @@ export function orderAndDedupeStage(): Stage {
         a.fix.deviceId === b.fix.deviceId ? a.fix.ts - b.fix.ts : a.fix.deviceId < b.fix.deviceId ? -1 : 1,
       );
       batch.events.sort((a, b) => a.event.ts - b.event.ts);
-      dedupe(batch, batch.fixes, recentFixes, fixKeys, ({ fix }) => `seq ${fix.seq} / ts ${fix.ts}`);
-      dedupe(
-        batch,
-        batch.events,
-        recentEvents,
-        eventKeys,
-        ({ event }) => `event seq ${event.seq} / ${event.type} at ts ${event.ts}`,
-      );
+      dedupe(batch, batch.fixes, recentFixes, fixKey, ({ fix }) => `a fix at ts ${fix.ts}`);
+      dedupe(batch, batch.events, recentEvents, eventKey, ({ event }) => `${event.type} at ts ${event.ts}`);
     },
   };
 }
