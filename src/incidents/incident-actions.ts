@@ -28,7 +28,7 @@ export type Disposition = z.infer<typeof Disposition>;
 
 export const INCIDENT_COLUMNS = `id, supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state,
   condition_active, started_at, opened_at, updated_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by,
-  disposition, note, escalation_level, confidence, late, evidence`;
+  disposition, note, escalation_level, confidence, late, evidence, reopened_at`;
 
 export interface IncidentActionContext {
   readonly pool: pg.Pool;

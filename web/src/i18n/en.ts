@@ -101,6 +101,7 @@ export const en: Dictionary = {
     updated: 'Updated',
     cleared: 'Condition cleared',
     auto_resolved: 'Closed automatically',
+    reopened: 'Reopened (new violation)',
     escalated: 'Escalated (not acknowledged in time)',
     acknowledged: 'Acknowledged',
     resolved: 'Resolved',

@@ -112,6 +112,7 @@ export const zh = {
     updated: '情况更新',
     cleared: '条件解除',
     auto_resolved: '自动办结',
+    reopened: '再次违规，待重新确认',
     escalated: '逾时未确认，升级',
     acknowledged: '确认',
     resolved: '办结',
