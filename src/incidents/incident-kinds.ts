@@ -13,6 +13,13 @@ export const NEEDS_OFFICER_TO_CLOSE: ReadonlySet<AlertKind> = new Set<AlertKind>
 ]);
 
 /**
+ * Kinds the device reports as a moment with no end: no event says a cut strap is whole again, so
+ * condition_active stays true for good and whether it has been dealt with (the strap refitted) is the
+ * officer's word alone. Resolving such an incident is never refused as "still going on".
+ */
+export const NO_END_REPORTED: ReadonlySet<AlertKind> = new Set<AlertKind>(['strap_tamper']);
+
+/**
  * Kinds whose update reports the fact again from the device (a strap tamper report), not a timer or a
  * track refreshing its evidence. Such a report made after an officer resolved the incident is a
  * fact the officer has not seen: a strap cut again within minutes of the refit is still the rules'
