@@ -45,6 +45,8 @@ type IncidentRow = Record<string, unknown> & {
   supervisee_id: string;
   kind: AlertKind;
   condition_active: boolean;
+  resolved_by: string | null;
+  disposition: string | null;
 };
 
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -83,7 +85,7 @@ async function actOn(
   ctx: IncidentActionContext,
   caller: Caller,
   incidentId: number,
-  action: string,
+  action: string | ((incident: IncidentRow) => string),
   change: (client: pg.PoolClient, incident: IncidentRow, now: Date) => Promise<Record<string, unknown>>,
   detail: Record<string, unknown>,
 ): Promise<IncidentEventRow> {
@@ -99,14 +101,15 @@ async function actOn(
     // The action's time; the incident's updated_at is set to no earlier than it already is (consoles
     // keep it as the version, and another instance's clock may run ahead: apply-alert-changes.ts).
     const now = new Date(ctx.clock());
+    const name = typeof action === 'string' ? action : action(incident);
     const updated = await change(client, incident, now);
-    const event = await recordIncidentEvent(client, { ...updated, ...detail }, caller.userId, action);
+    const event = await recordIncidentEvent(client, { ...updated, ...detail }, caller.userId, name);
     await appendAudit(
       client,
       {
         actorUserId: caller.userId,
         actorRole: caller.role,
-        action: `incident.${action}`,
+        action: `incident.${name}`,
         subjectSuperviseeId: incident.supervisee_id,
         detail: { incidentId, cursor: event.cursor, ...detail },
       },
@@ -171,6 +174,41 @@ function refuseWhileOngoing(incident: IncidentRow, disposition: Disposition): vo
   );
 }
 
+/**
+ * Closed by the rules when its condition cleared (disposition condition_cleared, no resolver) and no
+ * officer has yet recorded what they did about it: the one record an officer may add to a resolved
+ * incident.
+ */
+const awaitsOfficerDisposition = (incident: IncidentRow): boolean =>
+  incident.state === 'resolved' &&
+  incident.resolved_by === null &&
+  incident.disposition === 'condition_cleared';
+
+/**
+ * The officer's disposition and note on an incident the rules auto-resolved: it stays resolved at the
+ * time the condition cleared (resolved_at is when it ended, not when the paperwork was done) and is
+ * not reopened; resolved_by becomes the officer, so the record is made once.
+ */
+async function recordDisposition(
+  client: pg.PoolClient,
+  incident: IncidentRow,
+  caller: Caller,
+  input: { disposition: Disposition; note: string },
+  now: Date,
+): Promise<Record<string, unknown>> {
+  const res = await client.query(
+    `update incidents set resolved_by = $3, disposition = $4, note = $5, updated_at = greatest(updated_at, $2)
+     where id = $1 returning ${INCIDENT_COLUMNS}`,
+    [incident.id, now, caller.userId, input.disposition, input.note],
+  );
+  return res.rows[0];
+}
+
+/**
+ * Resolves an open or acknowledged incident, or records the officer's disposition on one the rules
+ * auto-resolved (event and audit action 'disposition_recorded'). An incident an officer resolved is
+ * a conflict.
+ */
 export function resolveIncident(
   ctx: IncidentActionContext,
   caller: Caller,
@@ -181,8 +219,9 @@ export function resolveIncident(
     ctx,
     caller,
     incidentId,
-    'resolved',
+    (incident) => (awaitsOfficerDisposition(incident) ? 'disposition_recorded' : 'resolved'),
     async (client, incident, now) => {
+      if (awaitsOfficerDisposition(incident)) return recordDisposition(client, incident, caller, input, now);
       if (incident.state === 'resolved') throw new ConflictError('incident is already resolved');
       refuseWhileOngoing(incident, input.disposition);
       const res = await client.query(

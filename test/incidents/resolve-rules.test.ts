@@ -1,4 +1,7 @@
 // What an officer's resolve does to an incident, by how it stands:
+// - auto-resolved by the rules (disposition condition_cleared): the officer records once what they
+//   did, audited, without reopening it; a second record, or a second resolve of an incident an
+//   officer closed, is a conflict;
 // - an incident that needs an officer to close (NEEDS_OFFICER_TO_CLOSE) whose condition is still on
 //   (the person still in the prohibition zone) is refused (409, reason condition_ongoing) unless the
 //   disposition says the alert itself is wrong (false_alarm, device_fault).
@@ -23,6 +26,7 @@ describe('resolving an incident', () => {
   let svc: TestService;
   let person: MonitoredPerson;
   let officer: ApiClient;
+  let officerId: string;
   const t0 = Date.now() - 60 * MIN;
   let seq = 1;
   let k = 0;
@@ -30,6 +34,7 @@ describe('resolving an incident', () => {
   beforeAll(async () => {
     ({ svc, person } = await personNearSchool('em_resolve'));
     officer = await login(svc, await createUser(svc, 'officer', 'lianhua'));
+    officerId = (await officer.get('/auth/me')).body.userId;
   }, 120_000);
   afterAll(async () => svc?.cleanup());
 
@@ -60,6 +65,8 @@ describe('resolving an incident', () => {
         seq: seq++,
       })),
     });
+  const event = (type: string) =>
+    publish('events', { ts: new Date(t0 + k++ * 30_000).toISOString(), seq: seq++, type });
   const incident = async (id: number) =>
     (
       await svc.db.pool.query<Record<string, unknown>>(
@@ -67,9 +74,45 @@ describe('resolving an incident', () => {
         [id],
       )
     ).rows[0]!;
+  const actions = async (id: number) =>
+    (
+      await svc.db.pool.query<{ action: string; actor: string }>(
+        'select action, actor from incident_events where incident_id = $1 order by cursor',
+        [id],
+      )
+    ).rows;
   const resolve = (id: number, disposition: string, note = '已处理') =>
     officer.post(`/incidents/${id}/resolve`, { disposition, note });
   const inZone = () => openIncidentOf(svc, person.personId, 'prohibition_entry');
+
+  it('records the officer disposition once on an incident the rules auto-resolved', async () => {
+    await event('battery_low');
+    await waitFor(async () => (await openIncidentOf(svc, person.personId, 'battery_low')) !== null);
+    const id = (await openIncidentOf(svc, person.personId, 'battery_low'))!;
+    await event('charging_start');
+    await waitFor(async () => (await incident(id)).state === 'resolved');
+    const auto = await incident(id);
+    expect(auto).toMatchObject({ disposition: 'condition_cleared', resolved_by: null });
+
+    const recorded = await resolve(id, 'contacted', '电话提醒按时充电');
+    expect(recorded.status).toBe(200);
+    expect(await incident(id)).toMatchObject({
+      state: 'resolved',
+      resolved_at: auto.resolved_at,
+      resolved_by: officerId,
+      disposition: 'contacted',
+      note: '电话提醒按时充电',
+    });
+    expect((await actions(id)).at(-1)).toEqual({ action: 'disposition_recorded', actor: officerId });
+    const audit = await svc.db.pool.query(
+      "select 1 from audit_log where action = 'incident.disposition_recorded' and actor_user_id = $1",
+      [officerId],
+    );
+    expect(audit.rowCount).toBe(1);
+    // Once: what the officer recorded is not overwritten.
+    expect((await resolve(id, 'warned')).status).toBe(409);
+    expect((await incident(id)).disposition).toBe('contacted');
+  }, 60_000);
 
   it('refuses to close a prohibition entry still going on, unless the alert itself is wrong', async () => {
     await track([...Array(4).fill(OUTSIDE_LON), ...Array(3).fill(SCHOOL_LON)]);

@@ -105,6 +105,7 @@ export const en: Dictionary = {
     escalated: 'Escalated (not acknowledged in time)',
     acknowledged: 'Acknowledged',
     resolved: 'Resolved',
+    disposition_recorded: 'Disposition recorded',
     commented: 'Comment',
   },
   actor: { rules: 'Rules engine', escalation: 'Escalation rule' },

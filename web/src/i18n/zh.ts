@@ -116,6 +116,7 @@ export const zh = {
     escalated: '逾时未确认，升级',
     acknowledged: '确认',
     resolved: '办结',
+    disposition_recorded: '补录处置结果',
     commented: '备注',
   } as Record<string, string>,
   actor: { rules: '规则引擎', escalation: '升级规则' } as Record<string, string>,

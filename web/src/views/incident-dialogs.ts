@@ -119,7 +119,9 @@ function historyItem(entry: HistoryEntry, names: ReadonlyMap<string, string>): H
   const who = d.actor[entry.actor] ?? names.get(entry.actor) ?? entry.actor.slice(0, 8);
   const data = entry.data;
   const details: string[] = [];
-  if (entry.action === 'resolved' && typeof data.disposition === 'string') {
+  // 'disposition_recorded': what the officer did about an incident the rules closed (incident-actions.ts).
+  const closing = entry.action === 'resolved' || entry.action === 'disposition_recorded';
+  if (closing && typeof data.disposition === 'string') {
     details.push(d.disposition[data.disposition as keyof typeof d.disposition] ?? data.disposition);
   }
   for (const key of ['note', 'comment'] as const)
