@@ -133,7 +133,9 @@ describe('escalation runner through the service tick', () => {
     // Idempotent: a later tick does nothing more.
     const events = countyConsole.incidents().length;
     await svc.tick(opened + 60 * MIN);
-    const history = (await officer.get(`/incidents/${id}`)).body.history as Array<{ action: string }>;
+    const history = (await officer.get(`/incidents/${id}?purpose=escalation%20check`)).body.history as Array<{
+      action: string;
+    }>;
     expect(history.filter((h) => h.action === 'escalated')).toHaveLength(2);
     expect(
       countyConsole.incidents().filter((x) => x.incidentId === id && x.action === 'escalated'),

@@ -137,6 +137,17 @@ function historyItem(entry: HistoryEntry, names: ReadonlyMap<string, string>): H
   );
 }
 
+/**
+ * The history holds the incident as it was at each step, evidence (positions) included, so the API
+ * records why it is read (Art. 54, as for a track). Opened from the incident's card, the reason is
+ * handling that incident, or, for a read-only role (the procuratorate), reviewing how it was handled.
+ */
+export function historyPurpose(app: Pick<ConsoleApp, 'readOnly'>, incident: Pick<Incident, 'id'>): string {
+  return app.readOnly
+    ? `oversight review of incident ${incident.id}'s handling`
+    : `handling incident ${incident.id}`;
+}
+
 export async function historyDialog(app: ConsoleApp, incident: Incident): Promise<void> {
   const d = t().dialog;
   const list = h('ol', { class: 'history' });
@@ -153,7 +164,9 @@ export async function historyDialog(app: ConsoleApp, incident: Incident): Promis
     ),
   );
   openDialog(dialog);
-  const detail = await app.api.get<{ history: HistoryEntry[] }>(`/incidents/${incident.id}`);
+  const detail = await app.api.get<{ history: HistoryEntry[] }>(`/incidents/${incident.id}`, {
+    purpose: historyPurpose(app, incident),
+  });
   const names = await app.actorNames([...new Set(detail.history.map((e) => e.actor))]);
   const items = detail.history.map((entry) => historyItem(entry, names));
   list.replaceChildren(...(items.length ? items : [h('li', {}, d.noHistory)]));
