@@ -2,11 +2,16 @@
 // and a note. Each action is one transaction holding the incident update, its incident_events row
 // (actor = the user) and its audit entry; the event is published only after commit.
 //
-// Cursor order = commit order: the exclusive lock on incident_events (taken after the incident row
-// lock, in the order the pipeline takes them) waits for every open writer that already holds a
-// cursor and holds back every later one until this commit, so a console resuming from a cursor never
-// later sees a smaller one commit. A lock cycle with a concurrent batch is broken by PostgreSQL
-// (40P01) and retried here.
+// Cursor order = commit order: every writer of incident_events takes the exclusive lock on it
+// (lockIncidentEvents) before its insert and holds it until its commit, so a console resuming from a
+// cursor never later sees a smaller one commit.
+//
+// Lock order differs by writer. An officer's action here (and the escalation runner) locks the
+// incident row first, then incident_events, then audit_log (appendAudit). The pipeline's persist
+// stage takes incident_events first, then the rows of the incidents it changes (applyAlertChange).
+// So an action and a batch on the same incident can each wait for the other; PostgreSQL breaks the
+// cycle (40P01) by aborting one: an action is retried here (incidentTransaction), a batch by the
+// batcher's retry.
 import type pg from 'pg';
 import { z } from 'zod';
 import type { AlertKind } from '../../schemas/enums.js';
