@@ -69,6 +69,7 @@ export function toProblem(err: unknown): Problem {
       title: 'Conflict with the current state',
       status: 409,
       detail: err.message,
+      ...(err instanceof ConflictError && err.reason ? { reason: err.reason, ...err.extensions } : {}),
     };
   }
   if (err instanceof ValidationError) {

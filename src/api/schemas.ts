@@ -5,6 +5,17 @@ export const IsoInstant = z.iso.datetime({ offset: true }).describe('ISO-8601 da
 
 export const IdParams = z.object({ id: z.string().min(1).max(100) });
 
+/**
+ * Why a person's positions are read, stated by the caller and recorded in the audit log before any
+ * position is read (DOMAIN.md: every read of a person's track or position records who, when, whose, why).
+ */
+export const ReadPurpose = z
+  .string()
+  .trim()
+  .min(4)
+  .max(500)
+  .describe("why the person's positions are read; recorded in the audit log");
+
 export const OffsetPage = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),

@@ -8,4 +8,13 @@ export class NotFoundError extends Error {
 
 export class ForbiddenError extends Error {}
 
-export class ConflictError extends Error {}
+/** `reason` names which rule of the state refused it, for clients to act on (problem `reason`). */
+export class ConflictError extends Error {
+  constructor(
+    message: string,
+    readonly reason?: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}

@@ -28,7 +28,7 @@ type Client = Pick<pg.PoolClient, 'query'>;
 
 const INCIDENT_COLUMNS = `id, supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state, condition_active,
   started_at, opened_at, updated_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, disposition, note,
-  escalation_level, confidence, late, evidence`;
+  escalation_level, confidence, late, evidence, reopened_at`;
 
 export async function recordIncidentEvent(
   client: Client,
@@ -153,15 +153,32 @@ export async function applyAlertChange(
   // A condition that had cleared and is back (the person in the prohibition zone again, an incident
   // kept open for the officer: NEEDS_OFFICER_TO_CLOSE) is announced at once: the once-a-minute limit
   // is for repeats, and held back here the consoles' last word would stay 'cleared' while the
-  // violation goes on (what the console is told must match the incident).
+  // violation goes on (what the console is told must match the incident). So is a new episode (an
+  // 'open'): a new violation, not a repeat.
   const lastAnnounced = existing.announced_at?.getTime() ?? 0;
-  const announce = existing.condition_active === false || now - lastAnnounced >= UPDATE_EVENT_INTERVAL_MS;
+  const announce =
+    change.action === 'open' ||
+    existing.condition_active === false ||
+    now - lastAnnounced >= UPDATE_EVENT_INTERVAL_MS;
+  const reopen = isNewViolationOnAcknowledged(existing, change);
   const res = await client.query<Record<string, unknown>>(
     `update incidents set condition_active = true, updated_at = greatest(updated_at, $2), confidence = $3,
-       evidence = $4, late = late or $5, severity = $6, announced_at = case when $7 then $2 else announced_at end
+       evidence = $4, late = late or $5, severity = $6, announced_at = case when $7 then $2 else announced_at end,
+       state = case when $8 then 'open' else state end, reopened_at = case when $8 then $2 else reopened_at end
      where id = $1 returning ${INCIDENT_COLUMNS}`,
-    [existing.id, new Date(now), change.confidence, evidence, change.late, change.severity, announce],
+    [existing.id, new Date(now), change.confidence, evidence, change.late, change.severity, announce, reopen],
   );
   if (!announce) return null;
-  return recordIncidentEvent(client, { ...res.rows[0]!, detail }, 'rules', 'updated');
+  return recordIncidentEvent(client, { ...res.rows[0]!, detail }, 'rules', reopen ? 'reopened' : 'updated');
+}
+
+/**
+ * A new violation (a new episode, or a condition that had cleared and is back) on an incident an
+ * officer acknowledged: the acknowledgement was for the first one. It goes back to 'open' so every
+ * console sees an unacknowledged incident again and escalation restarts from now (escalation.ts,
+ * DOMAIN.md: officers are told at once when a rule is broken; an unacknowledged alert escalates).
+ */
+function isNewViolationOnAcknowledged(existing: Record<string, unknown>, change: AlertChange): boolean {
+  if (existing.state !== 'acknowledged') return false;
+  return change.action === 'open' || existing.condition_active === false;
 }

@@ -1,6 +1,7 @@
 // Unacknowledged incidents escalate (DOMAIN.md 分类管理: the category sets how fast an unacknowledged
-// alert escalates): office → county (escalation_level 1) → city (2). Delays run from opened_at and
-// depend on severity and the person's supervision category. Deciding is a pure function of
+// alert escalates): office → county (escalation_level 1) → city (2). Delays run from opened_at, or
+// from reopened_at when a new violation reopened an acknowledged incident (apply-alert-changes.ts),
+// and depend on severity and the person's supervision category. Deciding is a pure function of
 // (incidents, now); the runner applies its decisions from the service's clock tick.
 import type pg from 'pg';
 import type { Severity, SupervisionLevel } from '../../schemas/enums.js';
@@ -42,6 +43,8 @@ export interface EscalationCandidate {
   readonly severity: Severity;
   readonly level: SupervisionLevel;
   readonly openedAt: number;
+  /** Set when a new violation reopened it after an acknowledgement: the wait restarts then. */
+  readonly reopenedAt?: number | null;
   readonly escalationLevel: number;
 }
 
@@ -51,11 +54,14 @@ export interface Escalation {
   readonly to: 1 | 2;
 }
 
-/** The level an incident should be at by `now`; never lower than it already is. */
+/**
+ * The level an incident should be at by `now`; never lower than it already is (a reopened incident
+ * keeps the level it reached: those above already know of it; the next step waits its full delay).
+ */
 export function dueEscalationLevel(c: EscalationCandidate, now: number): number {
   const delays = ESCALATION_AFTER_MS[c.severity]?.[c.level];
   if (c.state !== 'open' || !delays) return c.escalationLevel;
-  const elapsed = now - c.openedAt;
+  const elapsed = now - (c.reopenedAt ?? c.openedAt);
   const due = elapsed >= delays[1] ? 2 : elapsed >= delays[0] ? 1 : 0;
   return Math.max(due, c.escalationLevel);
 }
@@ -82,9 +88,10 @@ export async function runEscalations(deps: EscalationRunnerDeps, now: number): P
     severity: Severity;
     level: SupervisionLevel;
     opened_at: Date;
+    reopened_at: Date | null;
     escalation_level: number;
   }>(
-    `select i.id, i.state, i.severity, s.level, i.opened_at, i.escalation_level
+    `select i.id, i.state, i.severity, s.level, i.opened_at, i.reopened_at, i.escalation_level
      from incidents i join supervisees s on s.id = i.supervisee_id
      where i.state = 'open' and i.escalation_level < 2`,
   );
@@ -95,6 +102,7 @@ export async function runEscalations(deps: EscalationRunnerDeps, now: number): P
       severity: r.severity,
       level: r.level,
       openedAt: r.opened_at.getTime(),
+      reopenedAt: r.reopened_at?.getTime() ?? null,
       escalationLevel: r.escalation_level,
     })),
     now,

@@ -2,17 +2,24 @@
 // and a note. Each action is one transaction holding the incident update, its incident_events row
 // (actor = the user) and its audit entry; the event is published only after commit.
 //
-// Cursor order = commit order: the exclusive lock on incident_events (taken after the incident row
-// lock, in the order the pipeline takes them) waits for every open writer that already holds a
-// cursor and holds back every later one until this commit, so a console resuming from a cursor never
-// later sees a smaller one commit. A lock cycle with a concurrent batch is broken by PostgreSQL
-// (40P01) and retried here.
+// Cursor order = commit order: every writer of incident_events takes the exclusive lock on it
+// (lockIncidentEvents) before its insert and holds it until its commit, so a console resuming from a
+// cursor never later sees a smaller one commit.
+//
+// Lock order differs by writer. An officer's action here (and the escalation runner) locks the
+// incident row first, then incident_events, then audit_log (appendAudit). The pipeline's persist
+// stage takes incident_events first, then the rows of the incidents it changes (applyAlertChange).
+// So an action and a batch on the same incident can each wait for the other; PostgreSQL breaks the
+// cycle (40P01) by aborting one: an action is retried here (incidentTransaction), a batch by the
+// batcher's retry.
 import type pg from 'pg';
 import { z } from 'zod';
+import type { AlertKind } from '../../schemas/enums.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { type Caller, canWrite, inScope } from '../auth/access.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../auth/access-errors.js';
 import { type IncidentEventRow, recordIncidentEvent } from './apply-alert-changes.js';
+import { NEEDS_OFFICER_TO_CLOSE, NO_END_REPORTED } from './incident-kinds.js';
 
 /** How an incident was closed; required to resolve (issue 5). */
 export const Disposition = z.enum([
@@ -28,7 +35,7 @@ export type Disposition = z.infer<typeof Disposition>;
 
 export const INCIDENT_COLUMNS = `id, supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state,
   condition_active, started_at, opened_at, updated_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by,
-  disposition, note, escalation_level, confidence, late, evidence`;
+  disposition, note, escalation_level, confidence, late, evidence, reopened_at`;
 
 export interface IncidentActionContext {
   readonly pool: pg.Pool;
@@ -41,6 +48,10 @@ type IncidentRow = Record<string, unknown> & {
   org_path: string;
   state: string;
   supervisee_id: string;
+  kind: AlertKind;
+  condition_active: boolean;
+  resolved_by: string | null;
+  disposition: string | null;
 };
 
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -79,7 +90,7 @@ async function actOn(
   ctx: IncidentActionContext,
   caller: Caller,
   incidentId: number,
-  action: string,
+  action: string | ((incident: IncidentRow) => string),
   change: (client: pg.PoolClient, incident: IncidentRow, now: Date) => Promise<Record<string, unknown>>,
   detail: Record<string, unknown>,
 ): Promise<IncidentEventRow> {
@@ -95,14 +106,15 @@ async function actOn(
     // The action's time; the incident's updated_at is set to no earlier than it already is (consoles
     // keep it as the version, and another instance's clock may run ahead: apply-alert-changes.ts).
     const now = new Date(ctx.clock());
+    const name = typeof action === 'string' ? action : action(incident);
     const updated = await change(client, incident, now);
-    const event = await recordIncidentEvent(client, { ...updated, ...detail }, caller.userId, action);
+    const event = await recordIncidentEvent(client, { ...updated, ...detail }, caller.userId, name);
     await appendAudit(
       client,
       {
         actorUserId: caller.userId,
         actorRole: caller.role,
-        action: `incident.${action}`,
+        action: `incident.${name}`,
         subjectSuperviseeId: incident.supervisee_id,
         detail: { incidentId, cursor: event.cursor, ...detail },
       },
@@ -136,6 +148,72 @@ export function acknowledgeIncident(
   );
 }
 
+/**
+ * Dispositions that may close an incident whose violation is still going on: they say the alert
+ * itself is wrong (a false alarm such as GPS drift at a zone's edge, a faulty device), so nothing is
+ * left for the officer to wait for. Any other (warned, contacted, police_notified, returned, other)
+ * describes dealing with a violation that is still happening: DOMAIN.md asks for an immediate search
+ * on lost contact (Art. 30) and that a prohibition-zone entry be stopped (Art. 31), and a closed
+ * incident stops telling consoles about it. The officer acknowledges (escalation stops), comments
+ * what was done (police notified), and resolves once the condition has ended.
+ */
+export const CLOSES_WHILE_ONGOING: ReadonlySet<Disposition> = new Set<Disposition>([
+  'false_alarm',
+  'device_fault',
+]);
+
+/**
+ * An incident that needs an officer to close (NEEDS_OFFICER_TO_CLOSE) whose condition is still on is
+ * resolved only with a disposition in CLOSES_WHILE_ONGOING (409, reason condition_ongoing). Kinds
+ * with no reported end (NO_END_REPORTED: a strap cut) are always the officer's call.
+ */
+function refuseWhileOngoing(incident: IncidentRow, disposition: Disposition): void {
+  const { kind } = incident;
+  if (!incident.condition_active || !NEEDS_OFFICER_TO_CLOSE.has(kind) || NO_END_REPORTED.has(kind)) return;
+  if (CLOSES_WHILE_ONGOING.has(disposition)) return;
+  const allowed = [...CLOSES_WHILE_ONGOING];
+  throw new ConflictError(
+    `the ${incident.kind} is still going on: resolve it once it has ended, or now only as ${allowed.join(' or ')}`,
+    'condition_ongoing',
+    { allowedDispositions: allowed },
+  );
+}
+
+/**
+ * Closed by the rules when its condition cleared (disposition condition_cleared, no resolver) and no
+ * officer has yet recorded what they did about it: the one record an officer may add to a resolved
+ * incident.
+ */
+const awaitsOfficerDisposition = (incident: IncidentRow): boolean =>
+  incident.state === 'resolved' &&
+  incident.resolved_by === null &&
+  incident.disposition === 'condition_cleared';
+
+/**
+ * The officer's disposition and note on an incident the rules auto-resolved: it stays resolved at the
+ * time the condition cleared (resolved_at is when it ended, not when the paperwork was done) and is
+ * not reopened; resolved_by becomes the officer, so the record is made once.
+ */
+async function recordDisposition(
+  client: pg.PoolClient,
+  incident: IncidentRow,
+  caller: Caller,
+  input: { disposition: Disposition; note: string },
+  now: Date,
+): Promise<Record<string, unknown>> {
+  const res = await client.query(
+    `update incidents set resolved_by = $3, disposition = $4, note = $5, updated_at = greatest(updated_at, $2)
+     where id = $1 returning ${INCIDENT_COLUMNS}`,
+    [incident.id, now, caller.userId, input.disposition, input.note],
+  );
+  return res.rows[0];
+}
+
+/**
+ * Resolves an open or acknowledged incident, or records the officer's disposition on one the rules
+ * auto-resolved (event and audit action 'disposition_recorded'). An incident an officer resolved is
+ * a conflict.
+ */
 export function resolveIncident(
   ctx: IncidentActionContext,
   caller: Caller,
@@ -146,9 +224,11 @@ export function resolveIncident(
     ctx,
     caller,
     incidentId,
-    'resolved',
+    (incident) => (awaitsOfficerDisposition(incident) ? 'disposition_recorded' : 'resolved'),
     async (client, incident, now) => {
+      if (awaitsOfficerDisposition(incident)) return recordDisposition(client, incident, caller, input, now);
       if (incident.state === 'resolved') throw new ConflictError('incident is already resolved');
+      refuseWhileOngoing(incident, input.disposition);
       const res = await client.query(
         `update incidents set state = 'resolved', resolved_at = $2, resolved_by = $3, disposition = $4, note = $5,
            updated_at = greatest(updated_at, $2), acknowledged_at = coalesce(acknowledged_at, $2),

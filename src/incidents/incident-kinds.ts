@@ -13,6 +13,13 @@ export const NEEDS_OFFICER_TO_CLOSE: ReadonlySet<AlertKind> = new Set<AlertKind>
 ]);
 
 /**
+ * Kinds the device reports as a moment with no end: no event says a cut strap is whole again, so
+ * condition_active stays true for good and whether it has been dealt with (the strap refitted) is the
+ * officer's word alone. Resolving such an incident is never refused as "still going on".
+ */
+export const NO_END_REPORTED: ReadonlySet<AlertKind> = new Set<AlertKind>(['strap_tamper']);
+
+/**
  * What an update made (event time) after an officer resolved the kind's latest incident for the
  * person means, for the kinds where it means something the officer has not seen; any other such
  * update is the resolved episode refreshing its evidence, and is dropped.
@@ -20,7 +27,9 @@ export const NEEDS_OFFICER_TO_CLOSE: ReadonlySet<AlertKind> = new Set<AlertKind>
  *   minutes of the refit is still the rules' same episode (TAMPER_REPEAT_MS) yet must reach an
  *   officer (R1: never silence a true alert): a new incident, starting at the report.
  * - `still_going`: a whole day more off supervision (脱管, Art. 30): the monitor is still silent.
- *   The days are counted whatever the officer did with the case, since local practice escalates at
+ *   An officer may close it while silent only as a false alarm or a device fault
+ *   (incident-actions.ts), yet the person is still not monitored, and the days are counted whatever
+ *   was done with the case, since local practice escalates at
  *   fixed points (DOMAIN.md: over 10 days → warning, over a month → revocation proposal): a new
  *   incident, starting where the silence started, so the register counts the episode from there.
  */

@@ -136,7 +136,7 @@ describe('access control: every role against every resource', () => {
         track,
         `/devices/${p.ankle.id}/status`,
         `/zones/${ids[key].zone}`,
-        `/incidents/${ids[key].incident}`,
+        `/incidents/${ids[key].incident}?purpose=case%20review`,
       ]) {
         const res = await api.get(url);
         expect(res.status, `${who} GET ${url}`).toBe(want);

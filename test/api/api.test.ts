@@ -279,7 +279,7 @@ describe('REST API', () => {
       note: '当面警告，重新佩戴',
     });
     expect(resolved.status).toBe(200);
-    const detail = (await officer.get(`/incidents/${id}`)).body;
+    const detail = (await officer.get(`/incidents/${id}?purpose=closing%20review`)).body;
     expect(detail).toMatchObject({ state: 'resolved', disposition: 'warned', note: '当面警告，重新佩戴' });
     expect(detail.history.map((h: { action: string }) => h.action)).toEqual([
       'opened',

@@ -6,8 +6,16 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditNow, canonicalJson } from '../../src/audit/audit-log.js';
 import { verifyAuditChain } from '../../src/audit/verify-chain.js';
-import { type ApiClient, createUser, login, startApiTestService } from '../api/support.js';
+import {
+  type ApiClient,
+  createUser,
+  cutStrap,
+  login,
+  openIncidentOf,
+  startApiTestService,
+} from '../api/support.js';
 import { type MonitoredPerson, monitoredPerson, type TestService } from '../support/service.js';
+import { waitFor } from '../support/wait.js';
 
 const run = promisify(execFile);
 
@@ -52,6 +60,28 @@ describe('audit log', () => {
       actor_role: 'officer',
       subject_supervisee_id: person.personId,
       purpose: 'verifying curfew report',
+    });
+  });
+
+  it('records an incident read (its evidence holds positions) with the stated purpose; refuses one without', async () => {
+    await cutStrap(svc, person.ankle);
+    await waitFor(async () => (await openIncidentOf(svc, person.personId)) !== null);
+    const id = (await openIncidentOf(svc, person.personId))!;
+    expect((await officer.get(`/incidents/${id}`)).status).toBe(400);
+    expect((await officer.get(`/incidents/${id}?purpose=x`)).status).toBe(400);
+    expect(await rowsOf('incident.read')).toHaveLength(0);
+    const res = await officer.get(
+      `/incidents/${id}?purpose=${encodeURIComponent('handling the strap alert')}`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.evidence).toBeDefined();
+    const [row] = await rowsOf('incident.read');
+    expect(row).toMatchObject({
+      actor_user_id: officerId,
+      actor_role: 'officer',
+      subject_supervisee_id: person.personId,
+      purpose: 'handling the strap alert',
+      detail: { incidentId: id },
     });
   });
 

@@ -214,6 +214,13 @@ describe.skipIf(!chromiumAvailable())('supervision console in Chromium', () => {
     expect(text).toContain('脚环松动');
     // The auditor sits in the county; the acting admin is in the city, above it, and is still named.
     expect(text).toContain('系统管理员 (admin)');
+    // The history holds positions: the read is audited with the console's stated purpose (Art. 54).
+    const reads = await svc.db.pool.query(
+      "select purpose from audit_log where action = 'incident.read' and actor_role = 'auditor'",
+    );
+    expect(reads.rows.map((r) => r.purpose)).toContain(
+      `oversight review of incident ${incidentId}'s handling`,
+    );
     await screenshot(view, '09-auditor-history');
     await auditorContext.close();
   });

@@ -1,7 +1,7 @@
 // Days off supervision (脱管, Art. 30) keep counting while the monitor stays silent, whatever an
 // officer did with the incident: local practice escalates at fixed points (DOMAIN.md: over 10 days
-// → warning, over a month → revocation proposal). An officer who resolved the case on day 0 while
-// the person stayed silent used to end the count there: the daily updates were dropped and the
+// → warning, over a month → revocation proposal). An officer who resolved the case on day 0 as a
+// device fault while the person stayed silent used to end the count there: the daily updates were dropped and the
 // register showed a case of a few hours that never reached a milestone. Each whole day of a silence
 // that goes on after the resolution raises the case again, from the silence's true start, and the
 // register counts the episode once, from that start.
@@ -52,11 +52,12 @@ describe('lost contact that goes on after an officer resolved it', () => {
     expect(first).toMatchObject({ state: 'open' });
     const silenceStart = first!.started_at.getTime();
 
-    // The officer closes it the same hour (say, the family answered the phone); nothing is heard.
+    // The officer closes it the same hour as a device fault (the family says the monitor broke); a
+    // case may be closed while the silence goes on only so (incident-actions.ts). Nothing is heard.
     now += 30 * MIN;
     const resolved = await (await as(officer)).post(`/incidents/${first!.id}/resolve`, {
-      disposition: 'contacted',
-      note: '家属称本人在家，设备没电',
+      disposition: 'device_fault',
+      note: '家属称设备损坏',
     });
     expect(resolved.status).toBe(200);
     now += 2 * MIN;

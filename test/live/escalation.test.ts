@@ -49,6 +49,15 @@ describe('escalation decisions (pure, fake clock)', () => {
     expect(decideEscalations([candidate()], T0 + 31 * MIN)).toEqual([{ id: 1, from: 0, to: 2 }]);
   });
 
+  it('counts from the reopening when a new violation reopened an acknowledged incident', () => {
+    // Acknowledged at level 1, reopened 2 h later: the city is due 30 min (normal) after the reopening.
+    const reopenedAt = T0 + 120 * MIN;
+    const c = candidate({ escalationLevel: 1, reopenedAt });
+    expect(decideEscalations([c], reopenedAt + 30 * MIN - 1)).toEqual([]);
+    expect(decideEscalations([c], reopenedAt + 30 * MIN)).toEqual([{ id: 1, from: 1, to: 2 }]);
+    expect(decideEscalations([candidate({ reopenedAt })], reopenedAt + 10 * MIN - 1)).toEqual([]);
+  });
+
   it('never escalates acknowledged, resolved, top-level or low-severity incidents', () => {
     const late = T0 + 24 * 60 * MIN;
     expect(
@@ -124,7 +133,9 @@ describe('escalation runner through the service tick', () => {
     // Idempotent: a later tick does nothing more.
     const events = countyConsole.incidents().length;
     await svc.tick(opened + 60 * MIN);
-    const history = (await officer.get(`/incidents/${id}`)).body.history as Array<{ action: string }>;
+    const history = (await officer.get(`/incidents/${id}?purpose=escalation%20check`)).body.history as Array<{
+      action: string;
+    }>;
     expect(history.filter((h) => h.action === 'escalated')).toHaveLength(2);
     expect(
       countyConsole.incidents().filter((x) => x.incidentId === id && x.action === 'escalated'),

@@ -38,8 +38,10 @@ export class ConsoleApp {
         const incident = fromLiveRow(message.incident);
         if (!this.store.apply(incident)) return;
         this.store.changed();
-        // Auditors review; the sound is for those who must act.
-        if (message.action === 'opened' && incident.severity === 'critical' && !this.readOnly) alarmCue();
+        // Auditors review; the sound is for those who must act. A reopened incident is a new violation
+        // the officer has not acknowledged (apply-alert-changes.ts): it sounds like a new one.
+        const fresh = message.action === 'opened' || message.action === 'reopened';
+        if (fresh && incident.severity === 'critical' && !this.readOnly) alarmCue();
         this.refreshMapSoon();
       },
       onState: (state) => {

@@ -1,6 +1,7 @@
 // Incidents: list (filtered, newest first, keyset pages by id), one with its history from
-// incident_events, and the officer's actions on it. An incident's evidence holds positions, so
-// reading one is audited (Art. 54); lists carry no evidence.
+// incident_events, and the officer's actions on it. An incident's evidence (and the incident rows its
+// history keeps) holds positions, so reading one needs a stated purpose, audited before anything is
+// read like a track read (tracks.ts; Art. 54); lists carry no evidence.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -16,7 +17,7 @@ import {
   resolveIncident,
 } from '../../incidents/incident-actions.js';
 import { type ApiDeps, callerOf, writerOf } from '../api-context.js';
-import { secured } from '../schemas.js';
+import { ReadPurpose, secured } from '../schemas.js';
 
 const IncidentState = z.enum(['open', 'acknowledged', 'resolved']);
 
@@ -32,6 +33,7 @@ const ListQuery = z.object({
 });
 
 const IncidentParams = z.object({ id: z.coerce.number().int().positive() });
+const ReadQuery = z.object({ purpose: ReadPurpose });
 
 const SUMMARY = `i.id, i.supervisee_id as "superviseeId", i.org_unit_id as "orgUnitId", i.kind, i.zone_id as "zoneId",
   i.severity, i.state, i.condition_active as "conditionActive", i.started_at as "startedAt", i.opened_at as "openedAt",
@@ -72,32 +74,41 @@ export function incidentRoutes(deps: ApiDeps) {
       const items = res.rows;
       return { items, next: items.length === q.limit ? items[items.length - 1]!.id : null };
     });
-    api.get('/incidents/:id', { schema: { ...meta, params: IncidentParams } }, async (req) => {
-      const caller = callerOf(req);
-      const res = await deps.pool.query<{ superviseeId: string; org_path: string }>(
-        `select ${SUMMARY}, i.evidence, i.org_path from incidents i where i.id = $1`,
-        [req.params.id],
-      );
-      const incident = res.rows[0];
-      if (!incident || !inScope(caller, incident.org_path)) throw new NotFoundError('incident');
-      await appendAuditNow(
-        deps.pool,
-        {
-          actorUserId: caller.userId,
-          actorRole: caller.role,
-          action: 'incident.read',
-          subjectSuperviseeId: incident.superviseeId,
-          detail: { incidentId: req.params.id },
-        },
-        deps.clock(),
-      );
-      const history = await deps.pool.query(
-        'select cursor, at, actor, action, data from incident_events where incident_id = $1 order by cursor',
-        [req.params.id],
-      );
-      const { org_path: _path, ...body } = incident;
-      return { ...body, history: history.rows };
-    });
+    api.get(
+      '/incidents/:id',
+      { schema: { ...meta, params: IncidentParams, querystring: ReadQuery } },
+      async (req) => {
+        const caller = callerOf(req);
+        // Scope first (out of scope answers 404 like a missing one); its positions are read after the audit.
+        const scope = await deps.pool.query<{ superviseeId: string; org_path: string }>(
+          'select i.supervisee_id as "superviseeId", i.org_path from incidents i where i.id = $1',
+          [req.params.id],
+        );
+        const found = scope.rows[0];
+        if (!found || !inScope(caller, found.org_path)) throw new NotFoundError('incident');
+        await appendAuditNow(
+          deps.pool,
+          {
+            actorUserId: caller.userId,
+            actorRole: caller.role,
+            action: 'incident.read',
+            subjectSuperviseeId: found.superviseeId,
+            purpose: req.query.purpose,
+            detail: { incidentId: req.params.id },
+          },
+          deps.clock(),
+        );
+        const incident = await deps.pool.query(
+          `select ${SUMMARY}, i.evidence from incidents i where i.id = $1`,
+          [req.params.id],
+        );
+        const history = await deps.pool.query(
+          'select cursor, at, actor, action, data from incident_events where incident_id = $1 order by cursor',
+          [req.params.id],
+        );
+        return { ...incident.rows[0], history: history.rows };
+      },
+    );
     api.post('/incidents/:id/acknowledge', { schema: { ...meta, params: IncidentParams } }, async (req) => {
       const event = await acknowledgeIncident(ctx, writerOf(req), req.params.id);
       return { cursor: event.cursor, state: 'acknowledged' };

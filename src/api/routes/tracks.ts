@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { appendAuditNow } from '../../audit/audit-log.js';
 import { type ApiDeps, callerOf } from '../api-context.js';
 import { ProblemError } from '../problem.js';
-import { IdParams, IsoInstant, iso, secured } from '../schemas.js';
+import { IdParams, IsoInstant, iso, ReadPurpose, secured } from '../schemas.js';
 import { personInScope } from '../scope.js';
 
 const DAY_MS = 86_400_000;
@@ -18,7 +18,7 @@ const MAX_RAW_POINTS = 50_000;
 const TrackQuery = z.object({
   from: IsoInstant,
   to: IsoInstant,
-  purpose: z.string().trim().min(4).max(500).describe('why the track is read; recorded in the audit log'),
+  purpose: ReadPurpose,
 });
 
 export function trackRoutes(deps: ApiDeps) {

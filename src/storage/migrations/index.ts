@@ -4,6 +4,7 @@ import { hourlySummary } from './003-hourly-summary.js';
 import { brokerPasswordHash } from './004-broker-password-hash.js';
 import { dailySummaries } from './005-daily-summaries.js';
 import { directoryRevision } from './006-directory-revision.js';
+import { incidentReopened } from './007-incident-reopened.js';
 import type { Migration } from './migration.js';
 
 /** In order; never edit a released migration, add a new one. */
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   brokerPasswordHash,
   dailySummaries,
   directoryRevision,
+  incidentReopened,
 ];

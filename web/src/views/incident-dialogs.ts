@@ -119,7 +119,9 @@ function historyItem(entry: HistoryEntry, names: ReadonlyMap<string, string>): H
   const who = d.actor[entry.actor] ?? names.get(entry.actor) ?? entry.actor.slice(0, 8);
   const data = entry.data;
   const details: string[] = [];
-  if (entry.action === 'resolved' && typeof data.disposition === 'string') {
+  // 'disposition_recorded': what the officer did about an incident the rules closed (incident-actions.ts).
+  const closing = entry.action === 'resolved' || entry.action === 'disposition_recorded';
+  if (closing && typeof data.disposition === 'string') {
     details.push(d.disposition[data.disposition as keyof typeof d.disposition] ?? data.disposition);
   }
   for (const key of ['note', 'comment'] as const)
@@ -133,6 +135,17 @@ function historyItem(entry: HistoryEntry, names: ReadonlyMap<string, string>): H
     h('span', { class: 'muted' }, who),
     details.length ? h('div', { class: 'history-detail' }, details.join(' · ')) : null,
   );
+}
+
+/**
+ * The history holds the incident as it was at each step, evidence (positions) included, so the API
+ * records why it is read (Art. 54, as for a track). Opened from the incident's card, the reason is
+ * handling that incident, or, for a read-only role (the procuratorate), reviewing how it was handled.
+ */
+export function historyPurpose(app: Pick<ConsoleApp, 'readOnly'>, incident: Pick<Incident, 'id'>): string {
+  return app.readOnly
+    ? `oversight review of incident ${incident.id}'s handling`
+    : `handling incident ${incident.id}`;
 }
 
 export async function historyDialog(app: ConsoleApp, incident: Incident): Promise<void> {
@@ -151,7 +164,9 @@ export async function historyDialog(app: ConsoleApp, incident: Incident): Promis
     ),
   );
   openDialog(dialog);
-  const detail = await app.api.get<{ history: HistoryEntry[] }>(`/incidents/${incident.id}`);
+  const detail = await app.api.get<{ history: HistoryEntry[] }>(`/incidents/${incident.id}`, {
+    purpose: historyPurpose(app, incident),
+  });
   const names = await app.actorNames([...new Set(detail.history.map((e) => e.actor))]);
   const items = detail.history.map((entry) => historyItem(entry, names));
   list.replaceChildren(...(items.length ? items : [h('li', {}, d.noHistory)]));
