@@ -15,22 +15,14 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import type { AlertKind } from '../../schemas/enums.js';
+import { DISPOSITIONS, dispositionsFor } from '../../schemas/resolution.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { type Caller, canWrite, inScope } from '../auth/access.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../auth/access-errors.js';
 import { type IncidentEventRow, recordIncidentEvent } from './apply-alert-changes.js';
-import { NEEDS_OFFICER_TO_CLOSE, NO_END_REPORTED } from './incident-kinds.js';
 
 /** How an incident was closed; required to resolve (issue 5). */
-export const Disposition = z.enum([
-  'false_alarm',
-  'device_fault',
-  'contacted',
-  'warned',
-  'police_notified',
-  'returned',
-  'other',
-]);
+export const Disposition = z.enum(DISPOSITIONS);
 export type Disposition = z.infer<typeof Disposition>;
 
 export const INCIDENT_COLUMNS = `id, supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state,
@@ -149,29 +141,13 @@ export function acknowledgeIncident(
 }
 
 /**
- * Dispositions that may close an incident whose violation is still going on: they say the alert
- * itself is wrong (a false alarm such as GPS drift at a zone's edge, a faulty device), so nothing is
- * left for the officer to wait for. Any other (warned, contacted, police_notified, returned, other)
- * describes dealing with a violation that is still happening: DOMAIN.md asks for an immediate search
- * on lost contact (Art. 30) and that a prohibition-zone entry be stopped (Art. 31), and a closed
- * incident stops telling consoles about it. The officer acknowledges (escalation stops), comments
- * what was done (police notified), and resolves once the condition has ended.
- */
-export const CLOSES_WHILE_ONGOING: ReadonlySet<Disposition> = new Set<Disposition>([
-  'false_alarm',
-  'device_fault',
-]);
-
-/**
  * An incident that needs an officer to close (NEEDS_OFFICER_TO_CLOSE) whose condition is still on is
  * resolved only with a disposition in CLOSES_WHILE_ONGOING (409, reason condition_ongoing). Kinds
  * with no reported end (NO_END_REPORTED: a strap cut) are always the officer's call.
  */
 function refuseWhileOngoing(incident: IncidentRow, disposition: Disposition): void {
-  const { kind } = incident;
-  if (!incident.condition_active || !NEEDS_OFFICER_TO_CLOSE.has(kind) || NO_END_REPORTED.has(kind)) return;
-  if (CLOSES_WHILE_ONGOING.has(disposition)) return;
-  const allowed = [...CLOSES_WHILE_ONGOING];
+  const allowed = dispositionsFor(incident.kind, incident.condition_active);
+  if (allowed.includes(disposition)) return;
   throw new ConflictError(
     `the ${incident.kind} is still going on: resolve it once it has ended, or now only as ${allowed.join(' or ')}`,
     'condition_ongoing',

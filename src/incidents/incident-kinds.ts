@@ -1,23 +1,7 @@
 import type { AlertKind } from '../../schemas/enums.js';
 
-/**
- * Kinds that stay open until an officer resolves them, even when the condition clears (issue 5):
- * a cut strap, a prohibition-zone entry (Art. 31), lost contact (Art. 30) and a protected person
- * approached need a person to look, not a sensor to say "fine now".
- */
-export const NEEDS_OFFICER_TO_CLOSE: ReadonlySet<AlertKind> = new Set<AlertKind>([
-  'strap_tamper',
-  'prohibition_entry',
-  'lost_contact',
-  'protected_person_proximity',
-]);
-
-/**
- * Kinds the device reports as a moment with no end: no event says a cut strap is whole again, so
- * condition_active stays true for good and whether it has been dealt with (the strap refitted) is the
- * officer's word alone. Resolving such an incident is never refused as "still going on".
- */
-export const NO_END_REPORTED: ReadonlySet<AlertKind> = new Set<AlertKind>(['strap_tamper']);
+// Where an officer must close, and what a device never reports the end of: shared with the console.
+export { NEEDS_OFFICER_TO_CLOSE, NO_END_REPORTED } from '../../schemas/resolution.js';
 
 /**
  * What an update made (event time) after an officer resolved the kind's latest incident for the

@@ -60,6 +60,7 @@ export const en: Dictionary = {
     emptyResolved: 'No resolved incidents',
     acknowledge: 'Acknowledge',
     resolve: 'Resolve',
+    recordDisposition: 'Record disposition',
     history: 'History',
     opened: 'Opened',
     confidence: (pct: number) => `confidence ${pct}%`,
@@ -116,6 +117,11 @@ export const en: Dictionary = {
     ackBody: 'You take charge of this incident; it stops escalating.',
     ackConfirm: 'Acknowledge',
     resolveTitle: 'Resolve incident',
+    recordTitle: 'Record disposition',
+    recordBody:
+      'This incident closed by itself when the violation ended; record what you did about it (once).',
+    ongoingBody:
+      'The violation is still going on: it can be resolved now only as a false alarm or a device fault. Otherwise acknowledge it, add a comment, and resolve it once it has ended.',
     disposition: 'Disposition',
     choose: 'Choose…',
     note: 'Note',

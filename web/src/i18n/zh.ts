@@ -71,6 +71,7 @@ export const zh = {
     emptyResolved: '暂无已办结事件',
     acknowledge: '确认',
     resolve: '办结',
+    recordDisposition: '补录处置',
     history: '处置记录',
     opened: '发生于',
     confidence: (pct: number) => `置信度 ${pct}%`,
@@ -127,6 +128,10 @@ export const zh = {
     ackBody: '确认后，本事件由您负责处置，并停止向上级升级。',
     ackConfirm: '确认接手',
     resolveTitle: '办结事件',
+    recordTitle: '补录处置结果',
+    recordBody: '该事件已随违规情况结束自动办结；请记录您采取的处置措施（只能补录一次）。',
+    ongoingBody:
+      '违规仍在持续：现在只能以“误报”或“设备故障”办结；其他情况请先确认并备注，待情况结束后再办结。',
     disposition: '处置结果',
     choose: '请选择',
     note: '处置说明',

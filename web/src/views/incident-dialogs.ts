@@ -1,5 +1,7 @@
 // The acknowledge and resolve dialogs (issue 5: resolving needs a disposition and a note) and the
 // handling history, on native <dialog> elements: modal, focus-trapped, Esc to cancel, no library.
+
+import { dispositionsFor } from '../../../schemas/resolution.js';
 import type { ConsoleApp } from '../console-app.js';
 import { h } from '../dom.js';
 import { dateTime } from '../format.js';
@@ -64,13 +66,19 @@ export function acknowledgeDialog(app: ConsoleApp, incident: Incident): void {
   openDialog(dialog);
 }
 
-export function resolveDialog(app: ConsoleApp, incident: Incident): void {
+/**
+ * Resolving an incident, or (`record`) recording the officer's disposition on one the rules closed
+ * when its condition ended: the same request, which the service takes once (incident-actions.ts).
+ * Only the dispositions the service will take now are offered (schemas/resolution.ts): while a
+ * violation an officer must close goes on, a false alarm or a device fault, and the dialog says why.
+ */
+export function resolveDialog(app: ConsoleApp, incident: Incident, record = false): void {
   const d = t();
   const error = h('p', { class: 'form-error', role: 'alert' });
-  // The officer's choices: every disposition but the one the rules engine uses for itself.
-  const choices = Object.keys(d.disposition).filter(
-    (k) => k !== 'condition_cleared',
-  ) as (keyof typeof d.disposition)[];
+  const choices = record
+    ? dispositionsFor(incident.kind, false)
+    : dispositionsFor(incident.kind, incident.conditionActive);
+  const restricted = !record && choices.length < dispositionsFor(incident.kind, false).length;
   const disposition = h(
     'select',
     { name: 'disposition', required: true },
@@ -88,8 +96,12 @@ export function resolveDialog(app: ConsoleApp, incident: Incident): void {
   const form = h(
     'form',
     { method: 'dialog' },
-    h('h2', {}, d.dialog.resolveTitle),
+    h('h2', {}, record ? d.dialog.recordTitle : d.dialog.resolveTitle),
     summary(app, incident),
+    record ? h('p', { class: 'dialog-note' }, d.dialog.recordBody) : null,
+    restricted
+      ? h('p', { class: 'dialog-note warn', 'data-testid': 'ongoing-note' }, d.dialog.ongoingBody)
+      : null,
     h('label', {}, d.dialog.disposition, disposition),
     h('label', {}, d.dialog.note, note),
     error,

@@ -9,6 +9,15 @@ import type { Incident } from '../types.js';
 import { acknowledgeDialog, historyDialog, resolveDialog } from './incident-dialogs.js';
 import { badge, navLink, severityBadge } from './widgets.js';
 
+/**
+ * Closed by the rules when its condition ended, with nothing recorded by an officer yet: the officer
+ * may still record what they did (once; src/incidents/incident-actions.ts).
+ */
+const awaitsOfficerDisposition = (incident: Incident): boolean =>
+  incident.state === 'resolved' &&
+  incident.resolvedBy === null &&
+  incident.disposition === 'condition_cleared';
+
 /** Cards of incidents opened in the last few seconds flash once, to catch the eye. */
 const FRESH_MS = 10_000;
 
@@ -40,6 +49,18 @@ export function incidentCard(app: ConsoleApp, incident: Incident, now = Date.now
                 onclick: () => resolveDialog(app, incident),
               },
               d.queue.resolve,
+            )
+          : null,
+        awaitsOfficerDisposition(incident)
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'secondary',
+                'data-action': 'record-disposition',
+                onclick: () => resolveDialog(app, incident, true),
+              },
+              d.queue.recordDisposition,
             )
           : null,
       ];
