@@ -206,6 +206,7 @@ export class IngestService {
               fixes: [],
               events: [],
               refusals: decoded.refusals,
+              droppedReadings: [],
             })
           : await this.refuse(
               'osmand',
@@ -247,7 +248,7 @@ export class IngestService {
     reason: RefusalReason,
     detail: string,
   ): Promise<SubmissionOutcome> {
-    const decoded: Decoded = { fixes: [], events: [], refusals: [{ reason, detail }] };
+    const decoded: Decoded = { fixes: [], events: [], refusals: [{ reason, detail }], droppedReadings: [] };
     return this.submit(protocol, deviceId, topic, payload, this.clock(), decoded);
   }
 
@@ -272,6 +273,9 @@ export class IngestService {
       fixes: decoded.fixes,
       events: decoded.events,
       refusals: decoded.refusals,
+      // Counted by the pipeline once the message is committed, as refusals are, so a QoS 1 message
+      // redelivered after a failed commit is not counted twice.
+      droppedReadings: decoded.droppedReadings,
     };
     return this.batcher.submit(submission);
   }

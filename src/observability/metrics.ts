@@ -12,6 +12,15 @@ export function createMetrics() {
     fixesReceived: c('em_fixes_received_total', 'Fixes decoded from any source', ['protocol']),
     fixesAccepted: c('em_fixes_accepted_total', 'Fixes stored as monitoring data', ['protocol']),
     refusals: c('em_refusals_total', 'Messages or fixes refused, by reason', ['reason', 'protocol']),
+    // Kept fixes and events that lost a reading (speed, heading, altitude, battery, an event's detail)
+    // out of range or of the wrong type: counted so that, say, a model sending battery on a 0..255
+    // scale (which then never raises battery_low) shows. `field` is the wire field, from the
+    // decoder's own list (src/ingest/decode/readings.ts), never text from a payload.
+    readingsDropped: c(
+      'em_readings_dropped_total',
+      'Informational readings dropped as out of range or of the wrong type, the fix or event kept, by wire field',
+      ['protocol', 'field'],
+    ),
     // Kept, but flagged: a fix stored as data that decided nothing live (stale, outlier_jump), was
     // judged late from a gap (backfilled), or met a rules failure (rules_error). Not refusals.
     fixFlags: c(

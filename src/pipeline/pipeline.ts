@@ -187,6 +187,10 @@ export function createPipeline(deps: PipelineDeps): BatchRunner {
         else o.refused++;
       }
       for (const [reason, n] of batch.refusalCounts) m.refusals.inc({ reason, protocol: 'any' }, n);
+      // DEVELOPERS.md non-negotiable 4: a reading dropped while its fix is kept is counted, not silent.
+      for (const s of submissions) {
+        for (const field of s.droppedReadings ?? []) m.readingsDropped.inc({ protocol: s.protocol, field });
+      }
       for (const [flag, n] of batch.flagCounts) m.fixFlags.inc({ flag }, n);
       for (const row of batch.committed) {
         m.incidentChanges.inc({ kind: String(row.data.kind), action: row.action });

@@ -24,6 +24,11 @@ export interface Submission {
   readonly fixes: readonly Fix[];
   readonly events: readonly DeviceEvent[];
   readonly refusals: readonly Refusal[];
+  /**
+   * Wire fields of informational readings the decoder dropped from the fixes and events it kept
+   * (src/ingest/decode/readings.ts); counted after commit in em_readings_dropped_total.
+   */
+  readonly droppedReadings?: readonly string[] | undefined;
   /** A clock tick: timers (lost contact, leave overdue, curfew start) are evaluated at this time. */
   readonly tick?: number | undefined;
   /**

@@ -104,6 +104,36 @@ describe('native MQTT messages (embedded broker)', () => {
       'critical strap-tamper incident',
     ).toBe(1);
   });
+  // DEVELOPERS non-negotiable 4: the dropped reading is counted by field, visible in /metrics. A model
+  // reporting battery on a 0..255 scale never raises battery_low; this count is how anyone sees why.
+  it('stores a fix whose battery is on another scale (batt 255) and counts the dropped reading by field', async () => {
+    const p = await monitoredPerson(svc);
+    const c = await connect(p);
+    const droppedBatt = async () => {
+      const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+      const m =
+        /em_readings_dropped_total\{(?=[^}]*protocol="native")(?=[^}]*field="batt")[^}]*\} (\d+)/.exec(text);
+      return Number(m?.[1] ?? 0);
+    };
+    const before = await droppedBatt();
+    const fix = {
+      ts: Date.now() - 2000,
+      lat: ZIYANG.lat,
+      lon: ZIYANG.lon,
+      acc: 5,
+      src: 'gnss',
+      seq: 60,
+      batt: 255,
+    };
+    await c.publishAsync(`em/v1/devices/${p.ankle.id}/telemetry`, JSON.stringify(fix), { qos: 1 });
+    expect(
+      await count('select count(*)::int as n from fixes where device_id = $1 and seq = 60 and batt is null', [
+        p.ankle.id,
+      ]),
+      'the position stored without the reading',
+    ).toBe(1);
+    expect(await droppedBatt(), 'em_readings_dropped_total{protocol="native",field="batt"}').toBe(before + 1);
+  });
   it('refuses a publish on a wrong topic (a typo, or the device’s own config) with a reason, counted and dead-lettered', async () => {
     const p = await monitoredPerson(svc);
     const fix = { ts: Date.now() - 1000, lat: ZIYANG.lat, lon: ZIYANG.lon, acc: 5, src: 'gnss', seq: 1 };

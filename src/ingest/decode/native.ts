@@ -6,6 +6,7 @@ import { checkFix, checkTime, instantMs } from './checks.js';
 import { classifyIssues, type FieldReasons } from './issues.js';
 import { isJsonObject, itemText, ownMember, quote, readJson } from './json.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
+import { droppedReadings } from './readings.js';
 import { type Decoded, type Refusal, refusal, refusedMessage } from './result.js';
 
 const FIX_FIELDS: FieldReasons = {
@@ -26,6 +27,7 @@ export function decodeNativeTelemetry(
   limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): Decoded {
   const fixes: Fix[] = [];
+  const dropped: string[] = [];
   const refusals = decodeItems(deviceId, payload, limits, 'fixes', (item, index, raw) => {
     const parsed = NativeFix.safeParse(item);
     if (!parsed.success) {
@@ -51,9 +53,10 @@ export function decodeNativeTelemetry(
     const bad = checkFix(fix, receivedAt, limits);
     if (bad) return refusal(bad.reason, bad.detail, index, raw());
     fixes.push(fix);
+    dropped.push(...droppedReadings(item, { spd: w.spd, hdg: w.hdg, alt: w.alt, batt: w.batt }));
     return null;
   });
-  return { fixes, events: [], refusals };
+  return { fixes, events: [], refusals, droppedReadings: dropped };
 }
 
 export function decodeNativeEvent(
@@ -63,6 +66,7 @@ export function decodeNativeEvent(
   limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): Decoded {
   const events: DeviceEvent[] = [];
+  const dropped: string[] = [];
   const refusals = decodeItems(deviceId, payload, limits, 'events', (item, index, raw) => {
     const parsed = NativeEvent.safeParse(withDetailCut(item));
     if (!parsed.success) {
@@ -74,9 +78,11 @@ export function decodeNativeEvent(
     const bad = checkTime(ts, receivedAt, limits);
     if (bad) return refusal(bad.reason, bad.detail, index, raw());
     events.push({ deviceId, seq: w.seq, ts, receivedAt, type: w.type, detail: w.detail, protocol: 'native' });
+    // A detail cut to the limit is kept, so only one of the wrong type (not text) is reported here.
+    dropped.push(...droppedReadings(item, { detail: w.detail }));
     return null;
   });
-  return { fixes: [], events, refusals };
+  return { fixes: [], events, refusals, droppedReadings: dropped };
 }
 
 /**

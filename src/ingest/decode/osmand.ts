@@ -8,6 +8,7 @@ import { checkFix, sourceFromAccuracy } from './checks.js';
 import { type Classified, classifyIssues, type FieldReasons } from './issues.js';
 import { isJsonObject, ownMember, quote, readJson } from './json.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
+import { droppedReadings, noReading } from './readings.js';
 import { type Decoded, refusedMessage } from './result.js';
 
 export type OsmAndRequest =
@@ -110,6 +111,15 @@ function decodeParams(
     );
   }
   const accuracyM = Number(w.accuracy);
+  // Each reading on its own, so an out-of-range `bearing` neither hides a good `heading` nor goes
+  // unreported. OsmAnd `speed` is in knots (traccar: convertSpeed(value, "kn")).
+  const readings = {
+    speed: inRange(w.speed, 0, Number.MAX_VALUE, MPS_PER_KNOT),
+    bearing: inRange(w.bearing, 0, 360),
+    heading: inRange(w.heading, 0, 360),
+    altitude: inRange(w.altitude, -Number.MAX_VALUE, Number.MAX_VALUE),
+    batt: inRange(w.batt, 0, 100),
+  };
   const fix: Fix = {
     deviceId: claimedDeviceId,
     seq: null,
@@ -119,16 +129,16 @@ function decodeParams(
     lon: Number(w.lon),
     accuracyM,
     source: sourceFromAccuracy(accuracyM),
-    // OsmAnd `speed` is in knots (traccar: convertSpeed(value, "kn")).
-    speedMps: inRange(w.speed, 0, Number.MAX_VALUE, MPS_PER_KNOT),
-    headingDeg: inRange(w.bearing ?? w.heading, 0, 360),
-    altitudeM: inRange(w.altitude, -Number.MAX_VALUE, Number.MAX_VALUE),
-    batteryPct: inRange(w.batt, 0, 100),
+    speedMps: readings.speed,
+    headingDeg: readings.bearing ?? readings.heading,
+    altitudeM: readings.altitude,
+    batteryPct: readings.batt,
     protocol: 'osmand',
   };
   const bad = checkFix(fix, receivedAt, limits);
   if (bad) return refuse(bad, claimedDeviceId);
-  return { fixes: [fix], events: [], refusals: [], claimedDeviceId };
+  const dropped = droppedReadings(params, readings);
+  return { fixes: [fix], events: [], refusals: [], droppedReadings: dropped, claimedDeviceId };
 }
 
 function decodeJson(body: Buffer | string, receivedAt: number, limits: DecodeLimits): OsmAndDecoded {
@@ -169,7 +179,18 @@ function decodeJson(body: Buffer | string, receivedAt: number, limits: DecodeLim
   };
   const bad = checkFix(fix, receivedAt, limits);
   if (bad) return refuse(bad);
-  return { fixes: [fix], events: [], refusals: [], claimedDeviceId };
+  const dropped = droppedReadings(
+    message,
+    {
+      'location.coords.speed': coords.speed,
+      'location.coords.heading': coords.heading,
+      'location.coords.altitude': coords.altitude,
+      'location.battery.level': level,
+    },
+    // The SDK writes -1 for a speed, heading or battery it does not know: no reading, nothing lost.
+    (value) => noReading(value) || value === -1,
+  );
+  return { fixes: [fix], events: [], refusals: [], droppedReadings: dropped, claimedDeviceId };
 }
 
 /** Epoch seconds, epoch ms (told apart by magnitude, as traccar does) or ISO-8601 with offset. */

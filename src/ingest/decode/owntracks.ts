@@ -6,6 +6,7 @@ import { checkFix, sourceFromAccuracy } from './checks.js';
 import { classifyIssues, type FieldReasons } from './issues.js';
 import { isJsonObject, quote, readJson } from './json.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
+import { droppedReadings } from './readings.js';
 import { type Decoded, refusedMessage } from './result.js';
 
 const LOCATION_FIELDS: FieldReasons = {
@@ -71,7 +72,9 @@ export function decodeOwnTracks(
   };
   const bad = checkFix(fix, receivedAt, limits);
   if (bad) return refusedMessage(bad.reason, bad.detail, read.text);
-  return { fixes: [fix], events: [], refusals: [] };
+  // The members the fix is made of; a malformed member it never uses (SSID, bs...) loses nothing.
+  const dropped = droppedReadings(message, { vel: w.vel, cog: w.cog, alt: w.alt, batt: w.batt });
+  return { fixes: [fix], events: [], refusals: [], droppedReadings: dropped };
 }
 
 function notALocation(type: string, text: string): Decoded {

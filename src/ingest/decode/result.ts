@@ -1,5 +1,6 @@
-// What every decoder returns: the normalised fixes and events it could take, and one refusal for
-// each message or batch item it could not. Nothing is dropped without a refusal.
+// What every decoder returns: the normalised fixes and events it could take, one refusal for each
+// message or batch item it could not, and the informational readings it dropped from what it took.
+// Nothing is dropped without being reported (DEVELOPERS.md non-negotiable 4).
 import { IGNORED_REASONS, type RefusalReason } from '../../../schemas/wire/refusal.js';
 import type { DeviceEvent, Fix } from '../../domain/fix.js';
 
@@ -21,6 +22,11 @@ export interface Decoded {
   readonly fixes: Fix[];
   readonly events: DeviceEvent[];
   readonly refusals: Refusal[];
+  /**
+   * Wire fields of the readings dropped from kept fixes and events (readings.ts), one entry per
+   * reading: a batch of three fixes each with `batt: 255` reports `batt` three times.
+   */
+  readonly droppedReadings: readonly string[];
 }
 
 /** True for a refusal that means "nothing to take" (an OwnTracks waypoint...): count it, do not dead-letter it. */
@@ -29,7 +35,7 @@ export function isIgnored(refusal: Refusal): boolean {
 }
 
 export function refusedMessage(reason: RefusalReason, detail: string, raw?: string): Decoded {
-  return { fixes: [], events: [], refusals: [refusal(reason, detail, undefined, raw)] };
+  return { fixes: [], events: [], refusals: [refusal(reason, detail, undefined, raw)], droppedReadings: [] };
 }
 
 export function refusal(reason: RefusalReason, detail: string, index?: number, raw?: string): Refusal {

@@ -30,7 +30,27 @@ function itemCount(payload: unknown, batchKey?: string): number {
   return Array.isArray(items) && items.length > 0 ? items.length : 1;
 }
 
+/** Every wire field a decoder may report as a dropped reading: metric labels, never payload text. */
+const READING_FIELDS = new Set([
+  'spd',
+  'hdg',
+  'alt',
+  'batt',
+  'detail',
+  'vel',
+  'cog',
+  'speed',
+  'bearing',
+  'heading',
+  'altitude',
+  'location.coords.speed',
+  'location.coords.heading',
+  'location.coords.altitude',
+  'location.battery.level',
+]);
+
 function expectAccounted(out: Decoded, items: number): void {
+  for (const field of out.droppedReadings) expect(READING_FIELDS).toContain(field);
   const taken = out.fixes.length + out.events.length;
   if (out.refusals.some((r) => r.index === undefined)) {
     expect(out.refusals).toHaveLength(1);

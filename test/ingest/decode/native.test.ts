@@ -111,6 +111,28 @@ describe('decodeNativeTelemetry', () => {
     expect(out.refusals[0]?.index).toBeUndefined();
   });
 
+  // DEVELOPERS non-negotiable 4: an informational reading dropped while its fix is kept is reported, so
+  // it is counted (em_readings_dropped_total); a model sending battery 0..255 would otherwise never
+  // raise battery_low and nobody would see why.
+  it('reports each informational reading it dropped, by wire field; absent or null ones are not dropped', () => {
+    const fixes = [
+      nativeFix({ seq: 1, batt: 255, spd: 1.2 }),
+      nativeFix({ seq: 2, spd: -3, hdg: 400, alt: 'high', batt: 80 }),
+      nativeFix({ seq: 3, spd: null }),
+      nativeFix({ seq: 4, lat: 91, batt: 255 }),
+    ];
+    const out = telemetry(json({ fixes }));
+    expect(out.fixes.map((f) => [f.seq, f.batteryPct, f.speedMps])).toEqual([
+      [1, undefined, 1.2],
+      [2, 80, undefined],
+      [3, undefined, undefined],
+    ]);
+    expect(out.droppedReadings).toEqual(['batt', 'spd', 'hdg', 'alt']);
+    expect(telemetry(json(nativeFix({ spd: 1.4, hdg: 270, alt: 512, batt: 77 }))).droppedReadings).toEqual(
+      [],
+    );
+  });
+
   it('refuses the whole batch when its envelope names another device', () => {
     const out = telemetry(json({ deviceId: 'ankle-0002', fixes: [nativeFix()] }));
     expect(reasons(out)).toEqual(['forged_device_id']);
@@ -234,6 +256,15 @@ describe('decodeNativeEvent', () => {
     expect(emoji.events[0]?.detail).toBe('x'.repeat(499));
     const notText = decodeNativeEvent(DEVICE, json(event({ detail: { code: 3 } })), NOW);
     expect(notText.events.map((e) => [e.type, e.detail])).toEqual([['strap_tamper', undefined]]);
+  });
+
+  it('reports a detail of the wrong type as a dropped reading; a cut one is kept, not dropped', () => {
+    const notText = decodeNativeEvent(DEVICE, json(event({ detail: { code: 3 } })), NOW);
+    expect(notText.events).toHaveLength(1);
+    expect(notText.droppedReadings).toEqual(['detail']);
+    const long = decodeNativeEvent(DEVICE, json(event({ detail: 'd'.repeat(600) })), NOW);
+    expect(long.droppedReadings).toEqual([]);
+    expect(decodeNativeEvent(DEVICE, json(event({ detail: undefined })), NOW).droppedReadings).toEqual([]);
   });
 
   it('keeps the good events of a store-and-forward batch', () => {

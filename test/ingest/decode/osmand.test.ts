@@ -105,6 +105,24 @@ describe('decodeOsmAnd, query and form parameters', () => {
     expect(fix).toMatchObject({ batteryPct: undefined, headingDeg: undefined, speedMps: undefined });
   });
 
+  // DEVELOPERS non-negotiable 4: the drop is reported for counting, never silent.
+  it('reports each dropped reading by parameter name; absent ones are not dropped', () => {
+    const out = decodeOsmAnd(
+      params(query({ batt: '255', bearing: '-1', speed: 'fast', altitude: '12' })),
+      NOW,
+    );
+    expect(out.fixes).toHaveLength(1);
+    expect([...out.droppedReadings].sort()).toEqual(['batt', 'bearing', 'speed']);
+    expect(decodeOsmAnd(params(GET_QUERY), NOW).droppedReadings).toEqual([]);
+    expect(decodeOsmAnd(params(query({})), NOW).droppedReadings).toEqual([]);
+  });
+
+  it('keeps a good heading when bearing, read first, is out of range', () => {
+    const out = decodeOsmAnd(params(query({ bearing: '400', heading: '90' })), NOW);
+    expect(out.fixes[0]?.headingDeg).toBe(90);
+    expect(out.droppedReadings).toEqual(['bearing']);
+  });
+
   it.each<[string, Record<string, string | undefined>, string]>([
     ['lat NaN', { lat: 'NaN' }, 'invalid_coordinates'],
     ['lon Infinity', { lon: 'Infinity' }, 'invalid_coordinates'],
@@ -196,6 +214,18 @@ describe('decodeOsmAnd, Traccar Client 9 JSON', () => {
       headingDeg: undefined,
       batteryPct: undefined,
     });
+  });
+
+  it('reports a dropped reading by its path in the body; the SDK -1 (unknown) is absent, not dropped', () => {
+    const body = { ...withCoords({ heading: 400 }) };
+    body.location = { ...body.location, battery: { level: 255, is_charging: false } };
+    const out = decode(body);
+    expect(out.fixes[0]).toMatchObject({ headingDeg: undefined, batteryPct: undefined, speedMps: 1.2 });
+    expect([...out.droppedReadings].sort()).toEqual(['location.battery.level', 'location.coords.heading']);
+    const unknown = { ...withCoords({ speed: -1, heading: -1 }) };
+    unknown.location = { ...unknown.location, battery: { level: -1, is_charging: false } };
+    expect(decode(unknown).droppedReadings).toEqual([]);
+    expect(decode(traccarClient9).droppedReadings).toEqual([]);
   });
 
   it.each<[string, unknown, string]>([

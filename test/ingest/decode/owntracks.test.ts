@@ -103,6 +103,15 @@ describe('decodeOwnTracks', () => {
     expect(fix).toMatchObject({ lat: android.lat, batteryPct: undefined, speedMps: undefined });
   });
 
+  // DEVELOPERS non-negotiable 4: the drop is reported for counting, never silent. Only readings the
+  // decoder uses count: a malformed SSID or bs is not made into anything, so nothing was lost.
+  it('reports the readings it dropped by OwnTracks field, not the absent ones', () => {
+    const out = decode(json({ ...android, batt: 255, vel: -1, cog: 'north', SSID: { x: 1 }, bs: 9 }));
+    expect(out.fixes).toHaveLength(1);
+    expect([...out.droppedReadings].sort()).toEqual(['batt', 'cog', 'vel']);
+    expect(decode(json(android)).droppedReadings).toEqual([]);
+  });
+
   it('keeps an iOS ping (t=p), whose tst is the publish time', () => {
     expect(decode(json({ ...ios, t: 'p', tst: NOW_S })).fixes).toHaveLength(1);
   });
