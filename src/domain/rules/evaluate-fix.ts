@@ -22,7 +22,13 @@ import { evaluatePhoneFix, stepStill } from './evaluate-separation.js';
 import { type Evaluation, refuse } from './evaluation.js';
 import { steadyPosition } from './gathering.js';
 import { onLeave, overduePermit, permitCovers } from './leave-permit.js';
-import { NO_PEERS, orderActiveAt, type PeerPositions, type PersonRulesContext } from './person-context.js';
+import {
+  mayBeOnLeave,
+  NO_PEERS,
+  orderActiveAt,
+  type PeerPositions,
+  type PersonRulesContext,
+} from './person-context.js';
 import {
   type Episodes,
   type GapMark,
@@ -309,7 +315,11 @@ export function evaluateFix(
     // While leave overdue is open it is the alert for being outside; no second one (one incident per fact).
     if (episodes.leave_overdue === undefined && !(side !== Side.outside && jurisdiction === IDLE_TRACK)) {
       let verdict = mustBeInside(d, acc);
-      if (verdict === Verdict.violating && permits.length > 0 && permitCovers(permits, ts, lat, lon, acc)) {
+      if (
+        verdict === Verdict.violating &&
+        mayBeOnLeave(ctx, ts) &&
+        permitCovers(permits, ts, lat, lon, acc)
+      ) {
         verdict = Verdict.compliant;
       }
       if (
@@ -363,7 +373,7 @@ export function evaluateFix(
       }
       let verdict = mustBeInside(d, acc);
       // Approved leave suspends the curfew (onLeave); asked only of a fix that would violate it.
-      if (verdict === Verdict.violating && ctx.permits.length > 0 && onLeave(ctx.permits, ts)) {
+      if (verdict === Verdict.violating && mayBeOnLeave(ctx, ts) && onLeave(ctx.permits, ts)) {
         verdict = Verdict.compliant;
       }
       if ((verdict !== Verdict.compliant || curfew !== IDLE_TRACK) && !keepsOpen(curfew, verdict)) {

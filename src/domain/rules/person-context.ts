@@ -51,6 +51,13 @@ export interface PersonRulesContext {
   readonly firstOrderEnd: number;
   /** Earliest deadline (end + grace) of an ordinary permit: no permit can be overdue before it. */
   readonly overdueFrom: number;
+  /**
+   * Earliest start and latest deadline (end + grace) of any permit (+Infinity, -Infinity: none): no
+   * permit covers a time outside them (leave-permit.ts: permitCovers, onLeave), which answers most
+   * fixes without reading the permits (issue 4: each is a cache miss for 100,000 people).
+   */
+  readonly leaveFrom: number;
+  readonly leaveUntil: number;
   readonly hasProtectedPersons: boolean;
   readonly hasLinkedPersons: boolean;
   /**
@@ -64,6 +71,8 @@ type Derived =
   | 'firstOrderStart'
   | 'firstOrderEnd'
   | 'overdueFrom'
+  | 'leaveFrom'
+  | 'leaveUntil'
   | 'hasProtectedPersons'
   | 'hasLinkedPersons'
   | 'geometryKey';
@@ -93,7 +102,13 @@ export function personRulesContext(input: PersonRulesInput): PersonRulesContext 
   const protectedPersons = input.protectedPersons ?? [];
   const linkedPersonIds = input.linkedPersonIds ?? [];
   let overdueFrom = Number.POSITIVE_INFINITY;
-  for (const p of permits) if (!p.standing) overdueFrom = Math.min(overdueFrom, p.end + p.graceMs);
+  let leaveFrom = Number.POSITIVE_INFINITY;
+  let leaveUntil = Number.NEGATIVE_INFINITY;
+  for (const p of permits) {
+    if (!p.standing) overdueFrom = Math.min(overdueFrom, p.end + p.graceMs);
+    leaveFrom = Math.min(leaveFrom, p.start);
+    leaveUntil = Math.max(leaveUntil, p.end + p.graceMs);
+  }
   const first = input.orders[0];
   return {
     personId: input.personId,
@@ -112,10 +127,17 @@ export function personRulesContext(input: PersonRulesInput): PersonRulesContext 
     firstOrderStart: first ? first.start : Number.NaN,
     firstOrderEnd: first ? first.end : Number.NaN,
     overdueFrom,
+    leaveFrom,
+    leaveUntil,
     hasProtectedPersons: protectedPersons.length > 0,
     hasLinkedPersons: linkedPersonIds.length > 0,
     geometryKey: geometryKeyOf(input),
   };
+}
+
+/** Whether some permit might cover `ts` (PersonRulesContext.leaveFrom): if not, none does. */
+export function mayBeOnLeave(ctx: PersonRulesContext, ts: number): boolean {
+  return ts >= ctx.leaveFrom && ts <= ctx.leaveUntil;
 }
 
 /** Whether an EM period covers `ts` (Art. 29), answered from the context itself for the first period. */
