@@ -1,11 +1,12 @@
-// The context's leave bounds (PersonRulesContext.leaveFrom / leaveUntil) let evaluateFix skip reading
-// the permits for a fix no permit can cover (issue 4: each permit is a cache miss for 100,000
-// people). Skipping must never change an answer: whenever a permit covers a time (onLeave,
-// permitCovers), the bounds say it may.
+// The context's time bounds let evaluateFix skip reading the permits for a fix no permit can cover,
+// and answer most fixes' "inside the EM period?" from whole minutes, small integers kept inside the
+// context (issue 4: each permit, and each boxed number, is a cache miss for 100,000 people). Neither
+// may ever change an answer: whenever a permit covers a time (onLeave, permitCovers), the bounds say
+// it may; and the period covers exactly the fixes from its start to its end, to the millisecond.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type LeavePermit, onLeave, permitCovers } from '../../../src/domain/rules/leave-permit.js';
-import { mayBeOnLeave } from '../../../src/domain/rules/person-context.js';
+import { mayBeOnLeave, minuteOf, orderActiveAt } from '../../../src/domain/rules/person-context.js';
 import { at, chengdu, context, DAY, HOUR, MONDAY } from './fixture.js';
 
 const permit = fc
@@ -16,8 +17,8 @@ const permit = fc
     standing: fc.boolean(),
   })
   .map(
-    (p, i): LeavePermit => ({
-      id: `leave-${i}`,
+    (p): LeavePermit => ({
+      id: `leave-${p.start}-${p.days}`,
       destination: chengdu,
       start: MONDAY + p.start * DAY,
       end: MONDAY + (p.start + p.days) * DAY,
@@ -26,7 +27,7 @@ const permit = fc
     }),
   );
 
-describe('leave bounds on the context', () => {
+describe('time bounds on the context', () => {
   it('never rule out a time a permit covers, at home, in the destination or on the way', () => {
     const chengduCentre = at(-80_000, 60_000);
     fc.assert(
@@ -41,12 +42,31 @@ describe('leave bounds on the context', () => {
           for (const p of permits) times.push(p.start, p.start - 1, p.end + p.graceMs, p.end + p.graceMs + 1);
           for (const ts of times) {
             const covered = onLeave(permits, ts) || permitCovers(permits, ts, where.lat, where.lon, 8);
-            if (covered) expect(mayBeOnLeave(ctx, ts)).toBe(true);
+            if (covered) expect(mayBeOnLeave(ctx, ts, minuteOf(ts))).toBe(true);
           }
-          if (permits.length === 0) expect(mayBeOnLeave(ctx, MONDAY)).toBe(false);
+          if (permits.length === 0) expect(mayBeOnLeave(ctx, MONDAY, minuteOf(MONDAY))).toBe(false);
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('answer whether the EM period covers a fix to the millisecond, from whole minutes or not', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -3 * DAY, max: 3 * DAY }),
+        fc.integer({ min: 1, max: 5 * DAY }),
+        fc.integer({ min: -4 * DAY, max: 9 * DAY }),
+        (startOffset, length, tsOffset) => {
+          const start = MONDAY + startOffset;
+          const end = start + length;
+          const ctx = context({ orders: [{ start, end }] });
+          for (const ts of [MONDAY + tsOffset, start, start - 1, end, end - 1]) {
+            expect(orderActiveAt(ctx, ts)).toBe(ts >= start && ts < end);
+          }
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
