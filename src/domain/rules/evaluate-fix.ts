@@ -24,7 +24,6 @@ import { steadyPosition } from './gathering.js';
 import { onLeave, overduePermit, permitCovers } from './leave-permit.js';
 import {
   mayBeOnLeave,
-  minuteOf,
   NO_PEERS,
   orderActiveAt,
   type PeerPositions,
@@ -194,9 +193,8 @@ export function evaluateFix(
 ): Evaluation {
   if (into === state) throw new Error('evaluateFix: `into` must not be the state being evaluated');
   const ts = fix.ts;
-  const minute = minuteOf(ts);
   // Art. 29: outside an approved EM period location is not collected; the fix is refused and counted.
-  if (!orderActiveAt(ctx, ts, minute)) return refuse(state, 'no_active_order');
+  if (!orderActiveAt(ctx, ts)) return refuse(state, 'no_active_order');
   if (!isValidFix(fix)) return refuse(state, 'invalid');
   if (fix.deviceId !== ctx.monitorDeviceId) {
     return fix.deviceId === ctx.phoneDeviceId
@@ -319,7 +317,7 @@ export function evaluateFix(
       let verdict = mustBeInside(d, acc);
       if (
         verdict === Verdict.violating &&
-        mayBeOnLeave(ctx, ts, minute) &&
+        mayBeOnLeave(ctx, ts) &&
         permitCovers(permits, ts, lat, lon, acc)
       ) {
         verdict = Verdict.compliant;
@@ -375,7 +373,7 @@ export function evaluateFix(
       }
       let verdict = mustBeInside(d, acc);
       // Approved leave suspends the curfew (onLeave); asked only of a fix that would violate it.
-      if (verdict === Verdict.violating && mayBeOnLeave(ctx, ts, minute) && onLeave(ctx.permits, ts)) {
+      if (verdict === Verdict.violating && mayBeOnLeave(ctx, ts) && onLeave(ctx.permits, ts)) {
         verdict = Verdict.compliant;
       }
       if ((verdict !== Verdict.compliant || curfew !== IDLE_TRACK) && !keepsOpen(curfew, verdict)) {
@@ -487,11 +485,16 @@ export function evaluateFix(
     }
   }
 
-  // Nothing measured (most fixes): the clearance stays, without boxing six numbers for the call.
-  const cleared =
-    Number.isNaN(measuredCounty) && Number.isNaN(measuredHome) && Number.isNaN(measuredProhibition)
-      ? state
-      : nextClearance(state, key, moved2, lat, lon, measuredCounty, measuredHome, measuredProhibition);
+  const cleared = nextClearance(
+    state,
+    key,
+    moved2,
+    lat,
+    lon,
+    measuredCounty,
+    measuredHome,
+    measuredProhibition,
+  );
   // Everything is computed before the first write. `into` gets every field (the same list as the new
   // object below: the clearance property test checks the two paths agree, state for state), so a
   // spare keeps nothing of what it held; writing in place spares the young generation a short-lived

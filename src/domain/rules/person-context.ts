@@ -58,16 +58,6 @@ export interface PersonRulesContext {
    */
   readonly leaveFrom: number;
   readonly leaveUntil: number;
-  /**
-   * The same bounds in whole minutes (minutesOf), rounded to hold more: small integers, which V8 keeps
-   * inside the context object, where a fractional or epoch-millisecond number is a box of its own,
-   * one more cache line to fetch (issue 4). Most fixes are answered from these alone: inside the first
-   * EM period by a minute or more, and nowhere near any leave.
-   */
-  readonly firstOrderStartMin: number;
-  readonly firstOrderEndMin: number;
-  readonly leaveFromMin: number;
-  readonly leaveUntilMin: number;
   readonly hasProtectedPersons: boolean;
   readonly hasLinkedPersons: boolean;
   /**
@@ -83,10 +73,6 @@ type Derived =
   | 'overdueFrom'
   | 'leaveFrom'
   | 'leaveUntil'
-  | 'firstOrderStartMin'
-  | 'firstOrderEndMin'
-  | 'leaveFromMin'
-  | 'leaveUntilMin'
   | 'hasProtectedPersons'
   | 'hasLinkedPersons'
   | 'geometryKey';
@@ -143,48 +129,19 @@ export function personRulesContext(input: PersonRulesInput): PersonRulesContext 
     overdueFrom,
     leaveFrom,
     leaveUntil,
-    // An order's minutes that are wholly inside it; a leave's minutes that touch it.
-    firstOrderStartMin: first ? wholeMinutes(Math.ceil(first.start / MINUTE_MS)) : NO_MINUTE,
-    firstOrderEndMin: first ? wholeMinutes(Math.floor(first.end / MINUTE_MS)) : -NO_MINUTE,
-    leaveFromMin: wholeMinutes(Math.floor(leaveFrom / MINUTE_MS)),
-    leaveUntilMin: wholeMinutes(Math.ceil(leaveUntil / MINUTE_MS)),
     hasProtectedPersons: protectedPersons.length > 0,
     hasLinkedPersons: linkedPersonIds.length > 0,
     geometryKey: geometryKeyOf(input),
   };
 }
 
-const MINUTE_MS = 60_000;
-/** Beyond every minute (2^30: still a small integer); its negation before every minute. */
-const NO_MINUTE = 2 ** 30;
-
-/** Clamped into ±NO_MINUTE (infinite bounds: no permit, no order). */
-function wholeMinutes(m: number): number {
-  return Math.max(-NO_MINUTE, Math.min(NO_MINUTE, m));
+/** Whether some permit might cover `ts` (PersonRulesContext.leaveFrom): if not, none does. */
+export function mayBeOnLeave(ctx: PersonRulesContext, ts: number): boolean {
+  return ts >= ctx.leaveFrom && ts <= ctx.leaveUntil;
 }
 
-/** The whole minute `ts` falls in (the per-fix side of the context's minute bounds). */
-export function minuteOf(ts: number): number {
-  return Math.floor(ts / MINUTE_MS);
-}
-
-/**
- * Whether some permit might cover `ts` (PersonRulesContext.leaveFrom): if not, none does. Minutes
- * first (`minute`: minuteOf(ts)), which rule most fixes out without the millisecond bounds.
- */
-export function mayBeOnLeave(ctx: PersonRulesContext, ts: number, minute: number): boolean {
-  return (
-    minute >= ctx.leaveFromMin && minute <= ctx.leaveUntilMin && ts >= ctx.leaveFrom && ts <= ctx.leaveUntil
-  );
-}
-
-/**
- * Whether an EM period covers `ts` (Art. 29), answered from the context itself for the first period:
- * by its whole minutes (`minute`: minuteOf(ts)) for a fix a minute or more inside it, which is
- * nearly every fix, else to the millisecond.
- */
-export function orderActiveAt(ctx: PersonRulesContext, ts: number, minute = minuteOf(ts)): boolean {
-  if (minute >= ctx.firstOrderStartMin && minute < ctx.firstOrderEndMin) return true;
+/** Whether an EM period covers `ts` (Art. 29), answered from the context itself for the first period. */
+export function orderActiveAt(ctx: PersonRulesContext, ts: number): boolean {
   if (ts >= ctx.firstOrderStart && ts < ctx.firstOrderEnd) return true;
   return ctx.orders.length > 1 && activePeriodAt(ctx.orders, ts);
 }
