@@ -7,7 +7,8 @@
 // (issue 4's notes: two "gains" measured that way were noise). Each commit's bench is bundled once
 // (esbuild, from a temporary worktree), then the two bundles run in turn, in both orders (A B, B A,
 // ...), each process's first run dropped (it opens the first episodes of everybody); the output is
-// the median and upper quartile of the rest, and the ratio of the medians. Nothing is written to
+// the median and upper quartile of the rest, the ratio of the medians, and each pair's own ratio
+// (their median, and how many pairs favour head: 5 of 6 is a change, 3 of 6 is noise). Nothing is written to
 // bench/results: this compares code, it does not document a result.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -90,6 +91,10 @@ try {
   const a = await bundle(baseRef, dir);
   const b = await bundle(headRef, dir);
   const runs: Record<'base' | 'head', number[]> = { base: [], head: [] };
+  // Each pair's own ratio (head over base, medians of the pair's runs): the two ran within a minute
+  // of each other, so a machine that drifts over the whole comparison moves both. Their median and
+  // spread say more than the pooled medians, and how many pairs favour head says whether it is noise.
+  const pairRatios: number[] = [];
   const pairs = Number(values.pairs);
   for (let i = 0; i < pairs; i++) {
     // Alternate which goes first: a machine getting slower or faster favours neither.
@@ -103,8 +108,13 @@ try {
             ['head', b],
             ['base', a],
           ];
-    for (const [side, file] of order) runs[side].push(...runOnce(file));
-    process.stderr.write(`pair ${i + 1}/${pairs} done\n`);
+    const pair: Record<'base' | 'head', number[]> = { base: [], head: [] };
+    for (const [side, file] of order) pair[side] = runOnce(file);
+    runs.base.push(...pair.base);
+    runs.head.push(...pair.head);
+    const ratio = quantile(pair.head, 0.5) / quantile(pair.base, 0.5);
+    pairRatios.push(ratio);
+    process.stderr.write(`pair ${i + 1}/${pairs}: head/base ${ratio.toFixed(3)}\n`);
   }
   const summary = (xs: number[]) => ({ n: xs.length, median: quantile(xs, 0.5), p75: quantile(xs, 0.75) });
   const base = summary(runs.base);
@@ -116,6 +126,9 @@ try {
         head: { ref: headRef, ...head },
         head_vs_base_median: Math.round((head.median / base.median) * 1000) / 1000,
         head_vs_base_p75: Math.round((head.p75 / base.p75) * 1000) / 1000,
+        pair_ratios: pairRatios.map((r) => Math.round(r * 1000) / 1000),
+        pair_ratio_median: Math.round(quantile(pairRatios, 0.5) * 1000) / 1000,
+        pairs_favouring_head: pairRatios.filter((r) => r > 1).length,
         config: { ...values, unit: 'evaluations per CPU second, one core' },
       },
       null,
