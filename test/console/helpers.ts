@@ -1,11 +1,9 @@
 // What the console suites do outside the browser: give a person a residence and a short track from
 // their ankle monitor, and sign a page in. Also a hook that lets a test cut the page's live link and
 // hold it down, to watch the console reconnect and resume.
-import { randomUUID } from 'node:crypto';
-import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
 import { createZone } from '../../src/admin/zones.js';
-import { squareAround, type TestService, ZIYANG } from '../support/service.js';
+import { publishFixes, squareAround, type TestService, ZIYANG } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
 
 export const HOME = { lat: ZIYANG.lat + 0.004, lon: ZIYANG.lon - 0.006 };
@@ -27,12 +25,6 @@ export async function publishWalk(
   count: number,
   from: { lat: number; lon: number } = HOME,
 ): Promise<void> {
-  const c = await mqtt.connectAsync(svc.mqttUrl, {
-    clientId: `${device.id}-${randomUUID().slice(0, 6)}`,
-    username: device.id,
-    password: device.secret,
-    reconnectPeriod: 0,
-  });
   const now = Date.now();
   const fixes = Array.from({ length: count }, (_, i) => ({
     ts: new Date(now - (count - 1 - i) * 60_000 - 1000).toISOString(),
@@ -43,11 +35,7 @@ export async function publishWalk(
     seq: i + 1,
     batt: 88 - i,
   }));
-  try {
-    await c.publishAsync(`em/v1/devices/${device.id}/telemetry`, JSON.stringify({ fixes }), { qos: 1 });
-  } finally {
-    await c.endAsync();
-  }
+  await publishFixes(svc, device, fixes);
   await waitFor(async () => {
     const res = await svc.db.pool.query<{ n: number }>(
       'select count(*)::int as n from fixes where device_id = $1',

@@ -2,8 +2,6 @@
 // a prohibition-zone entry still going on can be resolved now only as a false alarm or a device
 // fault, and the dialog says why; an incident the rules closed when its condition ended can have the
 // officer's disposition recorded once, from the resolved list. Headless Chromium, real service.
-import { randomUUID } from 'node:crypto';
-import mqtt from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, PASSWORD } from '../api/support.js';
@@ -11,6 +9,7 @@ import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import {
   type MonitoredPerson,
   personNearSchool,
+  publishFixes,
   SCHOOL_LON,
   type TestService,
   ZIYANG,
@@ -43,12 +42,6 @@ describe.skipIf(!chromiumAvailable())('resolving incidents in the console', () =
   it('offers only a false alarm or a device fault while the person is still in the prohibition zone', async () => {
     await signIn(page, svc.httpUrl, officer, PASSWORD);
     // Three fixes inside the school, a minute apart, ending now: the entry opens and goes on.
-    const device = await mqtt.connectAsync(svc.mqttUrl, {
-      clientId: `${person.ankle.id}-${randomUUID().slice(0, 6)}`,
-      username: person.ankle.id,
-      password: person.ankle.secret,
-      reconnectPeriod: 0,
-    });
     const now = Date.now();
     const fixes = [2, 1, 0].map((k, i) => ({
       ts: now - k * 30_000 - 1000,
@@ -58,13 +51,7 @@ describe.skipIf(!chromiumAvailable())('resolving incidents in the console', () =
       src: 'gnss',
       seq: i + 1,
     }));
-    try {
-      await device.publishAsync(`em/v1/devices/${person.ankle.id}/telemetry`, JSON.stringify({ fixes }), {
-        qos: 1,
-      });
-    } finally {
-      await device.endAsync();
-    }
+    await publishFixes(svc, person.ankle, fixes);
     const entry = page.locator('article.incident[data-kind="prohibition_entry"]').first();
     await entry.waitFor();
     const id = Number(await entry.getAttribute('data-incident-id'));

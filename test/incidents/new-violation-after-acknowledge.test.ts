@@ -2,8 +2,6 @@
 // the same incident row) must not be absorbed by that acknowledgement: the officer acknowledged the
 // first violation, not this one. The incident is reopened (state 'open' again, a 'reopened' event to
 // the consoles at once) and escalation restarts from the reopening (escalation.ts).
-import { randomUUID } from 'node:crypto';
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiClient,
@@ -18,6 +16,7 @@ import {
   type MonitoredPerson,
   monitoredPerson,
   personNearSchool,
+  publishFixes,
   SCHOOL_LON,
   type TestService,
   ZIYANG,
@@ -105,19 +104,7 @@ describe('a prohibition zone entered again after its acknowledged incident clear
       src: 'gnss',
       seq: seq++,
     }));
-    const device = await mqtt.connectAsync(svc.mqttUrl, {
-      clientId: `${person.ankle.id}-${randomUUID().slice(0, 6)}`,
-      username: person.ankle.id,
-      password: person.ankle.secret,
-      reconnectPeriod: 0,
-    });
-    try {
-      await device.publishAsync(`em/v1/devices/${person.ankle.id}/telemetry`, JSON.stringify({ fixes }), {
-        qos: 1,
-      });
-    } finally {
-      await device.endAsync();
-    }
+    await publishFixes(svc, person.ankle, fixes);
   };
   const incidentId = async () => openIncidentOf(svc, person.personId, 'prohibition_entry');
 

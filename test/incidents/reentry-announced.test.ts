@@ -3,12 +3,11 @@
 // announcement. The once-a-minute limit on 'updated' events is for repeats of a running condition,
 // not for a person back inside the zone: held back, the console's last word was 'cleared'
 // (condition_active false) while the person stood in the prohibition zone again.
-import { randomUUID } from 'node:crypto';
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type MonitoredPerson,
   personNearSchool,
+  publishFixes,
   SCHOOL_LON,
   type TestService,
   ZIYANG,
@@ -41,19 +40,7 @@ describe('re-entry into a prohibition zone whose incident is still open', () => 
     for (let i = 0; i < 3; i++) at(k++, SCHOOL_LON); // opens
     for (let i = 0; i < 5; i++) at(k++, OUTSIDE_LON); // clears after 3 fixes over 90 s
     for (let i = 0; i < 3; i++) at(k++, SCHOOL_LON); // inside again
-    const device = await mqtt.connectAsync(svc.mqttUrl, {
-      clientId: `${person.ankle.id}-${randomUUID().slice(0, 6)}`,
-      username: person.ankle.id,
-      password: person.ankle.secret,
-      reconnectPeriod: 0,
-    });
-    try {
-      await device.publishAsync(`em/v1/devices/${person.ankle.id}/telemetry`, JSON.stringify({ fixes }), {
-        qos: 1,
-      });
-    } finally {
-      await device.endAsync();
-    }
+    await publishFixes(svc, person.ankle, fixes);
 
     const incident = async () =>
       (

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import pg from 'pg';
 import { pino } from 'pino';
 import { registerDevice } from '../../src/admin/devices.js';
@@ -217,4 +218,27 @@ export async function ensureCounty(svc: RunningService): Promise<void> {
     name: '雁江区',
     geometry: squareAround(ZIYANG.lat, ZIYANG.lon, 20_000),
   });
+}
+
+/**
+ * Publishes `fixes` as one store-and-forward batch from the device, over MQTT with its own
+ * credentials, as a real monitor does (ARCHITECTURE.md wire contract); resolves once the broker has
+ * acknowledged it (QoS 1), not once it is stored.
+ */
+export async function publishFixes(
+  svc: RunningService,
+  device: { readonly id: string; readonly secret: string },
+  fixes: readonly object[],
+): Promise<void> {
+  const c = await mqtt.connectAsync(svc.mqttUrl, {
+    clientId: `${device.id}-${randomUUID().slice(0, 6)}`,
+    username: device.id,
+    password: device.secret,
+    reconnectPeriod: 0,
+  });
+  try {
+    await c.publishAsync(`em/v1/devices/${device.id}/telemetry`, JSON.stringify({ fixes }), { qos: 1 });
+  } finally {
+    await c.endAsync();
+  }
 }
