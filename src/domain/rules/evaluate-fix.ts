@@ -346,12 +346,17 @@ export function evaluateFix(
   let curfew = state.curfew;
   const residence = ctx.residence;
   if (ctx.curfew !== null && residence !== null) {
-    if (curfew !== IDLE_TRACK && ts >= curfew.windowEnd) {
-      const past = pastWindowEnd(ctx.curfew, curfew, ts, late);
+    // Which window a fix belongs to: its time, but never after it arrived. A device clock running
+    // ahead (up to 5 min is accepted, limits.ts) stamps a fix taken at 21:59 with 22:01; one that
+    // arrived before 22:00 was taken before 22:00 and says nothing about the window (quality bench:
+    // a monitor 147 s ahead, 890 m out at 21:59:04 on the way home, opened a breach at 21:59:30).
+    const takenBy = Math.min(ts, fix.receivedAt);
+    if (curfew !== IDLE_TRACK && takenBy >= curfew.windowEnd) {
+      const past = pastWindowEnd(ctx.curfew, curfew, takenBy, late);
       changes = add(changes, past.change);
       curfew = past.track;
     }
-    const window = curfewWindowAt(ctx.curfew, ts);
+    const window = curfewWindowAt(ctx.curfew, takenBy);
     // The first fix in a window may confirm that the person was already out at its start.
     if (window !== null && curfew === IDLE_TRACK && lastTs < window.start && lastTs > 0) {
       const opened = breachAtFirstFix(ctx, state, window, ts, lat, lon, acc, strong);
