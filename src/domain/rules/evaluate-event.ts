@@ -149,7 +149,8 @@ export function evaluateEvent(ctx: PersonRulesContext, state: PersonState, event
       // No alert kind exists for these; they count as contact only.
       break;
   }
-  const lastContactTs = Math.max(ts, state.lastContactTs);
+  // Never after the event arrived: a device clock running ahead must not put off lost contact.
+  const lastContactTs = Math.max(Math.min(ts, event.receivedAt), state.lastContactTs);
   if (
     changes.length === 0 &&
     episodes === state.episodes &&

@@ -505,6 +505,10 @@ export function evaluateFix(
   // spare keeps nothing of what it held; writing in place spares the young generation a short-lived
   // object per fix as well (decision 0013).
   const steady = ctx.hasLinkedPersons ? steadyPosition(state.steady, ts, lat, lon, acc) : null;
+  // Contact (Art. 30: lost contact runs from here) at the fix's time, but never after it arrived: a
+  // device clock running ahead (up to 5 min is accepted) would otherwise put off lost contact by as
+  // much, and start the episode after the device was last heard.
+  const heardAt = Math.min(ts, fix.receivedAt);
   // Whole seconds, capped well inside the small-integer range (kept inside the state object).
   const intervalS = lastTs > 0 ? Math.min(MAX_INTERVAL_S, Math.round((ts - lastTs) / 1000)) : 0;
   const lastGap = nextGap(params, state, ts, curfew, jurisdiction, prohibition);
@@ -515,7 +519,7 @@ export function evaluateFix(
     into.lastLon = lon;
     into.lastAcc = acc;
     into.lastStrong = strong;
-    into.lastContactTs = Math.max(ts, state.lastContactTs);
+    into.lastContactTs = Math.max(heardAt, state.lastContactTs);
     into.jumps = 0;
     into.lastIntervalS = intervalS;
     into.jurInsideTs = jurInsideTs;
@@ -547,7 +551,7 @@ export function evaluateFix(
     lastLon: lon,
     lastAcc: acc,
     lastStrong: strong,
-    lastContactTs: Math.max(ts, state.lastContactTs),
+    lastContactTs: Math.max(heardAt, state.lastContactTs),
     jumps: 0,
     lastIntervalS: intervalS,
     jurInsideTs,

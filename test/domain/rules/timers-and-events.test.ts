@@ -57,6 +57,21 @@ describe('lost contact (Art. 30)', () => {
     const back = evaluateEvent(ctx, old.state, event(NOON + 30 * MIN, 'heartbeat', NOON + HOUR + 2 * MIN));
     expect(back.changes[0]).toMatchObject({ kind: 'lost_contact', action: 'clear', startedAt: NOON });
   });
+  it('counts a device whose clock runs ahead as heard from when its report arrived, not later', () => {
+    // Stamped 4 min ahead of arrival (up to 5 min is accepted): the silence runs from arrival, so lost
+    // contact opens on time, not 4 min late, and starts when the device was last heard.
+    const ctx = context();
+    const { state } = run(ctx, [fix({ ts: NOON + 4 * MIN, receivedAt: NOON, east: 0, north: 0 })]);
+    const opened = evaluateClock(ctx, state, NOON + 15 * MIN + 1);
+    expect(opened.changes[0]).toMatchObject({ kind: 'lost_contact', action: 'open', startedAt: NOON });
+    // An event likewise.
+    const e = evaluateEvent(
+      ctx,
+      initialPersonState(NOON),
+      event(NOON + 14 * MIN, 'heartbeat', NOON + 10 * MIN),
+    );
+    expect(summary(evaluateClock(ctx, e.state, NOON + 25 * MIN + 1).changes)).toEqual(['open lost_contact']);
+  });
   it('a device event is contact too', () => {
     const ctx = context();
     const s = evaluateEvent(ctx, initialPersonState(NOON), event(NOON + 10 * MIN, 'heartbeat')).state;
