@@ -2,7 +2,7 @@
 // to 7 days or by the county agency for longer, never over 30 days (validateLeavePermit), and closed
 // when the person is recorded back. Only approved (or returned) permits reach the rules.
 import { randomUUID } from 'node:crypto';
-import { MAX_LEAVE_MS, validateLeavePermit } from '../domain/rules/leave-permit.js';
+import { leaveSpanWith, MAX_LEAVE_MS, validateLeavePermit } from '../domain/rules/leave-permit.js';
 import { type AdminContext, ValidationError } from './admin-context.js';
 
 export interface LeaveRequest {
@@ -44,16 +44,49 @@ export async function requestLeavePermit(ctx: AdminContext, input: LeaveRequest)
 }
 
 export async function approveLeavePermit(ctx: AdminContext, input: LeaveApproval): Promise<void> {
-  const res = await ctx.pool.query<{ status: string; starts_at: Date; ends_at: Date }>(
-    'select status, starts_at, ends_at from leave_permits where id = $1 for update',
+  // One approval per person at a time (the caller's transaction holds the lock to its commit), so two
+  // permits approved at once cannot each pass the limits alone and together exceed them.
+  const owner = await ctx.pool.query<{ supervisee_id: string }>(
+    'select supervisee_id from leave_permits where id = $1',
+    [input.permitId],
+  );
+  const superviseeId = owner.rows[0]?.supervisee_id;
+  if (!superviseeId) throw new LeaveStateError('no such permit');
+  await ctx.pool.query('select 1 from supervisees where id = $1 for update', [superviseeId]);
+  const res = await ctx.pool.query<{ status: string; starts_at: Date; ends_at: Date; grace_minutes: number }>(
+    'select status, starts_at, ends_at, grace_minutes from leave_permits where id = $1 for update',
     [input.permitId],
   );
   const permit = res.rows[0];
   if (!permit) throw new LeaveStateError('no such permit');
   if (permit.status !== 'requested') throw new LeaveStateError(`permit is ${permit.status}, not requested`);
+  // Art. 27 limits the leave, not each permit: an extension (续假) chained to approved permits makes
+  // one leave with them (src/domain/rules/leave-permit.ts), and that whole span is what is approved.
+  const others = await ctx.pool.query<{
+    starts_at: Date;
+    ends_at: Date;
+    grace_minutes: number;
+    returned_at: Date | null;
+  }>(
+    `select starts_at, ends_at, grace_minutes, returned_at from leave_permits
+     where supervisee_id = $1 and id <> $2 and status in ('approved', 'returned')`,
+    [superviseeId, input.permitId],
+  );
+  const span = leaveSpanWith(
+    others.rows.map((o) => ({
+      start: o.starts_at.getTime(),
+      end: o.returned_at ? Math.min(o.ends_at.getTime(), o.returned_at.getTime()) : o.ends_at.getTime(),
+      graceMs: o.grace_minutes * 60_000,
+    })),
+    {
+      start: permit.starts_at.getTime(),
+      end: permit.ends_at.getTime(),
+      graceMs: permit.grace_minutes * 60_000,
+    },
+  );
   const verdict = validateLeavePermit({
-    start: permit.starts_at.getTime(),
-    end: permit.ends_at.getTime(),
+    start: span.start,
+    end: span.end,
     approverLevel: input.approverLevel,
     approvedBy: input.approvedByUserId,
   });

@@ -29,6 +29,41 @@ export function validateLeavePermit(p: LeavePermitRequest): Validation {
   return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
 }
 
+/** A permit's period as approval sees it: its end (the return, if earlier) and its grace. */
+export interface PermitPeriod {
+  readonly start: number;
+  readonly end: number;
+  readonly graceMs: number;
+}
+
+/**
+ * The one leave `permit` makes with the approved permits it chains to (each starting by the deadline,
+ * end + grace, of one already in the chain): the rules treat such a chain as one leave (续假,
+ * leaveEndFrom, overduePermit), so the Art. 27 limits apply to its whole span, from its first start to
+ * its last end.
+ */
+export function leaveSpanWith(
+  approved: readonly PermitPeriod[],
+  permit: PermitPeriod,
+): { start: number; end: number } {
+  let start = permit.start;
+  let end = permit.end;
+  let deadline = permit.end + permit.graceMs;
+  const joined = new Set<PermitPeriod>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const q of approved) {
+      if (joined.has(q) || q.start > deadline || q.end + q.graceMs < start) continue;
+      joined.add(q);
+      start = Math.min(start, q.start);
+      end = Math.max(end, q.end);
+      deadline = Math.max(deadline, q.end + q.graceMs);
+      grew = true;
+    }
+  }
+  return { start, end };
+}
+
 /**
  * A permit as the rules use it. `standing` is a standing approval for a named area (work across
  * county lines, DOMAIN.md): it covers a fix only inside its destination.
