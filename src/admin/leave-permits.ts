@@ -26,6 +26,10 @@ export async function requestLeavePermit(ctx: AdminContext, input: LeaveRequest)
   const length = input.endsAt - input.startsAt;
   if (!(length > 0)) throw new ValidationError(['period: start must be before end']);
   if (length > MAX_LEAVE_MS) throw new ValidationError(['period: leave may not exceed 30 days']);
+  // Approved leave opens a destination area and a time window (Art. 27); the rules take in only
+  // permits with a destination (src/directory/load-directory.ts), so one without it would be
+  // approved and still leave the person alerted as gone without leave.
+  if (!input.destinationZoneId) throw new ValidationError(['destinationZoneId: leave names its destination']);
   const id = randomUUID();
   await ctx.pool.query(
     `insert into leave_permits (id, supervisee_id, destination_zone_id, starts_at, ends_at, grace_minutes, reason, status)

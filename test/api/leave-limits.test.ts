@@ -93,4 +93,15 @@ describe('leave approval limits over chained permits', () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 422]);
   });
 
+  it('refuses a leave without a destination, which the rules would not see (Art. 27)', async () => {
+    const person = await monitoredPerson(svc, { orgUnitId: 'lianhua' });
+    const start = Date.now() + DAY;
+    const res = await officer.post('/leave-permits', {
+      superviseeId: person.personId,
+      startsAt: at(start),
+      endsAt: at(start + 2 * DAY),
+      reason: '探亲',
+    });
+    expect(res.status).toBe(422);
+  });
 });
