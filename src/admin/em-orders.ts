@@ -23,7 +23,11 @@ export async function createEmOrder(ctx: AdminContext, input: NewEmOrder): Promi
     end: input.endsAt,
   });
   if (!verdict.ok) throw new ValidationError(verdict.reasons);
+  // One order at a time per person (the caller's transaction holds the lock to its commit), so two
+  // overlapping orders recorded at once cannot both pass the check below.
+  await ctx.pool.query('select 1 from supervisees where id = $1 for update', [input.superviseeId]);
   if (input.renewsOrderId) await assertRenewsOwnOrder(ctx, input.superviseeId, input.renewsOrderId);
+  await assertNoOverlap(ctx, input);
   const id = randomUUID();
   await ctx.pool.query(
     `insert into em_orders (id, supervisee_id, ground, approver, approved_by_user_id, approved_at, starts_at, ends_at,
@@ -54,4 +58,21 @@ async function assertRenewsOwnOrder(ctx: AdminContext, superviseeId: string, ord
     superviseeId,
   ]);
   if (res.rowCount === 0) throw new ValidationError(['renewsOrderId: no order of this person has that id']);
+}
+
+/**
+ * Each EM period is at most 3 months and is extended only by a new approved period (Art. 29): an
+ * order overlapping a running one, or a renewal starting before the period it renews ends, would
+ * stretch EM past 3 months of one approval. Revoked orders do not count.
+ */
+async function assertNoOverlap(ctx: AdminContext, input: NewEmOrder): Promise<void> {
+  const res = await ctx.pool.query(
+    `select 1 from em_orders where supervisee_id = $1 and revoked_at is null and starts_at < $3 and ends_at > $2`,
+    [input.superviseeId, new Date(input.startsAt), new Date(input.endsAt)],
+  );
+  if ((res.rowCount ?? 0) > 0) {
+    throw new ValidationError([
+      'period: overlaps another EM order of this person; extend with a renewal starting when it ends (Art. 29)',
+    ]);
+  }
 }
