@@ -24,6 +24,26 @@ function validRing(ring: readonly (readonly number[])[]): boolean {
   return a[0] === b[0] && a[1] === b[1] && ring.every((p) => Math.abs(p[0]!) <= 180 && Math.abs(p[1]!) <= 90);
 }
 
+/**
+ * Twice the ring's area in square metres (shoelace on a local flat frame): 0 for a ring whose points
+ * lie on one line or on one spot, which contains nothing, so a person is never inside it.
+ */
+function ringArea2M2(ring: readonly (readonly number[])[]): number {
+  const lat0 = ring[0]![1]!;
+  const kx = 111_320 * Math.cos((lat0 * Math.PI) / 180);
+  const ky = 110_574;
+  let sum = 0;
+  for (let i = 0; i + 1 < ring.length; i++) {
+    const [ax, ay] = [(ring[i]![0]! - ring[0]![0]!) * kx, (ring[i]![1]! - lat0) * ky];
+    const [bx, by] = [(ring[i + 1]![0]! - ring[0]![0]!) * kx, (ring[i + 1]![1]! - lat0) * ky];
+    sum += ax * by - bx * ay;
+  }
+  return Math.abs(sum);
+}
+
+/** Below a square metre a ring is a line or a point, not an area anyone can be inside or outside. */
+const MIN_RING_AREA_M2 = 1;
+
 export function validateGeometry(g: ZoneGeometry): string[] {
   if (g.type === 'Circle') {
     const [lon, lat] = g.center as number[];
@@ -36,6 +56,9 @@ export function validateGeometry(g: ZoneGeometry): string[] {
   for (const rings of polygons) {
     if (rings.length === 0 || !rings.every(validRing)) {
       return ['geometry: every ring needs at least 4 positions [lon, lat], closed (first = last), in range'];
+    }
+    if (rings.some((ring) => ringArea2M2(ring) / 2 < MIN_RING_AREA_M2)) {
+      return ['geometry: every ring must enclose an area (its positions are on one line or one spot)'];
     }
   }
   return [];

@@ -1,0 +1,29 @@
+// Zones the rules would take in but never fire on: a ring without area (a person is never inside it,
+// or always outside), a protected-person zone without the phone it follows.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureCounty, type TestService, ZIYANG } from '../support/service.js';
+import { type ApiClient, createUser, login, startApiTestService } from './support.js';
+
+describe('zones the rules can use', () => {
+  let svc: TestService;
+  let officer: ApiClient;
+
+  beforeAll(async () => {
+    svc = await startApiTestService();
+    await ensureCounty(svc);
+    officer = await login(svc, await createUser(svc, 'officer', 'lianhua'));
+  }, 120_000);
+  afterAll(async () => svc?.cleanup());
+
+  it('refuses a zone whose ring has no area', async () => {
+    const p = [ZIYANG.lon, ZIYANG.lat];
+    const q = [ZIYANG.lon + 0.01, ZIYANG.lat];
+    const res = await officer.post('/zones', {
+      kind: 'prohibition',
+      orgUnitId: 'lianhua',
+      name: 'line',
+      geometry: { type: 'Polygon', coordinates: [[p, q, p, p]] },
+    });
+    expect(res.status).toBe(422);
+  });
+});
