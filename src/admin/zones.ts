@@ -86,10 +86,30 @@ function compileProblems(input: NewZone): string[] {
   return problems;
 }
 
+/**
+ * A protected-person zone is a radius around the protected person's phone: the rules take in only
+ * such a zone with a circle and a phone that belongs to no supervisee (src/directory/load-directory.ts),
+ * so without them it would be stored and never alert on proximity.
+ */
+async function assertProtectedPhone(ctx: AdminContext, input: NewZone): Promise<void> {
+  const problems: string[] = [];
+  if (input.geometry.type !== 'Circle')
+    problems.push('geometry: a protected-person zone is a Point with radiusM');
+  if (!input.protectedDeviceId) problems.push('protectedDeviceId: a protected-person zone follows a phone');
+  else {
+    const res = await ctx.pool.query('select 1 from devices where id = $1 and supervisee_id is null', [
+      input.protectedDeviceId,
+    ]);
+    if (res.rowCount === 0) problems.push("protectedDeviceId: no protected person's phone has that id");
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+}
+
 export async function createZone(ctx: AdminContext, input: NewZone): Promise<string> {
   const invalid = validateGeometry(input.geometry);
   const problems = invalid.length > 0 ? invalid : compileProblems(input);
   if (problems.length > 0) throw new ValidationError(problems);
+  if (input.kind === 'protected_person') await assertProtectedPhone(ctx, input);
   const id = input.id ?? randomUUID();
   const circle = input.geometry.type === 'Circle' ? input.geometry : null;
   await ctx.pool.query(

@@ -1,7 +1,7 @@
 // Zones the rules would take in but never fire on: a ring without area (a person is never inside it,
 // or always outside), a protected-person zone without the phone it follows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCounty, type TestService, ZIYANG } from '../support/service.js';
+import { ensureCounty, monitoredPerson, type TestService, ZIYANG } from '../support/service.js';
 import { type ApiClient, createUser, login, startApiTestService } from './support.js';
 
 describe('zones the rules can use', () => {
@@ -23,6 +23,19 @@ describe('zones the rules can use', () => {
       orgUnitId: 'lianhua',
       name: 'line',
       geometry: { type: 'Polygon', coordinates: [[p, q, p, p]] },
+    });
+    expect(res.status).toBe(422);
+  });
+
+  it('refuses a protected-person zone the rules cannot use (no phone to follow)', async () => {
+    const person = await monitoredPerson(svc, { orgUnitId: 'lianhua' });
+    const res = await officer.post('/zones', {
+      kind: 'protected_person',
+      orgUnitId: 'lianhua',
+      name: '保护对象',
+      geometry: { type: 'Point', coordinates: [ZIYANG.lon, ZIYANG.lat] },
+      radiusM: 500,
+      assignTo: [person.personId],
     });
     expect(res.status).toBe(422);
   });
