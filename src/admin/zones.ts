@@ -129,7 +129,13 @@ export async function createZone(ctx: AdminContext, input: NewZone): Promise<str
       input.protectedDeviceId ?? null,
     ],
   );
-  for (const personId of input.assignTo ?? []) {
+  // Shared kinds reach a person's rules through assignments only (src/directory/load-directory.ts): a
+  // prohibition or protected-person zone made for one person (superviseeId) is assigned to them too.
+  const assignees = new Set(input.assignTo ?? []);
+  if (input.superviseeId && (input.kind === 'prohibition' || input.kind === 'protected_person')) {
+    assignees.add(input.superviseeId);
+  }
+  for (const personId of assignees) {
     await ctx.pool.query('insert into zone_assignments (zone_id, supervisee_id) values ($1, $2)', [
       id,
       personId,

@@ -39,4 +39,20 @@ describe('zones the rules can use', () => {
     });
     expect(res.status).toBe(422);
   });
+
+  it("applies a prohibition zone made for one person (superviseeId) to that person's rules (Art. 31)", async () => {
+    const person = await monitoredPerson(svc, { orgUnitId: 'lianhua' });
+    const res = await officer.post('/zones', {
+      kind: 'prohibition',
+      orgUnitId: 'lianhua',
+      superviseeId: person.personId,
+      name: '被害人住所',
+      geometry: { type: 'Point', coordinates: [ZIYANG.lon, ZIYANG.lat] },
+      radiusM: 200,
+    });
+    expect(res.status).toBe(201);
+    const prohibitionOf = () => svc.directory.person(person.personId)?.context.prohibition ?? null;
+    for (let i = 0; i < 60 && prohibitionOf() === null; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(prohibitionOf()).not.toBeNull();
+  });
 });
