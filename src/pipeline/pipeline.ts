@@ -41,7 +41,7 @@ export interface PipelineDeps {
 export function buildStages(deps: PipelineDeps): readonly Stage[] {
   return [
     authorizeStage(deps.directory),
-    orderAndDedupeStage(),
+    orderAndDedupeStage(deps.pool),
     protectedPositionsStage(
       deps.directory,
       // Collected from this start on: a phone not heard yet is not "unknown" before one was due.

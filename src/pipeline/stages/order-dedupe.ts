@@ -5,11 +5,19 @@
 // charging_start had closed. The database's keys are the final guard against a replay after a
 // restart, when this in-memory window is empty.
 //
+// The window is this instance's memory, empty after a restart and blind to what another instance
+// committed; a QoS 1 message is redelivered exactly then (committed, stopped before its PUBACK, or
+// its session taken over). For events, which are few, the stored rows decide as well
+// (refuseStoredEvents): a battery_low from before a charge that has since stopped, judged again,
+// reopened battery low on a full battery. Fixes need no such query: the rules refuse a fix no newer
+// than the person's last one (stale, duplicate), and their state outlives a restart.
+//
 // The identity is the database's (primary keys in 002-timeseries.ts), never the seq: a redelivery
 // repeats the time, and a device that reboots counts its seq from the start again, so a seq seen
 // before may name a new fix. Refused by seq, every fix of a device in a boot loop after its first
 // was dropped as a duplicate and the person looked silent while the monitor reported (R4: bad input
 // never drops good data around it).
+import type pg from 'pg';
 import type { Batch, EventItem, FixItem, Stage } from '../types.js';
 import { refuseItem } from './refuse.js';
 
@@ -82,18 +90,54 @@ function dedupe<T extends FixItem | EventItem>(
   });
 }
 
-export function orderAndDedupeStage(): Stage {
+/**
+ * Refuses the events of the batch already stored (device, ts, type): one query per batch that has
+ * events. Outside the batch's transaction: an event another instance is committing at this moment
+ * is one the window of neither could catch, and the insert's `on conflict do nothing` still keeps
+ * it stored once.
+ */
+async function refuseStoredEvents(batch: Batch, db: Pick<pg.Pool, 'query'>): Promise<void> {
+  const pending = batch.events.filter((item) => !item.refusal);
+  if (pending.length === 0) return;
+  const res = await db.query<{ device_id: string; ts: Date; type: string }>(
+    `select e.device_id, e.ts, e.type from device_events e
+     join unnest($1::text[], $2::timestamptz[], $3::text[]) as k(device_id, ts, type)
+       on e.device_id = k.device_id and e.ts = k.ts and e.type = k.type`,
+    [
+      pending.map(({ event }) => event.deviceId),
+      pending.map(({ event }) => new Date(event.ts).toISOString()),
+      pending.map(({ event }) => event.type),
+    ],
+  );
+  if (res.rows.length === 0) return;
+  const stored = new Set(res.rows.map((r) => `${r.device_id}|${r.ts.getTime()}|${r.type}`));
+  for (const item of pending) {
+    const { event } = item;
+    if (stored.has(`${event.deviceId}|${event.ts}|${event.type}`)) {
+      refuseItem(
+        batch,
+        item,
+        'duplicate',
+        `device ${event.deviceId} already sent ${event.type} at ts ${event.ts} (stored)`,
+      );
+    }
+  }
+}
+
+/** `db`: where stored events are looked up (absent in a stage's unit tests: the window only). */
+export function orderAndDedupeStage(db?: Pick<pg.Pool, 'query'>): Stage {
   const recentFixes = new RecentKeys(RECENT_FIXES_PER_DEVICE);
   const recentEvents = new RecentKeys(RECENT_EVENTS_PER_DEVICE);
   return {
     name: 'order-and-dedupe',
-    run(batch) {
+    async run(batch) {
       batch.fixes.sort((a, b) =>
         a.fix.deviceId === b.fix.deviceId ? a.fix.ts - b.fix.ts : a.fix.deviceId < b.fix.deviceId ? -1 : 1,
       );
       batch.events.sort((a, b) => a.event.ts - b.event.ts);
       dedupe(batch, batch.fixes, recentFixes, fixKey, ({ fix }) => `a fix at ts ${fix.ts}`);
       dedupe(batch, batch.events, recentEvents, eventKey, ({ event }) => `${event.type} at ts ${event.ts}`);
+      if (db) await refuseStoredEvents(batch, db);
     },
   };
 }
