@@ -1,8 +1,15 @@
 // Leave (请假, Art. 27): requested for a destination and a period, approved by the judicial office up
 // to 7 days or by the county agency for longer, never over 30 days (validateLeavePermit), and closed
-// when the person is recorded back. Only approved (or returned) permits reach the rules.
+// when the person is recorded back, or called off (cancelled, until its cancellation). Only approved,
+// returned or cancelled-while-running permits reach the rules.
 import { randomUUID } from 'node:crypto';
-import { leaveSpanWith, MAX_LEAVE_MS, validateLeavePermit } from '../domain/rules/leave-permit.js';
+import { ForbiddenError } from '../auth/access-errors.js';
+import {
+  leaveSpanWith,
+  MAX_LEAVE_MS,
+  type PermitPeriod,
+  validateLeavePermit,
+} from '../domain/rules/leave-permit.js';
 import { type AdminContext, ValidationError } from './admin-context.js';
 
 export interface LeaveRequest {
@@ -66,27 +73,9 @@ export async function approveLeavePermit(ctx: AdminContext, input: LeaveApproval
   if (permit.status !== 'requested') throw new LeaveStateError(`permit is ${permit.status}, not requested`);
   // Art. 27 limits the leave, not each permit: an extension (续假) chained to approved permits makes
   // one leave with them (src/domain/rules/leave-permit.ts), and that whole span is what is approved.
-  const others = await ctx.pool.query<{
-    starts_at: Date;
-    ends_at: Date;
-    grace_minutes: number;
-    returned_at: Date | null;
-  }>(
-    `select starts_at, ends_at, grace_minutes, returned_at from leave_permits
-     where supervisee_id = $1 and id <> $2 and status in ('approved', 'returned')`,
-    [superviseeId, input.permitId],
-  );
   const span = leaveSpanWith(
-    others.rows.map((o) => ({
-      start: o.starts_at.getTime(),
-      end: o.returned_at ? Math.min(o.ends_at.getTime(), o.returned_at.getTime()) : o.ends_at.getTime(),
-      graceMs: o.grace_minutes * 60_000,
-    })),
-    {
-      start: permit.starts_at.getTime(),
-      end: permit.ends_at.getTime(),
-      graceMs: permit.grace_minutes * 60_000,
-    },
+    await approvedPeriodsBeside(ctx, superviseeId, input.permitId),
+    periodOf(permit),
   );
   const verdict = validateLeavePermit({
     start: span.start,
@@ -120,4 +109,99 @@ export async function recordLeaveReturn(
     new Date(returnedAt),
   ]);
   await ctx.directoryChanged();
+}
+
+export interface LeaveCancellation {
+  permitId: string;
+  reason: string;
+  cancelledByUserId: string;
+  /** The caller's unit level: whoever may approve the permit may call it off (Art. 27). */
+  cancellerLevel: 'office' | 'county';
+  cancelledAt: number;
+}
+
+/**
+ * Calls off approved leave, before or during it (Art. 27). The permit keeps its approved period and
+ * gets `cancelled_at`; the rules end it there (src/directory/load-directory.ts): from the
+ * cancellation the person is bound by curfew and county again. Someone away at that moment is not
+ * alerted at once as gone without leave, which would punish being where they were allowed to be a
+ * moment ago (Art. 34): the permit's grace runs from the cancellation as from any end, and then
+ * leave-overdue applies as for a leave that ran out. Cancelled before it began, it never covers them.
+ * Only an approved permit is cancelled, by whoever may approve it: the office up to 7 days, the
+ * county longer (the same span approval judges: the chain of extensions it makes one leave with).
+ */
+export async function cancelLeavePermit(
+  ctx: AdminContext,
+  input: LeaveCancellation,
+): Promise<{ superviseeId: string }> {
+  const owner = await ctx.pool.query<{ supervisee_id: string }>(
+    'select supervisee_id from leave_permits where id = $1',
+    [input.permitId],
+  );
+  const superviseeId = owner.rows[0]?.supervisee_id;
+  if (!superviseeId) throw new LeaveStateError('no such permit');
+  await ctx.pool.query('select 1 from supervisees where id = $1 for update', [superviseeId]);
+  const res = await ctx.pool.query<{ status: string; starts_at: Date; ends_at: Date; grace_minutes: number }>(
+    'select status, starts_at, ends_at, grace_minutes from leave_permits where id = $1 for update',
+    [input.permitId],
+  );
+  const permit = res.rows[0]!;
+  if (permit.status !== 'approved') throw new LeaveStateError(`permit is ${permit.status}, not approved`);
+  if (input.cancelledAt >= permit.ends_at.getTime()) {
+    throw new LeaveStateError('the leave has already ended; record the return instead');
+  }
+  const span = leaveSpanWith(
+    await approvedPeriodsBeside(ctx, superviseeId, input.permitId),
+    periodOf(permit),
+  );
+  const verdict = validateLeavePermit({
+    start: span.start,
+    end: span.end,
+    approverLevel: input.cancellerLevel,
+    approvedBy: input.cancelledByUserId,
+  });
+  if (!verdict.ok) throw new ForbiddenError('leave over 7 days is called off by the county agency (Art. 27)');
+  await ctx.pool.query(
+    `update leave_permits set status = 'cancelled', cancelled_at = $2, cancel_reason = $3, cancelled_by_user_id = $4
+     where id = $1`,
+    [input.permitId, new Date(input.cancelledAt), input.reason, input.cancelledByUserId],
+  );
+  await ctx.directoryChanged();
+  return { superviseeId };
+}
+
+function periodOf(p: { starts_at: Date; ends_at: Date; grace_minutes: number }): PermitPeriod {
+  return { start: p.starts_at.getTime(), end: p.ends_at.getTime(), graceMs: p.grace_minutes * 60_000 };
+}
+
+/**
+ * The person's other permits as the rules see them (load-directory.ts): approved or returned, and
+ * cancelled ones up to their cancellation, each ending at its return or cancellation if earlier.
+ */
+async function approvedPeriodsBeside(
+  ctx: AdminContext,
+  superviseeId: string,
+  permitId: string,
+): Promise<PermitPeriod[]> {
+  const others = await ctx.pool.query<{
+    starts_at: Date;
+    ends_at: Date;
+    grace_minutes: number;
+    returned_at: Date | null;
+    cancelled_at: Date | null;
+  }>(
+    `select starts_at, ends_at, grace_minutes, returned_at, cancelled_at from leave_permits
+     where supervisee_id = $1 and id <> $2
+       and (status in ('approved', 'returned') or (status = 'cancelled' and cancelled_at > starts_at))`,
+    [superviseeId, permitId],
+  );
+  return others.rows.map((o) => ({
+    start: o.starts_at.getTime(),
+    end: Math.min(
+      o.ends_at.getTime(),
+      o.returned_at?.getTime() ?? Number.POSITIVE_INFINITY,
+      o.cancelled_at?.getTime() ?? Number.POSITIVE_INFINITY,
+    ),
+    graceMs: o.grace_minutes * 60_000,
+  }));
 }

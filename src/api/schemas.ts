@@ -16,6 +16,9 @@ export const ReadPurpose = z
   .max(500)
   .describe("why the person's positions are read; recorded in the audit log");
 
+/** Why a supervisor ends something early (EM revoked, leave called off); kept on the record and audited. */
+export const StatedReason = z.string().trim().min(1).max(1000);
+
 export const OffsetPage = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),

@@ -74,7 +74,10 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
       'select zone_id, supervisee_id from zone_assignments',
     ),
     pool.query<{ supervisee_id: string; starts_at: Date; ends_at: Date }>(
-      'select supervisee_id, starts_at, ends_at from em_orders where revoked_at is null and ends_at > $1',
+      // A revoked order ends at its revocation (Art. 29: EM ended early), so the rules close what is
+      // open at that instant (order-end.ts); one revoked from its start never covers anything.
+      `select supervisee_id, starts_at, least(ends_at, revoked_at) as ends_at from em_orders
+       where least(ends_at, revoked_at) > greatest(starts_at, $1)`,
       [new Date(now - 31 * 86_400_000)],
     ),
     pool.query<{
@@ -85,9 +88,13 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
       ends_at: Date;
       grace_minutes: number;
       returned_at: Date | null;
+      cancelled_at: Date | null;
     }>(
-      `select id, supervisee_id, destination_zone_id, starts_at, ends_at, grace_minutes, returned_at
-       from leave_permits where status in ('approved', 'returned')`,
+      // A cancelled permit covered the person until its cancellation; cancelled before it began, it
+      // never did.
+      `select id, supervisee_id, destination_zone_id, starts_at, ends_at, grace_minutes, returned_at, cancelled_at
+       from leave_permits where status in ('approved', 'returned')
+          or (status = 'cancelled' and cancelled_at > starts_at)`,
     ),
     pool.query<{ a: string; b: string }>('select a, b from supervisee_links'),
   ]);
@@ -138,8 +145,14 @@ export async function loadDirectory(pool: pg.Pool, now: number): Promise<Directo
   for (const p of permits.rows) {
     const destination = p.destination_zone_id ? compiled.get(p.destination_zone_id) : undefined;
     if (!destination) continue;
-    // A permit ends early when the person is recorded as returned.
-    const end = p.returned_at ? Math.min(p.ends_at.getTime(), p.returned_at.getTime()) : p.ends_at.getTime();
+    // A permit ends early when the person is recorded as returned, or when it is called off: from
+    // the cancellation the person is bound by curfew and county again, with the permit's grace to
+    // come back if away (Art. 27; Art. 34: leave-overdue as at any end, no instant exit alert).
+    const end = Math.min(
+      p.ends_at.getTime(),
+      p.returned_at?.getTime() ?? Number.POSITIVE_INFINITY,
+      p.cancelled_at?.getTime() ?? Number.POSITIVE_INFINITY,
+    );
     pushTo(permitsBy, p.supervisee_id, {
       id: p.id,
       destination,

@@ -1,14 +1,20 @@
 // Leave permits (Art. 27): request, approve (office up to 7 days, county longer, never over 30),
-// and record the return. The approver's level is the caller's unit level, never a request field.
+// record the return, and call it off (cancel). The approver's level is the caller's unit level, never a
+// request field.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { approveLeavePermit, recordLeaveReturn, requestLeavePermit } from '../../admin/leave-permits.js';
+import {
+  approveLeavePermit,
+  cancelLeavePermit,
+  recordLeaveReturn,
+  requestLeavePermit,
+} from '../../admin/leave-permits.js';
 import type { Caller } from '../../auth/access.js';
 import { approverLevelOf, inScope, scopePattern } from '../../auth/access.js';
 import { NotFoundError } from '../../auth/access-errors.js';
 import { type ApiDeps, auditedWrite, callerOf, writerOf } from '../api-context.js';
-import { IdParams, IsoInstant, OffsetPage, offsetPage, secured } from '../schemas.js';
+import { IdParams, IsoInstant, OffsetPage, offsetPage, StatedReason, secured } from '../schemas.js';
 import { personInScope, zoneInScope } from '../scope.js';
 
 const LeaveStatus = z.enum(['requested', 'approved', 'rejected', 'returned', 'cancelled']);
@@ -28,7 +34,8 @@ const NewLeave = z.object({
 
 const COLUMNS = `p.id, p.supervisee_id as "superviseeId", p.destination_zone_id as "destinationZoneId",
   p.starts_at as "startsAt", p.ends_at as "endsAt", p.grace_minutes as "graceMinutes", p.reason, p.status,
-  p.approved_by_user_id as "approvedByUserId", p.approver_level as "approverLevel", p.returned_at as "returnedAt"`;
+  p.approved_by_user_id as "approvedByUserId", p.approver_level as "approverLevel", p.returned_at as "returnedAt",
+  p.cancelled_at as "cancelledAt", p.cancel_reason as "cancelReason", p.cancelled_by_user_id as "cancelledByUserId"`;
 
 async function permitInScope(deps: ApiDeps, caller: Caller, id: string) {
   const res = await deps.pool.query<{ supervisee_id: string; path: string }>(
@@ -127,6 +134,38 @@ export function leavePermitRoutes(deps: ApiDeps) {
           }),
         );
         return { id: req.params.id, status: 'returned', returnedAt: new Date(returnedAt).toISOString() };
+      },
+    );
+    // Calling leave off, before or during it (Art. 27), by whoever may approve it. Effective now, never
+    // back-dated: an earlier cancellation would turn time the person spent away on approved leave into
+    // a violation after the fact (Art. 34). The rules end the permit at the cancellation, its grace
+    // running from there (src/admin/leave-permits.ts cancelLeavePermit).
+    api.post(
+      '/leave-permits/:id/cancel',
+      { schema: { ...meta, params: IdParams, body: z.object({ reason: StatedReason }) } },
+      async (req) => {
+        const caller = writerOf(req);
+        const permit = await permitInScope(deps, caller, req.params.id);
+        const cancelledAt = deps.clock();
+        const cancellerLevel = approverLevelOf(caller);
+        await auditedWrite(
+          deps,
+          caller,
+          (ctx) =>
+            cancelLeavePermit(ctx, {
+              permitId: req.params.id,
+              reason: req.body.reason,
+              cancelledByUserId: caller.userId,
+              cancellerLevel,
+              cancelledAt,
+            }),
+          () => ({
+            action: 'leave.cancel',
+            subjectSuperviseeId: permit.supervisee_id,
+            detail: { permitId: req.params.id, reason: req.body.reason, cancellerLevel },
+          }),
+        );
+        return { id: req.params.id, status: 'cancelled', cancelledAt: new Date(cancelledAt).toISOString() };
       },
     );
   };

@@ -5,6 +5,7 @@ import { brokerPasswordHash } from './004-broker-password-hash.js';
 import { dailySummaries } from './005-daily-summaries.js';
 import { directoryRevision } from './006-directory-revision.js';
 import { incidentReopened } from './007-incident-reopened.js';
+import { earlyEnd } from './008-early-end.js';
 import type { Migration } from './migration.js';
 
 /** In order; never edit a released migration, add a new one. */
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   dailySummaries,
   directoryRevision,
   incidentReopened,
+  earlyEnd,
 ];
