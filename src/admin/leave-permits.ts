@@ -54,22 +54,37 @@ export async function requestLeavePermit(ctx: AdminContext, input: LeaveRequest)
   return id;
 }
 
-export async function approveLeavePermit(ctx: AdminContext, input: LeaveApproval): Promise<void> {
-  // One approval per person at a time (the caller's transaction holds the lock to its commit), so two
-  // permits approved at once cannot each pass the limits alone and together exceed them.
+interface LockedPermit {
+  readonly superviseeId: string;
+  readonly permit: { status: string; starts_at: Date; ends_at: Date; grace_minutes: number };
+}
+
+/**
+ * Locks the permit's person, then the permit, in the caller's transaction (held to its commit): one
+ * change to a person's leave at a time, judged on what the others have committed (approval limits
+ * over the chain of extensions, cancellation). Person first, as every leave change takes them.
+ */
+async function lockPermit(ctx: AdminContext, permitId: string): Promise<LockedPermit> {
   const owner = await ctx.pool.query<{ supervisee_id: string }>(
     'select supervisee_id from leave_permits where id = $1',
-    [input.permitId],
+    [permitId],
   );
   const superviseeId = owner.rows[0]?.supervisee_id;
   if (!superviseeId) throw new LeaveStateError('no such permit');
   await ctx.pool.query('select 1 from supervisees where id = $1 for update', [superviseeId]);
-  const res = await ctx.pool.query<{ status: string; starts_at: Date; ends_at: Date; grace_minutes: number }>(
+  const res = await ctx.pool.query<LockedPermit['permit']>(
     'select status, starts_at, ends_at, grace_minutes from leave_permits where id = $1 for update',
-    [input.permitId],
+    [permitId],
   );
   const permit = res.rows[0];
   if (!permit) throw new LeaveStateError('no such permit');
+  return { superviseeId, permit };
+}
+
+export async function approveLeavePermit(ctx: AdminContext, input: LeaveApproval): Promise<void> {
+  // One approval per person at a time, so two permits approved at once cannot each pass the limits
+  // alone and together exceed them.
+  const { superviseeId, permit } = await lockPermit(ctx, input.permitId);
   if (permit.status !== 'requested') throw new LeaveStateError(`permit is ${permit.status}, not requested`);
   // Art. 27 limits the leave, not each permit: an extension (续假) chained to approved permits makes
   // one leave with them (src/domain/rules/leave-permit.ts), and that whole span is what is approved.
@@ -134,18 +149,7 @@ export async function cancelLeavePermit(
   ctx: AdminContext,
   input: LeaveCancellation,
 ): Promise<{ superviseeId: string }> {
-  const owner = await ctx.pool.query<{ supervisee_id: string }>(
-    'select supervisee_id from leave_permits where id = $1',
-    [input.permitId],
-  );
-  const superviseeId = owner.rows[0]?.supervisee_id;
-  if (!superviseeId) throw new LeaveStateError('no such permit');
-  await ctx.pool.query('select 1 from supervisees where id = $1 for update', [superviseeId]);
-  const res = await ctx.pool.query<{ status: string; starts_at: Date; ends_at: Date; grace_minutes: number }>(
-    'select status, starts_at, ends_at, grace_minutes from leave_permits where id = $1 for update',
-    [input.permitId],
-  );
-  const permit = res.rows[0]!;
+  const { superviseeId, permit } = await lockPermit(ctx, input.permitId);
   if (permit.status !== 'approved') throw new LeaveStateError(`permit is ${permit.status}, not approved`);
   if (input.cancelledAt >= permit.ends_at.getTime()) {
     throw new LeaveStateError('the leave has already ended; record the return instead');
