@@ -89,18 +89,22 @@ describe('revoking an EM order', () => {
     expect(Date.parse(ok.body.revokedAt)).toBe(effectiveAt);
   });
 
-  it('ends the renewals already recorded with it; a new period may start at the revocation', async () => {
-    const person = await monitoredPerson(svc, { orgUnitId: 'lianhua' });
-    const order = await orderOf(person.personId);
-    const end = Date.parse(order.endsAt);
-    const renewal = await supervisor.post('/em-orders', {
-      superviseeId: person.personId,
+  /** A renewal of 60 days from the end of the order it renews. */
+  const renew = (superviseeId: string, orderId: string, end: number) =>
+    supervisor.post('/em-orders', {
+      superviseeId,
       ground: 'left_without_approval',
       approver: '雁江区司法局局长',
       startsAt: at(end),
       endsAt: at(end + 60 * DAY),
-      renewsOrderId: order.id,
+      renewsOrderId: orderId,
     });
+
+  it('ends the renewals already recorded with it; a new period may start at the revocation', async () => {
+    const person = await monitoredPerson(svc, { orgUnitId: 'lianhua' });
+    const order = await orderOf(person.personId);
+    const end = Date.parse(order.endsAt);
+    const renewal = await renew(person.personId, order.id, end);
     expect(renewal.status).toBe(201);
     const res = await supervisor.post(`/em-orders/${order.id}/revoke`, { reason: '刑期届满' });
     expect(res.status).toBe(200);
@@ -131,14 +135,7 @@ describe('revoking an EM order', () => {
     const person = await monitoredPerson(svc, { orgUnitId: 'lianhua' });
     const order = await orderOf(person.personId);
     const end = Date.parse(order.endsAt);
-    const next = await supervisor.post('/em-orders', {
-      superviseeId: person.personId,
-      ground: 'left_without_approval',
-      approver: '雁江区司法局局长',
-      startsAt: at(end),
-      endsAt: at(end + 60 * DAY),
-      renewsOrderId: order.id,
-    });
+    const next = await renew(person.personId, order.id, end);
     const res = await supervisor.post(`/em-orders/${next.body.id}/revoke`, { reason: '不再续期' });
     expect(res.status).toBe(200);
     expect(Date.parse(res.body.revokedAt)).toBe(end);
