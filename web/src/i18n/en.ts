@@ -117,6 +117,16 @@ export const en: Dictionary = {
     ackBody: 'You take charge of this incident; it stops escalating.',
     ackConfirm: 'Acknowledge',
     resolveTitle: 'Resolve incident',
+    reason: 'Reason',
+    reasonRequired: 'Give a reason',
+    revokeTitle: 'Revoke electronic monitoring',
+    revokeBody:
+      "From the revocation the person's location is no longer collected or judged; open alerts close at the revocation (Art. 29).",
+    revokeConfirm: 'Revoke',
+    cancelLeaveTitle: 'Call off leave',
+    cancelLeaveBody:
+      "From now the person is bound by curfew and the county again; someone away has the permit's grace to return before leave overdue.",
+    cancelLeaveConfirm: 'Call off leave',
     recordTitle: 'Record disposition',
     recordBody:
       'This incident closed by itself when the violation ended; record what you did about it (once).',
@@ -161,6 +171,9 @@ export const en: Dictionary = {
     noOrders: 'No EM order',
     orderActive: (days: number) => `Active, ${days} day(s) left`,
     orderEnded: 'Ended',
+    orderRevoked: 'Revoked',
+    revokeOrder: 'Revoke',
+    cancelLeave: 'Call off',
     orderUpcoming: 'Not started',
     approver: 'Approved by',
     leave: 'Leave permits',

@@ -40,6 +40,43 @@ function submitting(dialog: HTMLDialogElement, error: HTMLElement, action: () =>
   };
 }
 
+/**
+ * A change that needs a stated reason (revoking an EM order, calling off leave: decision 0015), in
+ * the same kind of dialog: `send` gets the reason and makes the request; its error stays on screen.
+ */
+export function reasonDialog(
+  opts: { readonly title: string; readonly body: string; readonly confirm: string; readonly testid: string },
+  send: (reason: string) => Promise<unknown>,
+): void {
+  const d = t();
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const reason = h('textarea', { name: 'reason', rows: 3, required: true, maxlength: 500 });
+  const dialog = h('dialog', { class: 'dialog', 'data-testid': opts.testid });
+  const form = h(
+    'form',
+    { method: 'dialog' },
+    h('h2', {}, opts.title),
+    h('p', { class: 'dialog-note' }, opts.body),
+    h('label', {}, d.dialog.reason, reason),
+    error,
+    h(
+      'div',
+      { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'ghost', onclick: () => dialog.close() }, d.dialog.cancel),
+      h('button', { type: 'submit', class: 'primary' }, opts.confirm),
+    ),
+  );
+  form.addEventListener(
+    'submit',
+    submitting(dialog, error, async () => {
+      if (!reason.value.trim()) throw new Error(d.dialog.reasonRequired);
+      await send(reason.value.trim());
+    }),
+  );
+  dialog.append(form);
+  openDialog(dialog);
+}
+
 export function acknowledgeDialog(app: ConsoleApp, incident: Incident): void {
   const d = t().dialog;
   const error = h('p', { class: 'form-error', role: 'alert' });

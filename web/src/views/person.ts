@@ -14,6 +14,7 @@ import type {
   LeavePermit,
   Supervisee,
 } from '../types.js';
+import { reasonDialog } from './incident-dialogs.js';
 import { incidentCard } from './incident-queue.js';
 import { createMap, fitTo, zoneLayers } from './map-base.js';
 import { trackPlayback } from './track-playback.js';
@@ -21,16 +22,51 @@ import { badge, card, navLink } from './widgets.js';
 
 const DAY_MS = 86_400_000;
 
-function orderRow(order: EmOrder, now: number): HTMLElement {
+/** Revoking and calling off need a reason and go to the service, which decides who may (decision 0015). */
+interface RowActions {
+  readonly app: ConsoleApp;
+  readonly reload: () => Promise<void>;
+}
+
+function orderRow(order: EmOrder, now: number, actions: RowActions): HTMLElement {
   const d = t();
   const start = Date.parse(order.startsAt);
   const end = Date.parse(order.revokedAt ?? order.endsAt);
   const active = start <= now && now < end;
-  const state = active
-    ? d.person.orderActive(Math.ceil((end - now) / DAY_MS))
-    : now < start
-      ? d.person.orderUpcoming
-      : d.person.orderEnded;
+  const state = order.revokedAt
+    ? d.person.orderRevoked
+    : active
+      ? d.person.orderActive(Math.ceil((end - now) / DAY_MS))
+      : now < start
+        ? d.person.orderUpcoming
+        : d.person.orderEnded;
+  // Supervisors and administrators record EM orders, so they revoke them (mayRecordEmOrder).
+  const role = actions.app.session.user.role;
+  const mayRevoke = !order.revokedAt && now < end && (role === 'supervisor' || role === 'administrator');
+  const revoke = mayRevoke
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'ghost',
+          'data-action': 'revoke-order',
+          onclick: () =>
+            reasonDialog(
+              {
+                title: d.dialog.revokeTitle,
+                body: d.dialog.revokeBody,
+                confirm: d.dialog.revokeConfirm,
+                testid: 'revoke-order-dialog',
+              },
+              async (reason) => {
+                await actions.app.api.post(`/em-orders/${order.id}/revoke`, { reason });
+                await actions.reload();
+              },
+            ),
+        },
+        d.person.revokeOrder,
+      )
+    : null;
   return h(
     'li',
     { class: active ? 'current' : '' },
@@ -38,17 +74,45 @@ function orderRow(order: EmOrder, now: number): HTMLElement {
     badge(state, active ? 'ok' : 'plain'),
     h('div', { class: 'muted' }, d.ground[order.ground as keyof typeof d.ground] ?? order.ground),
     h('div', { class: 'muted' }, `${d.person.approver}: ${order.approver}`),
+    revoke,
   );
 }
 
-function permitRow(permit: LeavePermit): HTMLElement {
+function permitRow(permit: LeavePermit, now: number, actions: RowActions): HTMLElement {
   const d = t();
+  // Whoever may approve it may call it off; the service answers 403 to anyone else (decision 0015).
+  const cancel =
+    permit.status === 'approved' && now < Date.parse(permit.endsAt) && !actions.app.readOnly
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'ghost',
+            'data-action': 'cancel-leave',
+            onclick: () =>
+              reasonDialog(
+                {
+                  title: d.dialog.cancelLeaveTitle,
+                  body: d.dialog.cancelLeaveBody,
+                  confirm: d.dialog.cancelLeaveConfirm,
+                  testid: 'cancel-leave-dialog',
+                },
+                async (reason) => {
+                  await actions.app.api.post(`/leave-permits/${permit.id}/cancel`, { reason });
+                  await actions.reload();
+                },
+              ),
+          },
+          d.person.cancelLeave,
+        )
+      : null;
   return h(
     'li',
     {},
     h('strong', {}, `${dateTime(permit.startsAt)} – ${dateTime(permit.endsAt)}`),
     badge(d.leaveStatus[permit.status] ?? permit.status, permit.status === 'approved' ? 'ok' : 'plain'),
     h('div', { class: 'muted' }, permit.reason),
+    cancel,
   );
 }
 
@@ -122,6 +186,7 @@ export function personPage(app: ConsoleApp, personId: string) {
       devices.items.map((dev) => api.get<DeviceStatus>(`/devices/${dev.id}/status`)),
     );
     const now = Date.now();
+    const rowActions: RowActions = { app, reload: load };
     const unresolved = incidents.items.filter((i) => i.state !== 'resolved');
     const violating = unresolved.filter((i) => i.conditionActive);
     replaceChildren(
@@ -137,11 +202,17 @@ export function personPage(app: ConsoleApp, personId: string) {
       card(
         d.person.emOrders,
         list(
-          orders.items.map((o) => orderRow(o, now)),
+          orders.items.map((o) => orderRow(o, now, rowActions)),
           d.person.noOrders,
         ),
       ),
-      card(d.person.leave, list(permits.items.map(permitRow), d.person.noLeave)),
+      card(
+        d.person.leave,
+        list(
+          permits.items.map((p) => permitRow(p, now, rowActions)),
+          d.person.noLeave,
+        ),
+      ),
       card(
         d.person.incidents,
         unresolved.length
