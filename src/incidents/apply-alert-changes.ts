@@ -26,7 +26,8 @@ export interface PersonScope {
 
 type Client = Pick<pg.PoolClient, 'query'>;
 
-const INCIDENT_COLUMNS = `id, supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state, condition_active,
+/** The incident as consoles and the incident events see it: one list for every query that returns one. */
+export const INCIDENT_COLUMNS = `id, supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state, condition_active,
   started_at, opened_at, updated_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, disposition, note,
   escalation_level, confidence, late, evidence, reopened_at`;
 

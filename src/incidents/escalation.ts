@@ -5,8 +5,8 @@
 // (incidents, now); the runner applies its decisions from the service's clock tick.
 import type pg from 'pg';
 import type { Severity, SupervisionLevel } from '../../schemas/enums.js';
-import { type IncidentEventRow, recordIncidentEvent } from './apply-alert-changes.js';
-import { INCIDENT_COLUMNS, incidentTransaction, lockIncidentEvents } from './incident-actions.js';
+import { INCIDENT_COLUMNS, type IncidentEventRow, recordIncidentEvent } from './apply-alert-changes.js';
+import { incidentTransaction, lockIncidentEvents } from './incident-actions.js';
 
 const MINUTE = 60_000;
 

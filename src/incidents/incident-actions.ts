@@ -19,15 +19,11 @@ import { DISPOSITIONS, dispositionsFor } from '../../schemas/resolution.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { type Caller, canWrite, inScope } from '../auth/access.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../auth/access-errors.js';
-import { type IncidentEventRow, recordIncidentEvent } from './apply-alert-changes.js';
+import { INCIDENT_COLUMNS, type IncidentEventRow, recordIncidentEvent } from './apply-alert-changes.js';
 
 /** How an incident was closed; required to resolve (issue 5). */
 export const Disposition = z.enum(DISPOSITIONS);
 export type Disposition = z.infer<typeof Disposition>;
-
-export const INCIDENT_COLUMNS = `id, supervisee_id, org_unit_id, org_path, kind, zone_id, severity, state,
-  condition_active, started_at, opened_at, updated_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by,
-  disposition, note, escalation_level, confidence, late, evidence, reopened_at`;
 
 export interface IncidentActionContext {
   readonly pool: pg.Pool;
