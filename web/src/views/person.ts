@@ -28,6 +28,33 @@ interface RowActions {
   readonly reload: () => Promise<void>;
 }
 
+/**
+ * A row's button that asks for a reason (reasonDialog), posts it to `path` and reloads the page's
+ * data; the service's refusal stays in the dialog.
+ */
+function reasonButton(
+  actions: RowActions,
+  action: string,
+  label: string,
+  dialog: Parameters<typeof reasonDialog>[0],
+  path: string,
+): HTMLElement {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'ghost',
+      'data-action': action,
+      onclick: () =>
+        reasonDialog(dialog, async (reason) => {
+          await actions.app.api.post(path, { reason });
+          await actions.reload();
+        }),
+    },
+    label,
+  );
+}
+
 function orderRow(order: EmOrder, now: number, actions: RowActions): HTMLElement {
   const d = t();
   const start = Date.parse(order.startsAt);
@@ -44,27 +71,17 @@ function orderRow(order: EmOrder, now: number, actions: RowActions): HTMLElement
   const role = actions.app.session.user.role;
   const mayRevoke = !order.revokedAt && now < end && (role === 'supervisor' || role === 'administrator');
   const revoke = mayRevoke
-    ? h(
-        'button',
-        {
-          type: 'button',
-          class: 'ghost',
-          'data-action': 'revoke-order',
-          onclick: () =>
-            reasonDialog(
-              {
-                title: d.dialog.revokeTitle,
-                body: d.dialog.revokeBody,
-                confirm: d.dialog.revokeConfirm,
-                testid: 'revoke-order-dialog',
-              },
-              async (reason) => {
-                await actions.app.api.post(`/em-orders/${order.id}/revoke`, { reason });
-                await actions.reload();
-              },
-            ),
-        },
+    ? reasonButton(
+        actions,
+        'revoke-order',
         d.person.revokeOrder,
+        {
+          title: d.dialog.revokeTitle,
+          body: d.dialog.revokeBody,
+          confirm: d.dialog.revokeConfirm,
+          testid: 'revoke-order-dialog',
+        },
+        `/em-orders/${order.id}/revoke`,
       )
     : null;
   return h(
@@ -83,27 +100,17 @@ function permitRow(permit: LeavePermit, now: number, actions: RowActions): HTMLE
   // Whoever may approve it may call it off; the service answers 403 to anyone else (decision 0015).
   const cancel =
     permit.status === 'approved' && now < Date.parse(permit.endsAt) && !actions.app.readOnly
-      ? h(
-          'button',
-          {
-            type: 'button',
-            class: 'ghost',
-            'data-action': 'cancel-leave',
-            onclick: () =>
-              reasonDialog(
-                {
-                  title: d.dialog.cancelLeaveTitle,
-                  body: d.dialog.cancelLeaveBody,
-                  confirm: d.dialog.cancelLeaveConfirm,
-                  testid: 'cancel-leave-dialog',
-                },
-                async (reason) => {
-                  await actions.app.api.post(`/leave-permits/${permit.id}/cancel`, { reason });
-                  await actions.reload();
-                },
-              ),
-          },
+      ? reasonButton(
+          actions,
+          'cancel-leave',
           d.person.cancelLeave,
+          {
+            title: d.dialog.cancelLeaveTitle,
+            body: d.dialog.cancelLeaveBody,
+            confirm: d.dialog.cancelLeaveConfirm,
+            testid: 'cancel-leave-dialog',
+          },
+          `/leave-permits/${permit.id}/cancel`,
         )
       : null;
   return h(
