@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCounty, monitoredPerson, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
-import { type ApiClient, createUser, login, startApiTestService } from './support.js';
+import { type ApiClient, createUser, leaveDestination, login, startApiTestService } from './support.js';
 
 const DAY = 86_400_000;
 const at = (ms: number) => new Date(ms).toISOString();
@@ -27,18 +27,10 @@ describe('cancelling approved leave', () => {
 
   async function approvedLeave(from: number, to: number, approver: () => ApiClient = () => officer) {
     const person = await monitoredPerson(svc, { orgUnitId: 'lianhua' });
-    const destination = await officer.post('/zones', {
-      kind: 'leave',
-      orgUnitId: 'lianhua',
-      superviseeId: person.personId,
-      name: '成都',
-      geometry: { type: 'Point', coordinates: [104.07, 30.67] },
-      radiusM: 20_000,
-    });
-    expect(destination.status).toBe(201);
+    const destinationId = await leaveDestination(officer, person.personId);
     const permit = await officer.post('/leave-permits', {
       superviseeId: person.personId,
-      destinationZoneId: destination.body.id,
+      destinationZoneId: destinationId,
       startsAt: at(from),
       endsAt: at(to),
       reason: '探亲',

@@ -3,7 +3,7 @@
 // permits are approved at the same moment; and a permit the rules would not see is refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCounty, monitoredPerson, type TestService } from '../support/service.js';
-import { type ApiClient, createUser, login, startApiTestService } from './support.js';
+import { type ApiClient, createUser, leaveDestination, login, startApiTestService } from './support.js';
 
 const DAY = 86_400_000;
 const at = (ms: number) => new Date(ms).toISOString();
@@ -23,19 +23,11 @@ describe('leave approval limits over chained permits', () => {
 
   async function leaveSetup() {
     const person = await monitoredPerson(svc, { orgUnitId: 'lianhua' });
-    const destination = await officer.post('/zones', {
-      kind: 'leave',
-      orgUnitId: 'lianhua',
-      superviseeId: person.personId,
-      name: '成都',
-      geometry: { type: 'Point', coordinates: [104.07, 30.67] },
-      radiusM: 20_000,
-    });
-    expect(destination.status).toBe(201);
+    const destinationId = await leaveDestination(officer, person.personId);
     const request = (from: number, to: number) =>
       officer.post('/leave-permits', {
         superviseeId: person.personId,
-        destinationZoneId: destination.body.id,
+        destinationZoneId: destinationId,
         startsAt: at(from),
         endsAt: at(to),
         reason: '探亲',

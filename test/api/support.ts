@@ -106,3 +106,20 @@ export async function openIncidentOf(
   );
   return res.rows[0]?.id ?? null;
 }
+
+/**
+ * A leave destination (成都, a 20 km circle) for the person, created by `client` in 'lianhua': the
+ * zone a leave permit opens (Art. 27). Its id; throws unless the zone was created.
+ */
+export async function leaveDestination(client: ApiClient, personId: string): Promise<string> {
+  const res = await client.post('/zones', {
+    kind: 'leave',
+    orgUnitId: 'lianhua',
+    superviseeId: personId,
+    name: '成都',
+    geometry: { type: 'Point', coordinates: [104.07, 30.67] },
+    radiusM: 20_000,
+  });
+  if (res.status !== 201) throw new Error(`leave destination: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}

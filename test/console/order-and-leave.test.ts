@@ -4,7 +4,14 @@
 // the revocation (EM orders are the county's: mayRecordEmOrder). Headless Chromium, real service.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiClient, createUser, login, PASSWORD, startApiTestService } from '../api/support.js';
+import {
+  type ApiClient,
+  createUser,
+  leaveDestination,
+  login,
+  PASSWORD,
+  startApiTestService,
+} from '../api/support.js';
 import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { ensureCounty, type MonitoredPerson, monitoredPerson, type TestService } from '../support/service.js';
 import { signIn } from './helpers.js';
@@ -28,18 +35,11 @@ describe.skipIf(!chromiumAvailable())('EM orders and leave on the person page', 
     officerName = await createUser(svc, 'officer', 'lianhua');
     supervisorName = await createUser(svc, 'supervisor', 'yanjiang');
     officer = await login(svc, officerName);
-    const destination = await officer.post('/zones', {
-      kind: 'leave',
-      orgUnitId: 'lianhua',
-      superviseeId: person.personId,
-      name: '成都',
-      geometry: { type: 'Point', coordinates: [104.07, 30.67] },
-      radiusM: 20_000,
-    });
+    const destinationId = await leaveDestination(officer, person.personId);
     const now = Date.now();
     const permit = await officer.post('/leave-permits', {
       superviseeId: person.personId,
-      destinationZoneId: destination.body.id,
+      destinationZoneId: destinationId,
       startsAt: at(now + DAY),
       endsAt: at(now + 3 * DAY),
       reason: '探亲',
