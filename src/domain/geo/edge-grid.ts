@@ -24,14 +24,18 @@ export interface EdgeGrid {
   readonly cellCode: Float32Array;
 }
 
-function col(g: Pick<EdgeGrid, 'minX' | 'cellW' | 'nx'>, x: number): number {
-  const c = Math.floor((x - g.minX) / g.cellW);
-  return c < 0 ? 0 : c >= g.nx ? g.nx - 1 : c;
+function col(g: EdgeGrid, x: number): number {
+  return cellOf(x, g.minX, g.cellW, g.nx);
 }
 
-function row(g: Pick<EdgeGrid, 'minY' | 'cellH' | 'ny'>, y: number): number {
-  const r = Math.floor((y - g.minY) / g.cellH);
-  return r < 0 ? 0 : r >= g.ny ? g.ny - 1 : r;
+function row(g: EdgeGrid, y: number): number {
+  return cellOf(y, g.minY, g.cellH, g.ny);
+}
+
+/** The column (row) of coordinate v on a grid axis starting at `min` with n cells of `size`, clamped. */
+function cellOf(v: number, min: number, size: number, n: number): number {
+  const c = Math.floor((v - min) / size);
+  return c < 0 ? 0 : c >= n ? n - 1 : c;
 }
 
 export function buildEdgeGrid(edges: Float64Array): EdgeGrid {
@@ -52,14 +56,15 @@ export function buildEdgeGrid(edges: Float64Array): EdgeGrid {
   const h = Math.max(maxY - minY, 1e-6);
   const nx = w >= h ? side : Math.max(4, Math.ceil((side * w) / h));
   const ny = h >= w ? side : Math.max(4, Math.ceil((side * h) / w));
-  const dims = { minX, minY, nx, ny, cellW: w / nx, cellH: h / ny };
+  const cellW = w / nx;
+  const cellH = h / ny;
 
   const counts = new Int32Array(nx * ny + 1);
   const forEachCell = (i: number, visit: (cell: number) => void): void => {
-    const c0 = col(dims, Math.min(edges[i]!, edges[i + 2]!));
-    const c1 = col(dims, Math.max(edges[i]!, edges[i + 2]!));
-    const r0 = row(dims, Math.min(edges[i + 1]!, edges[i + 3]!));
-    const r1 = row(dims, Math.max(edges[i + 1]!, edges[i + 3]!));
+    const c0 = cellOf(Math.min(edges[i]!, edges[i + 2]!), minX, cellW, nx);
+    const c1 = cellOf(Math.max(edges[i]!, edges[i + 2]!), minX, cellW, nx);
+    const r0 = cellOf(Math.min(edges[i + 1]!, edges[i + 3]!), minY, cellH, ny);
+    const r1 = cellOf(Math.max(edges[i + 1]!, edges[i + 3]!), minY, cellH, ny);
     for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) visit(r * nx + c);
   };
   for (let i = 0; i < edges.length; i += 4) forEachCell(i, (cell) => counts[cell + 1]!++);
@@ -70,20 +75,23 @@ export function buildEdgeGrid(edges: Float64Array): EdgeGrid {
   for (let i = 0; i < edges.length; i += 4) forEachCell(i, (cell) => (cellEdges[fill[cell]!++] = i));
 
   const cellCode = new Float32Array(nx * ny);
-  const halfDiagonal = Math.hypot(dims.cellW, dims.cellH) / 2;
+  const halfDiagonal = Math.hypot(cellW, cellH) / 2;
   for (let r = 0; r < ny; r++) {
     for (let c = 0; c < nx; c++) {
       const cell = r * nx + c;
       if (cellStart[cell + 1]! > cellStart[cell]!) continue;
-      const cx = minX + (c + 0.5) * dims.cellW;
-      const cy = minY + (r + 0.5) * dims.cellH;
+      const cx = minX + (c + 0.5) * cellW;
+      const cy = minY + (r + 0.5) * cellH;
       const d = bruteSignedDistance(edges, cx, cy);
       // Lowered by more than float32 rounding (relative 6e-8) so it stays a lower bound once stored.
       const clear = Math.max(0, Math.abs(d) - halfDiagonal - 1e-3 * Math.abs(d) - 0.01);
       cellCode[cell] = d < 0 ? -(1 + clear) : 1 + clear;
     }
   }
-  return { ...dims, maxX, maxY, cellStart, cellEdges, cellCode };
+  // One literal with every field, so every grid has one hidden class: built by spreading a partial
+  // object, grids got classes of their own and the reads in gridSignedDistance went megamorphic
+  // (issue 4: rules bench, a traveller's county test).
+  return { minX, minY, maxX, maxY, nx, ny, cellW, cellH, cellStart, cellEdges, cellCode };
 }
 
 /** Even-odd test using only the edges of the point's grid row to its right. */

@@ -58,7 +58,7 @@ export function stepTrack(
 ): TrackState {
   if (keepsOpen(t, s.verdict)) return t;
   if (s.verdict === Verdict.violating) {
-    if (t.phase === TrackPhase.open) return makeTrack({ ...t, clearCount: 0, clearSince: 0 });
+    if (t.phase === TrackPhase.open) return withClearing(t, 0, 0);
     if (!s.strong) return t;
     const restart = t.phase === TrackPhase.idle || t.zoneId !== s.zoneId;
     const fix = evidenceAt(ts, lat, lon, acc);
@@ -83,13 +83,32 @@ export function stepTrack(
   if (s.verdict === Verdict.uncertain) {
     // Consecutive means consecutive: an uncertain fix breaks a pending run and a clearing run.
     if (t.phase === TrackPhase.pending) return s.strong ? IDLE_TRACK : t;
-    return t.clearCount === 0 ? t : makeTrack({ ...t, clearCount: 0, clearSince: 0 });
+    return t.clearCount === 0 ? t : withClearing(t, 0, 0);
   }
   if (t.phase === TrackPhase.pending) return IDLE_TRACK;
   const clearSince = t.clearCount === 0 ? ts : t.clearSince;
   const clearCount = t.clearCount + 1;
   if (clearCount >= clear.fixes && ts - clearSince >= clear.seconds * 1000) return IDLE_TRACK;
-  return makeTrack({ ...t, clearCount, clearSince });
+  return withClearing(t, clearCount, clearSince);
+}
+
+/**
+ * The track with another clearing run, built field by field from the track itself: a spread made a
+ * temporary object of its own hidden class first, and makeTrack's reads of those went megamorphic
+ * (issue 4: rules bench, an open prohibition or breach track counting its clearing fixes).
+ */
+function withClearing(t: TrackState, clearCount: number, clearSince: number): TrackState {
+  return makeTrack({
+    phase: t.phase,
+    since: t.since,
+    count: t.count,
+    clearCount,
+    clearSince,
+    zoneId: t.zoneId,
+    evidence: t.evidence,
+    confidence: t.confidence,
+    windowEnd: t.windowEnd,
+  });
 }
 
 /** The alert change implied by a track moving from `before` to `after`, or null. */
