@@ -162,7 +162,10 @@ export function nextClearance(
   county: number,
   home: number,
   prohibition: number,
+  area: number,
+  nearOwn: number,
 ): Clearance {
+  // `area` and `nearOwn` are measured only with `prohibition` (the same look-up), never without it.
   if (Number.isNaN(county) && Number.isNaN(home) && Number.isNaN(prohibition)) return c;
   const moved = c.clearKey === key ? Math.sqrt(moved2) : Number.POSITIVE_INFINITY;
   const next = scratch;
@@ -172,7 +175,15 @@ export function nextClearance(
   next.clearCounty = whole(Number.isNaN(county) ? carry(c.clearCounty, moved) : county);
   next.clearHome = whole(Number.isNaN(home) ? carry(c.clearHome, moved) : home);
   next.clearProhibition = whole(Number.isNaN(prohibition) ? carry(c.clearProhibition, moved) : prohibition);
-  return next.clearCounty === 0 && next.clearHome === 0 && next.clearProhibition === 0 ? NO_CLEARANCE : next;
+  next.clearArea = whole(Number.isNaN(area) ? carry(c.clearArea, moved) : area);
+  next.clearNearOwn = whole(Number.isNaN(nearOwn) ? carry(c.clearNearOwn, moved) : nearOwn);
+  return next.clearCounty === 0 &&
+    next.clearHome === 0 &&
+    next.clearProhibition === 0 &&
+    next.clearArea === 0 &&
+    next.clearNearOwn === 0
+    ? NO_CLEARANCE
+    : next;
 }
 
 /** A signed distance (or a clearance ≥ 0) moved `moved` metres: its magnitude shrinks by as much. */

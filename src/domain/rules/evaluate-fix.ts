@@ -61,6 +61,7 @@ import {
   mustBeInside,
   prohibitionClearance,
   prohibitionNear,
+  prohibitionRoom,
   sample,
 } from './zone-checks.js';
 import { keepsOpen, stepTrack, trackChange, Verdict } from './zone-track.js';
@@ -238,6 +239,8 @@ export function evaluateFix(
   let measuredCounty = Number.NaN;
   let measuredHome = Number.NaN;
   let measuredProhibition = Number.NaN;
+  let measuredArea = Number.NaN;
+  let measuredNearOwn = Number.NaN;
   let changes: AlertChange[] | null = null;
   let episodes: Episodes = state.episodes;
 
@@ -420,14 +423,26 @@ export function evaluateFix(
   if (refs !== null && (placed || strong || !idle)) {
     if (idle && stillClear(state.clearProhibition, needClear, moved2)) {
       if (placed) approaching = false;
+    } else if (
+      idle &&
+      (!strong || stillClear(state.clearArea, 0, moved2)) &&
+      (!placed || stillClear(state.clearNearOwn, 0, moved2))
+    ) {
+      // Near one of the person's zones, or inside its box, but settled (clearance.ts): still outside
+      // every one of their areas, so no sample could start anything; still in the approach band.
+      // Someone living next to a school gets here at most fixes (issue 4: rules bench, at home).
+      if (placed) approaching = true;
     } else {
       const clear = prohibitionClearance(refs, lat, lon);
       measuredProhibition = clear;
+      measuredNearOwn = prohibitionNear.ownRoom;
       if (placed) approaching = prohibitionNear.own;
       // With nothing pending only a fix inside a zone would start anything, and outside every zone's
       // box it is inside none (zone-track.ts: uncertain and compliant samples leave an idle track).
-      let s =
-        (strong || !idle) && !(idle && clear > 0) ? checkProhibition(refs, lat, lon, acc, strong) : null;
+      const check = (strong || !idle) && !(idle && clear > 0);
+      let s = check ? checkProhibition(refs, lat, lon, acc, strong) : null;
+      // A box holds its zone: clear of every box is clear of every area by as much.
+      measuredArea = check ? prohibitionRoom.m : clear > 0 ? clear : Number.NaN;
       if (s === null && !idle) s = sample(Verdict.compliant, 0, strong, null);
       if (s !== null && (s.verdict !== Verdict.compliant || !idle)) {
         const next = stepTrack(
@@ -499,6 +514,8 @@ export function evaluateFix(
     measuredCounty,
     measuredHome,
     measuredProhibition,
+    measuredArea,
+    measuredNearOwn,
   );
   // Everything is computed before the first write. `into` gets every field (the same list as the new
   // object below: the clearance property test checks the two paths agree, state for state), so a
@@ -543,6 +560,8 @@ export function evaluateFix(
     into.clearCounty = cleared.clearCounty;
     into.clearHome = cleared.clearHome;
     into.clearProhibition = cleared.clearProhibition;
+    into.clearArea = cleared.clearArea;
+    into.clearNearOwn = cleared.clearNearOwn;
     return { state: into, changes: changes === null ? NO_CHANGES : changes };
   }
   const next: PersonState = {
@@ -576,6 +595,8 @@ export function evaluateFix(
     clearCounty: cleared.clearCounty,
     clearHome: cleared.clearHome,
     clearProhibition: cleared.clearProhibition,
+    clearArea: cleared.clearArea,
+    clearNearOwn: cleared.clearNearOwn,
   };
   return { state: next, changes: changes === null ? NO_CHANGES : changes };
 }

@@ -166,6 +166,18 @@ export interface Clearance {
   readonly clearCounty: number;
   readonly clearHome: number;
   readonly clearProhibition: number;
+  /**
+   * Room (metres ≥ 0) before the point could be inside one of the person's own prohibition zones:
+   * a lower bound on the distance to each of their areas, from outside (0: not known, or inside).
+   * Someone at home inside a zone's box but outside the zone skips the exact test with it.
+   */
+  readonly clearArea: number;
+  /**
+   * Room (metres ≥ 0) before the point could leave the approach band of the nearest of the
+   * person's own zones (PROHIBITION_APPROACH_M less the distance to its box; 0: none that near, or
+   * not known). Someone at home near a zone keeps "approaching" without looking it up (issue 7).
+   */
+  readonly clearNearOwn: number;
 }
 
 /** No clearance: every test runs (also what a state stored before clearances existed decodes to). */
@@ -176,6 +188,8 @@ export const NO_CLEARANCE: Clearance = {
   clearCounty: 0,
   clearHome: 0,
   clearProhibition: 0,
+  clearArea: 0,
+  clearNearOwn: 0,
 };
 
 export interface PersonState extends Clearance {
@@ -266,6 +280,8 @@ export function initialPersonState(since: number): PersonState {
     clearCounty: 0,
     clearHome: 0,
     clearProhibition: 0,
+    clearArea: 0,
+    clearNearOwn: 0,
   };
 }
 
@@ -318,6 +334,8 @@ export function patchState(s: PersonState, patch: Partial<PersonState>): PersonS
     clearCounty: p.clearCounty ?? 0,
     clearHome: p.clearHome ?? 0,
     clearProhibition: p.clearProhibition ?? 0,
+    clearArea: p.clearArea ?? 0,
+    clearNearOwn: p.clearNearOwn ?? 0,
   };
 }
 

@@ -94,10 +94,16 @@ export function checkProhibition(
   const cell = nearCell(g, lat, lon);
   const reach = nearReach.m;
   const cells = g.cells;
-  if (need <= reach && need <= cells[2 * cell + 1]!) return null;
+  if (need <= reach && need <= cells[2 * cell + 1]!) {
+    prohibitionRoom.m = Math.min(reach, cells[2 * cell + 1]!);
+    return null;
+  }
   const ids = refs.ids;
   nearestZone = null;
-  nearestD = need;
+  // Zones are measured out to ROOM_REACH_M even when the fix needs less, for the room it leaves
+  // (prohibitionRoom); only a zone within `need` decides (prohibitionSample).
+  const horizon = Math.max(need, ROOM_REACH_M);
+  nearestD = horizon;
   const entries = g.entries;
   const end = ENTRY_SIZE * cells[2 * cell + 2]!;
   const kx = g.kxMin;
@@ -108,7 +114,7 @@ export function checkProhibition(
       Math.max(entries[k + 2]! - lon, 0, lon - entries[k + 3]!) * kx,
     );
     if (box > 0 && box >= nearestD) continue;
-    consider(g.zones[entries[k + 4]!]!, ids, lat, lon, need);
+    consider(g.zones[entries[k + 4]!]!, ids, lat, lon, horizon);
   }
   // Anything off the cell's list is at least `reach` away: it matters only if nothing nearer was found.
   if (need > reach && nearestD >= reach) {
@@ -117,17 +123,32 @@ export function checkProhibition(
       const zone = candidates[i]!;
       const box = boxDistanceM(zone, lat, lon);
       if (box > 0 && box >= nearestD) continue;
-      consider(zone, ids, lat, lon, need);
+      consider(zone, ids, lat, lon, horizon);
     }
   }
   const best = nearestZone;
   const d = nearestD;
   nearestZone = null;
+  // Every zone of the person's is at least `d` away (zones skipped by their box were no nearer than
+  // the best so far; those off the cell's list are beyond its reach, or were searched in the index).
+  prohibitionRoom.m = d > 0 ? d : 0;
   return best === null ? null : prohibitionSample(best, d, acc, strong);
 }
 
-/** Set by prohibitionClearance: whether one of the person's zones is in the approach band. */
-export const prohibitionNear = { own: false };
+/** How far checkProhibition measures zones, for the room it leaves (below the near grid's margin). */
+const ROOM_REACH_M = 150;
+
+/**
+ * Set by checkProhibition: a lower bound (metres ≥ 0) on the distance from the fix to every one of
+ * the person's zones, from outside (0 when inside one or not known): the room a clearance keeps.
+ */
+export const prohibitionRoom = { m: 0 };
+
+/**
+ * Set by prohibitionClearance: whether one of the person's zones is in the approach band (`own`),
+ * and the room before the point leaves the band of the nearest such zone (`ownRoom`, metres; 0 when none).
+ */
+export const prohibitionNear = { own: false, ownRoom: 0 };
 
 /**
  * Lower bound (metres, in the near grid's box metric) on the distance from the point to the box of
@@ -143,6 +164,7 @@ export function prohibitionClearance(refs: ProhibitionRefs, lat: number, lon: nu
   const reach = nearReach.m;
   const cells = g.cells;
   prohibitionNear.own = false;
+  prohibitionNear.ownRoom = 0;
   if (cells[2 * cell + 1]! >= reach) return reach;
   let clear = reach;
   const ids = refs.ids;
@@ -155,8 +177,14 @@ export function prohibitionClearance(refs: ProhibitionRefs, lat: number, lon: nu
       Math.max(entries[k + 2]! - lon, 0, lon - entries[k + 3]!) * kx,
     );
     if (box < clear) clear = box;
-    if (box <= PROHIBITION_APPROACH_M && !prohibitionNear.own) {
-      prohibitionNear.own = ids === null || ids.has(g.zones[entries[k + 4]!]!.id);
+    const room = PROHIBITION_APPROACH_M - box;
+    if (
+      room >= 0 &&
+      (room > prohibitionNear.ownRoom || !prohibitionNear.own) &&
+      (ids === null || ids.has(g.zones[entries[k + 4]!]!.id))
+    ) {
+      prohibitionNear.own = true;
+      prohibitionNear.ownRoom = room;
     }
   }
   return clear;
