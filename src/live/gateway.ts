@@ -113,6 +113,14 @@ export function attachLiveGateway(
   const sessionOf = new WeakMap<object, LiveSession>();
   const sessions = new Set<LiveSession>();
 
+  // Node's HTTP server stops listening for an upgraded socket's errors before it emits 'upgrade'.
+  // A client that resets while its upgrade is still being authenticated (the database reads above
+  // the handshake) made the refusal's write, or the handshake's, an unhandled 'error' that ended
+  // the process and every console with it; such a socket is only destroyed.
+  const destroyOnError = function (this: Duplex) {
+    this.destroy();
+  };
+
   const start = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
     const sinceParam = url.searchParams.get('since');
     if (sinceParam !== null && !/^\d{1,18}$/.test(sinceParam)) return reject(socket, 400, 'Bad Request');
@@ -133,6 +141,8 @@ export function attachLiveGateway(
       { actorUserId: caller.userId, actorRole: caller.role, action: 'live.subscribe', detail: { since } },
       deps.clock(),
     );
+    // ws listens for the socket's errors from here on (handleUpgrade); ours is for the wait above.
+    socket.off('error', destroyOnError);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new LiveSession(ws, caller, since, deps.pool, options);
       sessions.add(session);
@@ -182,6 +192,7 @@ export function attachLiveGateway(
       if (server.listenerCount('upgrade') === 1) socket.destroy();
       return;
     }
+    socket.on('error', destroyOnError);
     start(req, socket, head, url).catch((err) => {
       deps.log.error({ err }, 'live upgrade failed');
       reject(socket, 500, 'Internal Server Error');
