@@ -39,15 +39,24 @@ export interface LiveMessage {
   readonly incident: Record<string, unknown>;
 }
 
-const toMessage = (row: IncidentEventRow): LiveMessage => ({
-  type: 'incident',
-  cursor: row.cursor,
-  incidentId: row.incidentId,
-  action: row.action,
-  actor: row.actor,
-  at: row.at,
-  incident: row.data,
-});
+/**
+ * The incident as pushed, without its evidence: those are the person's fixes, and a location read is
+ * recorded with whose it is and why (Art. 29, 54, 61). A push goes to every console in scope with no
+ * purpose and no per-person audit row (only live.subscribe), so positions stay behind the audited
+ * read, GET /incidents/:id?purpose=, as they do for the incident list.
+ */
+const toMessage = (row: IncidentEventRow): LiveMessage => {
+  const { evidence: _positions, ...incident } = row.data;
+  return {
+    type: 'incident',
+    cursor: row.cursor,
+    incidentId: row.incidentId,
+    action: row.action,
+    actor: row.actor,
+    at: row.at,
+    incident,
+  };
+};
 
 export class LiveSession {
   private lastSent: number;
