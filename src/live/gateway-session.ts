@@ -12,6 +12,11 @@ import type { IncidentEventRow } from '../incidents/apply-alert-changes.js';
 export const CLOSE = {
   /** Server shutting down: reconnect (elsewhere) and resume from the last cursor. */
   GOING_AWAY: 1001,
+  /**
+   * The console sent a message: the feed is one-way and takes none. Ignored, a malformed
+   * subscription went unanswered and a flood was read without end; closed, the client is told why.
+   */
+  UNEXPECTED_MESSAGE: 1008,
   /** Catch-up failed on our side: reconnect later and resume. */
   INTERNAL_ERROR: 1011,
   /** The console fell behind: reconnect with ?since=<last cursor>. */

@@ -8,7 +8,8 @@
 // incident_events row, cursor strictly increasing), progress, caught_up. Heartbeat: a ping every
 // `pingIntervalMs`; a peer that has not answered the previous ping is terminated. Every
 // `accountCheckMs` each console's account is read again: one disabled or removed is closed with 4401,
-// one whose role or unit changed with 4403 (accountChange).
+// one whose role or unit changed with 4403 (accountChange). A console that sends anything is closed
+// with 1008.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type pg from 'pg';
@@ -172,7 +173,13 @@ export function attachLiveGateway(
       });
       deps.metrics?.connections(sessions.size);
       ws.on('error', () => ws.terminate());
-      ws.on('message', () => {}); // consoles do not send; anything sent is ignored
+      // Consoles do not send: scope comes from the account, not from a subscription message. Anything
+      // sent is answered by a close that says so, which also bounds a flood to what arrives before it.
+      ws.on('message', () => {
+        if (session.closeCode !== null) return;
+        deps.log.warn({ userId: caller.userId }, 'console closed: it sent a message on the one-way feed');
+        session.close(CLOSE.UNEXPECTED_MESSAGE, 'this feed takes no messages; scope follows your account');
+      });
       session.send({
         type: 'hello',
         cursor: since,

@@ -49,4 +49,27 @@ describe('live gateway: bad client input', () => {
     expect(control.ws.readyState).toBe(WebSocket.OPEN);
     await open();
   });
+
+  /** The close the server sent, or 'still open' after two seconds. */
+  const closeOf = (c: Console) =>
+    Promise.race([c.closed, new Promise<'still open'>((r) => setTimeout(() => r('still open'), 2000))]);
+
+  it('closes a console that sends a message (the feed takes none) with 1008; others carry on', async () => {
+    const control = await open();
+    const malformed = await open();
+    malformed.ws.send('{"type":"subscribe","personId":');
+    expect(await closeOf(malformed)).toMatchObject({
+      code: 1008,
+      reason: expect.stringMatching(/no messages/),
+    });
+
+    const flood = await open();
+    const payload = JSON.stringify({ type: 'subscribe', personId: 'someone-else' });
+    for (let i = 0; i < 5000; i++) flood.ws.send(payload);
+    expect(await closeOf(flood)).toMatchObject({ code: 1008 });
+
+    expect(control.ws.readyState).toBe(WebSocket.OPEN);
+    expect(await closeOf(control)).toBe('still open');
+    await open();
+  });
 });
