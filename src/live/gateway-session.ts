@@ -2,8 +2,9 @@
 //
 // The feed is subscribed before the catch-up query, and live rows arriving meanwhile are buffered;
 // after the last catch-up page the buffer is flushed, dropping every row with cursor ≤ the last one
-// sent. A console that cannot keep up (bufferedAmount over the limit) is closed with SLOW_CONSUMER
-// so it resumes from its cursor, instead of growing memory here or slowing other consoles.
+// sent. A console that cannot keep up (bufferedAmount over the limit, or more live rows held during
+// its catch-up than maxPendingRows) is closed with SLOW_CONSUMER so it resumes from its cursor,
+// instead of growing memory here or slowing other consoles.
 import type pg from 'pg';
 import type { WebSocket } from 'ws';
 import { type Caller, inScope, scopePattern } from '../auth/access.js';
@@ -29,9 +30,13 @@ export const CLOSE = {
   ACCOUNT_CHANGED: 4403,
 } as const;
 
+const MAX_PENDING_ROWS = 10_000;
+
 export interface SessionOptions {
   readonly maxBufferedBytes: number;
   readonly catchUpPageSize: number;
+  /** Live rows held while catching up; past this the console is closed SLOW_CONSUMER (default 10,000). */
+  readonly maxPendingRows?: number | undefined;
 }
 
 export interface LiveMessage {
@@ -83,8 +88,18 @@ export class LiveSession {
   /** Called for every committed incident event on this instance (IncidentFeed). */
   onLive(row: IncidentEventRow): void {
     if (this.closed || !inScope(this.caller, row.orgPath)) return;
-    if (this.pending) this.pending.push(row);
-    else this.deliver(row, true);
+    if (!this.pending) {
+      this.deliver(row, true);
+      return;
+    }
+    // Catch-up goes at the console's pace, so a slow reader with a long backlog held every live row
+    // of its scope meanwhile, without bound. Past the limit it resumes from its cursor, as live does.
+    if (this.pending.length >= (this.options.maxPendingRows ?? MAX_PENDING_ROWS)) {
+      this.pending = [];
+      this.close(CLOSE.SLOW_CONSUMER, `too slow to catch up; resume with since=${this.lastSent}`);
+      return;
+    }
+    this.pending.push(row);
   }
 
   async catchUp(): Promise<void> {
