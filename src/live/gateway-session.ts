@@ -2,8 +2,9 @@
 //
 // The feed is subscribed before the catch-up query, and live rows arriving meanwhile are buffered;
 // after the last catch-up page the buffer is flushed, dropping every row with cursor ≤ the last one
-// sent. A console that cannot keep up (bufferedAmount over the limit) is closed with SLOW_CONSUMER
-// so it resumes from its cursor, instead of growing memory here or slowing other consoles.
+// sent. A console that cannot keep up (bufferedAmount over the limit, or more live rows held during
+// its catch-up than maxPendingRows) is closed with SLOW_CONSUMER so it resumes from its cursor,
+// instead of growing memory here or slowing other consoles.
 import type pg from 'pg';
 import type { WebSocket } from 'ws';
 import { type Caller, inScope, scopePattern } from '../auth/access.js';
@@ -12,6 +13,11 @@ import type { IncidentEventRow } from '../incidents/apply-alert-changes.js';
 export const CLOSE = {
   /** Server shutting down: reconnect (elsewhere) and resume from the last cursor. */
   GOING_AWAY: 1001,
+  /**
+   * The console sent a message: the feed is one-way and takes none. Ignored, a malformed
+   * subscription went unanswered and a flood was read without end; closed, the client is told why.
+   */
+  UNEXPECTED_MESSAGE: 1008,
   /** Catch-up failed on our side: reconnect later and resume. */
   INTERNAL_ERROR: 1011,
   /** The console fell behind: reconnect with ?since=<last cursor>. */
@@ -24,9 +30,13 @@ export const CLOSE = {
   ACCOUNT_CHANGED: 4403,
 } as const;
 
+const MAX_PENDING_ROWS = 10_000;
+
 export interface SessionOptions {
   readonly maxBufferedBytes: number;
   readonly catchUpPageSize: number;
+  /** Live rows held while catching up; past this the console is closed SLOW_CONSUMER (default 10,000). */
+  readonly maxPendingRows?: number | undefined;
 }
 
 export interface LiveMessage {
@@ -39,15 +49,24 @@ export interface LiveMessage {
   readonly incident: Record<string, unknown>;
 }
 
-const toMessage = (row: IncidentEventRow): LiveMessage => ({
-  type: 'incident',
-  cursor: row.cursor,
-  incidentId: row.incidentId,
-  action: row.action,
-  actor: row.actor,
-  at: row.at,
-  incident: row.data,
-});
+/**
+ * The incident as pushed, without its evidence: those are the person's fixes, and a location read is
+ * recorded with whose it is and why (Art. 29, 54, 61). A push goes to every console in scope with no
+ * purpose and no per-person audit row (only live.subscribe), so positions stay behind the audited
+ * read, GET /incidents/:id?purpose=, as they do for the incident list.
+ */
+const toMessage = (row: IncidentEventRow): LiveMessage => {
+  const { evidence: _positions, ...incident } = row.data;
+  return {
+    type: 'incident',
+    cursor: row.cursor,
+    incidentId: row.incidentId,
+    action: row.action,
+    actor: row.actor,
+    at: row.at,
+    incident,
+  };
+};
 
 export class LiveSession {
   private lastSent: number;
@@ -69,8 +88,18 @@ export class LiveSession {
   /** Called for every committed incident event on this instance (IncidentFeed). */
   onLive(row: IncidentEventRow): void {
     if (this.closed || !inScope(this.caller, row.orgPath)) return;
-    if (this.pending) this.pending.push(row);
-    else this.deliver(row, true);
+    if (!this.pending) {
+      this.deliver(row, true);
+      return;
+    }
+    // Catch-up goes at the console's pace, so a slow reader with a long backlog held every live row
+    // of its scope meanwhile, without bound. Past the limit it resumes from its cursor, as live does.
+    if (this.pending.length >= (this.options.maxPendingRows ?? MAX_PENDING_ROWS)) {
+      this.pending = [];
+      this.close(CLOSE.SLOW_CONSUMER, `too slow to catch up; resume with since=${this.lastSent}`);
+      return;
+    }
+    this.pending.push(row);
   }
 
   async catchUp(): Promise<void> {

@@ -8,7 +8,8 @@
 // incident_events row, cursor strictly increasing), progress, caught_up. Heartbeat: a ping every
 // `pingIntervalMs`; a peer that has not answered the previous ping is terminated. Every
 // `accountCheckMs` each console's account is read again: one disabled or removed is closed with 4401,
-// one whose role or unit changed with 4403 (accountChange).
+// one whose role or unit changed with 4403 (accountChange). A console that sends anything is closed
+// with 1008.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type pg from 'pg';
@@ -113,6 +114,14 @@ export function attachLiveGateway(
   const sessionOf = new WeakMap<object, LiveSession>();
   const sessions = new Set<LiveSession>();
 
+  // Node's HTTP server stops listening for an upgraded socket's errors before it emits 'upgrade'.
+  // A client that resets while its upgrade is still being authenticated (the database reads above
+  // the handshake) made the refusal's write, or the handshake's, an unhandled 'error' that ended
+  // the process and every console with it; such a socket is only destroyed.
+  const destroyOnError = function (this: Duplex) {
+    this.destroy();
+  };
+
   const start = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
     const sinceParam = url.searchParams.get('since');
     if (sinceParam !== null && !/^\d{1,18}$/.test(sinceParam)) return reject(socket, 400, 'Bad Request');
@@ -133,6 +142,8 @@ export function attachLiveGateway(
       { actorUserId: caller.userId, actorRole: caller.role, action: 'live.subscribe', detail: { since } },
       deps.clock(),
     );
+    // ws listens for the socket's errors from here on (handleUpgrade); ours is for the wait above.
+    socket.off('error', destroyOnError);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new LiveSession(ws, caller, since, deps.pool, options);
       sessions.add(session);
@@ -162,7 +173,13 @@ export function attachLiveGateway(
       });
       deps.metrics?.connections(sessions.size);
       ws.on('error', () => ws.terminate());
-      ws.on('message', () => {}); // consoles do not send; anything sent is ignored
+      // Consoles do not send: scope comes from the account, not from a subscription message. Anything
+      // sent is answered by a close that says so, which also bounds a flood to what arrives before it.
+      ws.on('message', () => {
+        if (session.closeCode !== null) return;
+        deps.log.warn({ userId: caller.userId }, 'console closed: it sent a message on the one-way feed');
+        session.close(CLOSE.UNEXPECTED_MESSAGE, 'this feed takes no messages; scope follows your account');
+      });
       session.send({
         type: 'hello',
         cursor: since,
@@ -182,6 +199,7 @@ export function attachLiveGateway(
       if (server.listenerCount('upgrade') === 1) socket.destroy();
       return;
     }
+    socket.on('error', destroyOnError);
     start(req, socket, head, url).catch((err) => {
       deps.log.error({ err }, 'live upgrade failed');
       reject(socket, 500, 'Internal Server Error');

@@ -80,12 +80,19 @@ export function incidentRoutes(deps: ApiDeps) {
       async (req) => {
         const caller = callerOf(req);
         // Scope first (out of scope answers 404 like a missing one); its positions are read after the audit.
-        const scope = await deps.pool.query<{ superviseeId: string; org_path: string }>(
-          'select i.supervisee_id as "superviseeId", i.org_path from incidents i where i.id = $1',
+        // The incident keeps the unit it was opened in, but its evidence is the person's fixes, refreshed
+        // while it is open: like a track (personInScope), it is read only where the person is supervised
+        // now, so an office a person has left stops reading their positions (Art. 29, 54).
+        const scope = await deps.pool.query<{ superviseeId: string; org_path: string; person_path: string }>(
+          `select i.supervisee_id as "superviseeId", i.org_path, o.path as person_path
+           from incidents i join supervisees s on s.id = i.supervisee_id join org_units o on o.id = s.org_unit_id
+           where i.id = $1`,
           [req.params.id],
         );
         const found = scope.rows[0];
-        if (!found || !inScope(caller, found.org_path)) throw new NotFoundError('incident');
+        if (!found || !inScope(caller, found.org_path) || !inScope(caller, found.person_path)) {
+          throw new NotFoundError('incident');
+        }
         await appendAuditNow(
           deps.pool,
           {
