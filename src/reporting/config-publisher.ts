@@ -83,8 +83,22 @@ export class DeviceConfigPublisher {
     const key = `${config.interval}|${config.mode}`;
     if (this.published.get(deviceId)?.key === key) return false;
     const payload = JSON.stringify({ ...config, version: ++this.version });
-    this.published.set(deviceId, { key, payload });
-    await this.publish(nativeTopic(deviceId, 'config'), payload);
+    const previous = this.published.get(deviceId);
+    const entry = { key, payload };
+    // Recorded before the publish so that concurrent syncs do not send it twice.
+    this.published.set(deviceId, entry);
+    try {
+      await this.publish(nativeTopic(deviceId, 'config'), payload);
+    } catch (err) {
+      // Not retained by the broker (it was down, or refused it): forget it, so the next sync sends
+      // it again; otherwise the device would keep its old interval for good ([MQTT-3.3.1-5] only a
+      // stored retained message reaches a device when it subscribes).
+      if (this.published.get(deviceId) === entry) {
+        if (previous) this.published.set(deviceId, previous);
+        else this.published.delete(deviceId);
+      }
+      throw err;
+    }
     return true;
   }
 }

@@ -69,3 +69,54 @@ describe('device config publisher', () => {
     expect(publisher.current('ankle-1')?.interval).toBe(context().params.reportIntervalMs / 1000);
   });
 });
+
+describe('device config publisher when a publish fails', () => {
+  it('publishes again on the next sync what the broker did not take', async () => {
+    const directory = new Directory(async () => snapshot);
+    await directory.reload();
+    let brokerDown = true;
+    const sent: string[] = [];
+    const publisher = new DeviceConfigPublisher(
+      directory,
+      async (topic) => {
+        if (brokerDown) throw new Error('broker unreachable');
+        sent.push(topic);
+      },
+      () => {},
+    );
+    await expect(publisher.syncAll()).rejects.toThrow('broker unreachable');
+    expect(publisher.current('ankle-1')).toBeNull();
+
+    // The broker is back: every device still gets its retained config ([MQTT-3.3.1-5]: a device
+    // that reconnects learns its rule only from a retained message that was actually stored).
+    brokerDown = false;
+    expect(await publisher.syncAll()).toBe(3);
+    expect(sent.sort()).toEqual([
+      expect.stringMatching(/ankle-1\/config$/),
+      expect.stringMatching(/ankle-2\/config$/),
+      expect.stringMatching(/phone-1\/config$/),
+    ]);
+  });
+
+  it('a failed fast-mode switch is sent on the next sync', async () => {
+    const directory = new Directory(async () => snapshot);
+    await directory.reload();
+    let brokerDown = false;
+    const failures: unknown[] = [];
+    const publisher = new DeviceConfigPublisher(
+      directory,
+      async () => {
+        if (brokerDown) throw new Error('broker unreachable');
+      },
+      (err) => failures.push(err),
+    );
+    await publisher.syncAll();
+    brokerDown = true;
+    publisher.onCommitted([exit('open')], new Map());
+    await new Promise((r) => setImmediate(r));
+    expect(failures).toHaveLength(2);
+    brokerDown = false;
+    expect(await publisher.syncAll()).toBe(2);
+    expect(publisher.current('ankle-1')?.mode).toBe('fast');
+  });
+});
