@@ -1,11 +1,17 @@
 // Keeps the time series' shape over time, per storage mode (ARCHITECTURE.md, storage adapts):
 // native partitions created ahead and dropped after retention (postgres), drop_chunks (Apache
 // TimescaleDB), or TimescaleDB's own retention policy (community). Also refreshes the hourly summary
-// where no continuous aggregate exists.
+// where no continuous aggregate exists: the service's hourly maintenance is the only thing that does.
 import type pg from 'pg';
 import type { StorageMode } from './storage-mode.js';
 
 const DAY_MS = 86_400_000;
+/**
+ * How far back each maintenance run recomputes the hourly summary the service keeps: the window the
+ * community edition's continuous-aggregate policy refreshes (start_offset, 003-hourly-summary.ts), so
+ * every mode's long-range tracks see the same fixes, late store-and-forward ones within it included.
+ */
+const SUMMARY_REFRESH_MS = 3 * DAY_MS;
 const PARTITIONED = ['fixes', 'device_events'] as const;
 
 export interface RetentionSettings {
@@ -43,6 +49,7 @@ export async function maintainTimeSeries(
       );
       dropped.push(...res.rows.map((r) => r.chunk));
     }
+    await refreshHourlySummary(pool, mode, now - SUMMARY_REFRESH_MS, now);
     return { created, dropped };
   }
   const today = Math.floor(now / DAY_MS) * DAY_MS;
@@ -73,6 +80,7 @@ export async function maintainTimeSeries(
       }
     }
   }
+  await refreshHourlySummary(pool, mode, now - SUMMARY_REFRESH_MS, now);
   return { created, dropped };
 }
 

@@ -140,6 +140,18 @@ describe.each(targets)('storage on $name', (target) => {
     expect(rows[0]?.fixes).toBe(501);
   });
 
+  it('time-series maintenance keeps the hourly summary current where the service keeps it', async () => {
+    // The service only calls maintainTimeSeries (hourly); long-range tracks read device_hourly.
+    if (db.mode === 'timescaledb') return; // a continuous aggregate with its own policy there
+    const batch = Array.from({ length: 30 }, (_, i) => fix('dev-maint', now - 5 * HOUR + i * 6 * 60_000, i));
+    expect(await writeFixes(db.pool, batch)).toBe(30);
+    await maintainTimeSeries(db.pool, db.mode, { retentionDays: 180, maxFixAgeDays: 30 }, now);
+    const { rows } = await db.pool.query<{ fixes: number }>(
+      "select sum(fixes)::int as fixes from device_hourly where device_id = 'dev-maint'",
+    );
+    expect(rows[0]?.fixes).toBe(30);
+  });
+
   it('drops data past retention', async () => {
     const veryOld = now - 40 * 24 * HOUR;
     if (db.mode === 'postgres') {
