@@ -267,7 +267,10 @@ export async function startService(
       {
         ...DEFAULT_DECODE_LIMITS,
         maxFutureSkewMs: config.MAX_CLOCK_SKEW_S * 1000,
-        maxAgeMs: config.MAX_FIX_AGE_DAYS * DAY_MS,
+        // Never older than retention: such a fix has no partition to go to (postgres mode), so the
+        // database refused its whole message and the good fixes in it (a store-and-forward batch)
+        // with it; elsewhere it would be stored only to be dropped (time-partitions.ts).
+        maxAgeMs: Math.min(config.MAX_FIX_AGE_DAYS, config.RETENTION_DAYS) * DAY_MS,
       },
       clock,
       new FloodGuard({ burst: config.DEVICE_BURST, perSecond: config.DEVICE_MSGS_PER_S }),
