@@ -26,8 +26,36 @@ function dayName(t: number): string {
   return new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
 }
 
+/** The time-series maintenance's advisory-lock id (arbitrary, constant; migrate.ts holds another). */
+const MAINTENANCE_LOCK_KEY = 7_300_422;
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
 export async function maintainTimeSeries(
   pool: pg.Pool,
+  mode: StorageMode,
+  settings: RetentionSettings,
+  now: number,
+): Promise<{ created: string[]; dropped: string[] }> {
+  // One instance at a time: instances sharing a database (README, scaling out) start and run this
+  // together, and two creating the same day's partition failed with 'relation already exists',
+  // which stopped an instance's start. Everything runs on the locking client: the embedded pool
+  // has a single connection (embedded-postgres.ts).
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('select pg_advisory_lock($1)', [MAINTENANCE_LOCK_KEY]);
+    return await maintainLocked(client, mode, settings, now);
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MAINTENANCE_LOCK_KEY]).catch(() => {
+      broken = true;
+    });
+    client.release(broken);
+  }
+}
+
+async function maintainLocked(
+  pool: Queryable,
   mode: StorageMode,
   settings: RetentionSettings,
   now: number,
@@ -86,7 +114,7 @@ export async function maintainTimeSeries(
 
 /** Recomputes device_hourly for [from, to) where it is a table the service keeps (not a cagg). */
 export async function refreshHourlySummary(
-  pool: pg.Pool,
+  pool: Queryable,
   mode: StorageMode,
   from: number,
   to: number,

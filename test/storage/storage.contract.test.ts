@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../src/directory/directory.js';
 import { directoryRevision, loadDirectory } from '../../src/directory/load-directory.js';
-import type { Database } from '../../src/storage/database.js';
+import { createPool, type Database } from '../../src/storage/database.js';
 import { type StoredFix, writeDeviceEvents, writeFixes } from '../../src/storage/fix-writer.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { DIRECTORY_TABLES } from '../../src/storage/migrations/006-directory-revision.js';
@@ -39,9 +39,10 @@ function fix(deviceId: string, ts: number, seq: number): StoredFix {
 describe.each(targets)('storage on $name', (target) => {
   let db: Database;
   let drop: () => Promise<void>;
+  let created: Awaited<ReturnType<typeof target.create>>;
 
   beforeAll(async () => {
-    const created = await target.create();
+    created = await target.create();
     db = created.db;
     drop = created.drop;
     const first = await migrate(db.pool, 'auto');
@@ -170,5 +171,25 @@ describe.each(targets)('storage on $name', (target) => {
       "select count(*)::int as n from fixes where device_id = 'dev-idem'",
     );
     expect(recent.rows[0]?.n).toBe(501);
+  });
+
+  it('two instances maintaining the time series at once both succeed', async () => {
+    // Instances sharing a database (README, scaling out) start, and run their hourly maintenance, at
+    // the same moment; days that have no partitions yet are created by both.
+    const other = target.name === 'embedded' ? db.pool : createPool(created.url!, 4);
+    const later = now + 100 * 24 * HOUR;
+    const settings = { retentionDays: 180, maxFixAgeDays: 30 };
+    try {
+      const results = await Promise.allSettled([
+        maintainTimeSeries(db.pool, db.mode, settings, later),
+        maintainTimeSeries(other, db.mode, settings, later),
+      ]);
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual([
+        'fulfilled',
+        'fulfilled',
+      ]);
+    } finally {
+      if (other !== db.pool) await other.end();
+    }
   });
 });
