@@ -338,6 +338,15 @@ export async function startService(
                   'devices are not being read; reconnecting (the broker keeps their messages for this session)',
                 ),
           onUnacknowledged: (n) => metrics.brokerUnacked.set(n),
+          // Its retained device configs went with its session: a device subscribing would get none.
+          onSessionLost: () => {
+            configPublisher
+              ?.republishAll()
+              .then((n) =>
+                log.warn({ devices: n }, 'broker lost its session; device configs published again'),
+              )
+              .catch((err) => log.warn({ err }, 'device config republish failed'));
+          },
         },
         ingest,
         log,

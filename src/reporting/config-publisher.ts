@@ -46,6 +46,15 @@ export class DeviceConfigPublisher {
     return sent;
   }
 
+  /**
+   * Publishes every device's config again, changed or not: for a broker that lost its retained
+   * messages, where nothing else would send them until each person's next change.
+   */
+  async republishAll(): Promise<number> {
+    this.published.clear();
+    return this.syncAll();
+  }
+
   /** After a commit: flips fast mode for persons whose evidence or violations started or all ended. */
   onCommitted(changes: readonly PersonAlertChange[], states: ReadonlyMap<string, PersonState>): void {
     const flipped = this.modes.apply(changes, states);
