@@ -77,6 +77,9 @@ async function maintainLocked(
       );
       dropped.push(...res.rows.map((r) => r.chunk));
     }
+    await pool.query(
+      `delete from device_hourly where hour < now() - interval '${settings.retentionDays} days'`,
+    );
     await refreshHourlySummary(pool, mode, now - SUMMARY_REFRESH_MS, now);
     return { created, dropped };
   }
@@ -108,6 +111,10 @@ async function maintainLocked(
       }
     }
   }
+  // The summary holds positions too (an hour's mean): kept no longer than the fixes (Art. 29, 54).
+  await pool.query('delete from device_hourly where hour < $1', [
+    new Date(today - settings.retentionDays * DAY_MS),
+  ]);
   await refreshHourlySummary(pool, mode, now - SUMMARY_REFRESH_MS, now);
   return { created, dropped };
 }

@@ -173,6 +173,25 @@ describe.each(targets)('storage on $name', (target) => {
     expect(recent.rows[0]?.n).toBe(501);
   });
 
+  it('drops the hourly summary past retention with the fixes it summarises', async () => {
+    // device_hourly holds positions (an hour's mean) too: location data is kept no longer than the
+    // fixes (RETENTION_DAYS; Art. 29, 54: confidential, only for corrections work).
+    if (db.mode === 'timescaledb') return; // the continuous aggregate's own retention policy there
+    const veryOld = now - 50 * 24 * HOUR;
+    await maintainTimeSeries(db.pool, db.mode, { retentionDays: 180, maxFixAgeDays: 55 }, now);
+    expect(await writeFixes(db.pool, [fix('dev-hourly-ret', veryOld, 1)])).toBe(1);
+    await refreshHourlySummary(db.pool, db.mode, veryOld - HOUR, veryOld + HOUR);
+    const count = async () =>
+      (
+        await db.pool.query<{ n: number }>(
+          "select count(*)::int as n from device_hourly where device_id = 'dev-hourly-ret'",
+        )
+      ).rows[0]?.n;
+    expect(await count()).toBe(1);
+    await maintainTimeSeries(db.pool, db.mode, { retentionDays: 35, maxFixAgeDays: 30 }, now);
+    expect(await count()).toBe(0);
+  });
+
   it('two instances maintaining the time series at once both succeed', async () => {
     // Instances sharing a database (README, scaling out) start, and run their hourly maintenance, at
     // the same moment; days that have no partitions yet are created by both.
