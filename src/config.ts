@@ -36,7 +36,7 @@ export const ConfigSchema = z.object({
   STORAGE_MODE: z.enum(['auto', 'timescaledb', 'timescaledb-apache', 'postgres']).default('auto'),
   /** How long fixes and device events are kept (Art. 29/54: location data only for corrections work). */
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
-  /** Oldest fix accepted from store-and-forward, in days; older is refused as too_old. */
+  /** Oldest fix accepted from store-and-forward, in days (at most RETENTION_DAYS); older is refused as too_old. */
   MAX_FIX_AGE_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** Largest allowed device clock lead over server time, in seconds. */
   MAX_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(86_400).default(300),

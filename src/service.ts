@@ -267,7 +267,10 @@ export async function startService(
       {
         ...DEFAULT_DECODE_LIMITS,
         maxFutureSkewMs: config.MAX_CLOCK_SKEW_S * 1000,
-        maxAgeMs: config.MAX_FIX_AGE_DAYS * DAY_MS,
+        // Never older than retention: such a fix has no partition to go to (postgres mode), so the
+        // database refused its whole message and the good fixes in it (a store-and-forward batch)
+        // with it; elsewhere it would be stored only to be dropped (time-partitions.ts).
+        maxAgeMs: Math.min(config.MAX_FIX_AGE_DAYS, config.RETENTION_DAYS) * DAY_MS,
       },
       clock,
       new FloodGuard({ burst: config.DEVICE_BURST, perSecond: config.DEVICE_MSGS_PER_S }),
@@ -335,6 +338,15 @@ export async function startService(
                   'devices are not being read; reconnecting (the broker keeps their messages for this session)',
                 ),
           onUnacknowledged: (n) => metrics.brokerUnacked.set(n),
+          // Its retained device configs went with its session: a device subscribing would get none.
+          onSessionLost: () => {
+            configPublisher
+              ?.republishAll()
+              .then((n) =>
+                log.warn({ devices: n }, 'broker lost its session; device configs published again'),
+              )
+              .catch((err) => log.warn({ err }, 'device config republish failed'));
+          },
         },
         ingest,
         log,

@@ -147,13 +147,44 @@ export class Batcher {
   ): Promise<Array<SubmissionOutcome | null>> {
     if (submissions.length === 1) {
       this.log.warn({ err: err.message }, 'database refused a message; quarantined as a dead letter');
-      return [await this.runner.quarantine(submissions[0]!, err)];
+      return [await this.quarantineWithRetry(submissions[0]!, err)];
     }
     const half = Math.ceil(submissions.length / 2);
     return [
       ...(await this.runWithRetry(submissions.slice(0, half))),
       ...(await this.runWithRetry(submissions.slice(half))),
     ];
+  }
+
+  /**
+   * The dead letter's commit is retried like any batch: a connection lost while isolating (an outage
+   * beginning) threw out of the drain, leaving every message of the batch unanswered, never
+   * acknowledged, and an unhandled rejection (a failed batch must lose nothing around it).
+   */
+  private async quarantineWithRetry(submission: Submission, refused: Error): Promise<SubmissionOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.runner.quarantine(submission, refused);
+      } catch (err) {
+        if (isDataError(err)) {
+          // The dead letter itself refused: retrying cannot cure it, and holding it would stop every
+          // device. The message is lost; said so at error level with what it was.
+          this.log.error({ err, raw: submission.raw.slice(0, 4096) }, 'quarantine refused; message lost');
+          return {
+            accepted: 0,
+            refused: Math.max(1, submission.fixes.length + submission.events.length),
+            duplicates: 0,
+          };
+        }
+        const delays = this.options.retryDelaysMs;
+        const delay = delays[Math.min(attempt, delays.length - 1)]!;
+        this.options.onRetry?.(err as Error, attempt);
+        if (attempt === 0 || attempt % 10 === 0) {
+          this.log.error({ err, attempt, nextRetryMs: delay }, 'quarantine commit failed; retrying');
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   private async runWithRetry(submissions: readonly Submission[]): Promise<Array<SubmissionOutcome | null>> {

@@ -18,13 +18,15 @@ export class DeviceConfigPublisher {
   private readonly modes = new ReportingModes();
   /** deviceId → the mode key ("interval|mode") and the payload last published. */
   private readonly published = new Map<string, { key: string; payload: string }>();
-  private version = Math.floor(Date.now() / 1000);
+  /** deviceId → the last version sent to it, failed publishes included: it never goes back. */
+  private readonly versions = new Map<string, number>();
   private index: { snapshot: object; byPerson: Map<string, string[]> } | undefined;
 
   constructor(
     private readonly directory: Directory,
     private readonly publish: RetainedPublish,
     private readonly onError: (err: unknown) => void,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /** Re-derives every device's config; publishes only those that differ from what was sent. */
@@ -42,6 +44,15 @@ export class DeviceConfigPublisher {
     };
     await Promise.all(Array.from({ length: Math.min(SYNC_IN_FLIGHT, ids.length) }, worker));
     return sent;
+  }
+
+  /**
+   * Publishes every device's config again, changed or not: for a broker that lost its retained
+   * messages, where nothing else would send them until each person's next change.
+   */
+  async republishAll(): Promise<number> {
+    this.published.clear();
+    return this.syncAll();
   }
 
   /** After a commit: flips fast mode for persons whose evidence or violations started or all ended. */
@@ -82,9 +93,29 @@ export class DeviceConfigPublisher {
     if (!config) return false;
     const key = `${config.interval}|${config.mode}`;
     if (this.published.get(deviceId)?.key === key) return false;
-    const payload = JSON.stringify({ ...config, version: ++this.version });
-    this.published.set(deviceId, { key, payload });
-    await this.publish(nativeTopic(deviceId, 'config'), payload);
+    // A device ignores an older version (schemas/wire/config.ts). One counter for all devices, started
+    // at the clock's second, ran ahead of the clock by every publish (100,000 at a start), so a
+    // restarted instance, or another one sharing the devices, sent versions below those the devices
+    // held and was ignored. Per device: the clock's second, or one more than the last sent to it.
+    const version = Math.max(Math.floor(this.clock() / 1000), (this.versions.get(deviceId) ?? 0) + 1);
+    this.versions.set(deviceId, version);
+    const payload = JSON.stringify({ ...config, version });
+    const previous = this.published.get(deviceId);
+    const entry = { key, payload };
+    // Recorded before the publish so that concurrent syncs do not send it twice.
+    this.published.set(deviceId, entry);
+    try {
+      await this.publish(nativeTopic(deviceId, 'config'), payload);
+    } catch (err) {
+      // Not retained by the broker (it was down, or refused it): forget it, so the next sync sends
+      // it again; otherwise the device would keep its old interval for good ([MQTT-3.3.1-5] only a
+      // stored retained message reaches a device when it subscribes).
+      if (this.published.get(deviceId) === entry) {
+        if (previous) this.published.set(deviceId, previous);
+        else this.published.delete(deviceId);
+      }
+      throw err;
+    }
     return true;
   }
 }

@@ -16,8 +16,16 @@ export interface StoredEvent extends DeviceEvent {
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
-/** Returns how many fixes were new (the rest were already stored). */
-export async function writeFixes(db: Queryable, fixes: readonly StoredFix[]): Promise<number> {
+/**
+ * Returns how many fixes were new (the rest were already stored). `onAlreadyStored`, when given, is
+ * called with the index of every fix the database already held (or held earlier in this batch), so
+ * that it is counted as a duplicate rather than as a fix stored.
+ */
+export async function writeFixes(
+  db: Queryable,
+  fixes: readonly StoredFix[],
+  onAlreadyStored?: (index: number) => void,
+): Promise<number> {
   if (fixes.length === 0) return 0;
   const n = fixes.length;
   const cols = {
@@ -61,7 +69,7 @@ export async function writeFixes(db: Queryable, fixes: readonly StoredFix[]): Pr
      select * from unnest($1::text[], $2::timestamptz[], $3::bigint[], $4::text[], $5::float8[], $6::float8[],
                           $7::float8[], $8::text[], $9::float8[], $10::float8[], $11::float8[], $12::float8[],
                           $13::timestamptz[], $14::text[], $15::boolean[])
-     on conflict (device_id, ts) do nothing`,
+     on conflict (device_id, ts) do nothing${onAlreadyStored ? ' returning device_id, ts' : ''}`,
     [
       cols.device,
       cols.ts,
@@ -80,6 +88,16 @@ export async function writeFixes(db: Queryable, fixes: readonly StoredFix[]): Pr
       cols.late,
     ],
   );
+  if (onAlreadyStored) {
+    const inserted = new Set<string>();
+    for (const row of res.rows as Array<{ device_id: string; ts: Date }>) {
+      inserted.add(`${row.device_id}|${row.ts.getTime()}`);
+    }
+    for (let i = 0; i < n; i++) {
+      // Deleted once matched: a second fix with the same key in this batch was not the one stored.
+      if (!inserted.delete(`${cols.device[i]}|${new Date(fixes[i]!.ts).getTime()}`)) onAlreadyStored(i);
+    }
+  }
   return res.rowCount ?? 0;
 }
 

@@ -1,11 +1,19 @@
 // Keeps the time series' shape over time, per storage mode (ARCHITECTURE.md, storage adapts):
 // native partitions created ahead and dropped after retention (postgres), drop_chunks (Apache
 // TimescaleDB), or TimescaleDB's own retention policy (community). Also refreshes the hourly summary
-// where no continuous aggregate exists.
+// where no continuous aggregate exists: the service's hourly maintenance is the only thing that does.
 import type pg from 'pg';
 import type { StorageMode } from './storage-mode.js';
 
 const DAY_MS = 86_400_000;
+/**
+ * How far back each maintenance run recomputes the hourly summary the service keeps: the window the
+ * community edition's continuous-aggregate policy refreshes (start_offset, 003-hourly-summary.ts), so
+ * every mode's long-range tracks see the same fixes, late store-and-forward ones within it included.
+ */
+const SUMMARY_REFRESH_MS = 3 * DAY_MS;
+/** The refresh's slice (the next slice recomputes whole the hour a boundary cuts: date_trunc). */
+const SUMMARY_SLICE_MS = 6 * 3_600_000;
 const PARTITIONED = ['fixes', 'device_events'] as const;
 
 export interface RetentionSettings {
@@ -20,8 +28,51 @@ function dayName(t: number): string {
   return new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
 }
 
+/** The time-series maintenance's advisory-lock id (arbitrary, constant; migrate.ts holds another). */
+const MAINTENANCE_LOCK_KEY = 7_300_422;
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
 export async function maintainTimeSeries(
   pool: pg.Pool,
+  mode: StorageMode,
+  settings: RetentionSettings,
+  now: number,
+): Promise<{ created: string[]; dropped: string[] }> {
+  const result = await withMaintenanceLock(pool, (client) => maintainLocked(client, mode, settings, now));
+  if (mode !== 'timescaledb') {
+    // In slices, each under the lock on its own: the embedded pool's one connection goes back to
+    // the pipeline between them (3 days of 300 devices took 3.6 s of PGlite in one statement).
+    for (let from = now - SUMMARY_REFRESH_MS; from < now; from += SUMMARY_SLICE_MS) {
+      const to = Math.min(from + SUMMARY_SLICE_MS, now);
+      await withMaintenanceLock(pool, (client) => refreshHourlySummary(client, mode, from, to));
+    }
+  }
+  return result;
+}
+
+/**
+ * One instance at a time: instances sharing a database (README, scaling out) start and run this
+ * together, and two creating the same day's partition failed with 'relation already exists', which
+ * stopped an instance's start. `fn` runs on the locking client: the embedded pool has a single
+ * connection (embedded-postgres.ts).
+ */
+async function withMaintenanceLock<T>(pool: pg.Pool, fn: (client: Queryable) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('select pg_advisory_lock($1)', [MAINTENANCE_LOCK_KEY]);
+    return await fn(client);
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MAINTENANCE_LOCK_KEY]).catch(() => {
+      broken = true;
+    });
+    client.release(broken);
+  }
+}
+
+async function maintainLocked(
+  pool: Queryable,
   mode: StorageMode,
   settings: RetentionSettings,
   now: number,
@@ -43,6 +94,9 @@ export async function maintainTimeSeries(
       );
       dropped.push(...res.rows.map((r) => r.chunk));
     }
+    await pool.query(
+      `delete from device_hourly where hour < now() - interval '${settings.retentionDays} days'`,
+    );
     return { created, dropped };
   }
   const today = Math.floor(now / DAY_MS) * DAY_MS;
@@ -73,12 +127,16 @@ export async function maintainTimeSeries(
       }
     }
   }
+  // The summary holds positions too (an hour's mean): kept no longer than the fixes (Art. 29, 54).
+  await pool.query('delete from device_hourly where hour < $1', [
+    new Date(today - settings.retentionDays * DAY_MS),
+  ]);
   return { created, dropped };
 }
 
 /** Recomputes device_hourly for [from, to) where it is a table the service keeps (not a cagg). */
 export async function refreshHourlySummary(
-  pool: pg.Pool,
+  pool: Queryable,
   mode: StorageMode,
   from: number,
   to: number,

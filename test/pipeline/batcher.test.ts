@@ -89,6 +89,52 @@ describe('Batcher', () => {
     expect(committed.sort()).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('retries a quarantine the database could not commit (an outage while isolating)', async () => {
+    const dataError = Object.assign(new Error('value out of range'), { code: '22003' });
+    let quarantineAttempts = 0;
+    const runner: BatchRunner = {
+      async runBatch(subs) {
+        if (subs.some((s) => s.raw === 'poison')) throw dataError;
+        return ok(subs);
+      },
+      async quarantine() {
+        quarantineAttempts++;
+        if (quarantineAttempts < 3) throw new Error('Connection terminated unexpectedly');
+        return { accepted: 0, refused: 1, duplicates: 0 };
+      },
+    };
+    const b = new Batcher(runner, log, { maxBatchFixes: 10, maxQueuedFixes: 100, retryDelaysMs: [1] });
+    const outcomes = Promise.all(['a', 'poison', 'b'].map((raw) => b.submit({ ...sub(0), raw })));
+    const late = new Promise((r) => setTimeout(() => r('never settled'), 2000));
+    expect(await Promise.race([outcomes, late])).toEqual([
+      { accepted: 1, refused: 0, duplicates: 0 },
+      { accepted: 0, refused: 1, duplicates: 0 },
+      { accepted: 1, refused: 0, duplicates: 0 },
+    ]);
+    expect(quarantineAttempts).toBe(3);
+  });
+
+  it('answers a message whose dead letter the database refuses too, and carries on', async () => {
+    const dataError = Object.assign(new Error('value out of range'), { code: '22003' });
+    const runner: BatchRunner = {
+      async runBatch(subs) {
+        if (subs.some((s) => s.raw === 'poison')) throw dataError;
+        return ok(subs);
+      },
+      async quarantine() {
+        throw dataError;
+      },
+    };
+    const b = new Batcher(runner, log, { maxBatchFixes: 10, maxQueuedFixes: 100, retryDelaysMs: [1] });
+    const outcomes = Promise.all(['a', 'poison', 'b'].map((raw) => b.submit({ ...sub(0), raw })));
+    const late = new Promise((r) => setTimeout(() => r('never settled'), 2000));
+    expect(await Promise.race([outcomes, late])).toEqual([
+      { accepted: 1, refused: 0, duplicates: 0 },
+      { accepted: 0, refused: 1, duplicates: 0 },
+      { accepted: 1, refused: 0, duplicates: 0 },
+    ]);
+  });
+
   it('runs a deferred message first in the next batch and resolves it only when it has run', async () => {
     const batches: string[][] = [];
     let busyUntil = 2; // 'x' is held elsewhere for the first two batches it is offered in

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Directory } from '../../src/directory/directory.js';
 import { directoryRevision, loadDirectory } from '../../src/directory/load-directory.js';
-import type { Database } from '../../src/storage/database.js';
+import { createPool, type Database } from '../../src/storage/database.js';
 import { type StoredFix, writeDeviceEvents, writeFixes } from '../../src/storage/fix-writer.js';
 import { migrate } from '../../src/storage/migrate.js';
 import { DIRECTORY_TABLES } from '../../src/storage/migrations/006-directory-revision.js';
@@ -39,9 +39,10 @@ function fix(deviceId: string, ts: number, seq: number): StoredFix {
 describe.each(targets)('storage on $name', (target) => {
   let db: Database;
   let drop: () => Promise<void>;
+  let created: Awaited<ReturnType<typeof target.create>>;
 
   beforeAll(async () => {
-    const created = await target.create();
+    created = await target.create();
     db = created.db;
     drop = created.drop;
     const first = await migrate(db.pool, 'auto');
@@ -140,6 +141,18 @@ describe.each(targets)('storage on $name', (target) => {
     expect(rows[0]?.fixes).toBe(501);
   });
 
+  it('time-series maintenance keeps the hourly summary current where the service keeps it', async () => {
+    // The service only calls maintainTimeSeries (hourly); long-range tracks read device_hourly.
+    if (db.mode === 'timescaledb') return; // a continuous aggregate with its own policy there
+    const batch = Array.from({ length: 30 }, (_, i) => fix('dev-maint', now - 5 * HOUR + i * 6 * 60_000, i));
+    expect(await writeFixes(db.pool, batch)).toBe(30);
+    await maintainTimeSeries(db.pool, db.mode, { retentionDays: 180, maxFixAgeDays: 30 }, now);
+    const { rows } = await db.pool.query<{ fixes: number }>(
+      "select sum(fixes)::int as fixes from device_hourly where device_id = 'dev-maint'",
+    );
+    expect(rows[0]?.fixes).toBe(30);
+  });
+
   it('drops data past retention', async () => {
     const veryOld = now - 40 * 24 * HOUR;
     if (db.mode === 'postgres') {
@@ -158,5 +171,44 @@ describe.each(targets)('storage on $name', (target) => {
       "select count(*)::int as n from fixes where device_id = 'dev-idem'",
     );
     expect(recent.rows[0]?.n).toBe(501);
+  });
+
+  it('drops the hourly summary past retention with the fixes it summarises', async () => {
+    // device_hourly holds positions (an hour's mean) too: location data is kept no longer than the
+    // fixes (RETENTION_DAYS; Art. 29, 54: confidential, only for corrections work).
+    if (db.mode === 'timescaledb') return; // the continuous aggregate's own retention policy there
+    const veryOld = now - 50 * 24 * HOUR;
+    await maintainTimeSeries(db.pool, db.mode, { retentionDays: 180, maxFixAgeDays: 55 }, now);
+    expect(await writeFixes(db.pool, [fix('dev-hourly-ret', veryOld, 1)])).toBe(1);
+    await refreshHourlySummary(db.pool, db.mode, veryOld - HOUR, veryOld + HOUR);
+    const count = async () =>
+      (
+        await db.pool.query<{ n: number }>(
+          "select count(*)::int as n from device_hourly where device_id = 'dev-hourly-ret'",
+        )
+      ).rows[0]?.n;
+    expect(await count()).toBe(1);
+    await maintainTimeSeries(db.pool, db.mode, { retentionDays: 35, maxFixAgeDays: 30 }, now);
+    expect(await count()).toBe(0);
+  });
+
+  it('two instances maintaining the time series at once both succeed', async () => {
+    // Instances sharing a database (README, scaling out) start, and run their hourly maintenance, at
+    // the same moment; days that have no partitions yet are created by both.
+    const other = target.name === 'embedded' ? db.pool : createPool(created.url!, 4);
+    const later = now + 100 * 24 * HOUR;
+    const settings = { retentionDays: 180, maxFixAgeDays: 30 };
+    try {
+      const results = await Promise.allSettled([
+        maintainTimeSeries(db.pool, db.mode, settings, later),
+        maintainTimeSeries(other, db.mode, settings, later),
+      ]);
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual([
+        'fulfilled',
+        'fulfilled',
+      ]);
+    } finally {
+      if (other !== db.pool) await other.end();
+    }
   });
 });

@@ -27,6 +27,11 @@ export interface BrokerIngestOptions {
   onConnectionChange?: (connected: boolean, reason: string) => void;
   /** Messages received and not yet acknowledged, whenever that number changes. */
   onUnacknowledged?: (count: number) => void;
+  /**
+   * Reconnected to a broker that no longer holds this session (sessionPresent 0 [MQTT-3.2.2-2]): it
+   * lost its state, retained messages included (a crash before its save), or is another broker.
+   */
+  onSessionLost?: () => void;
 }
 
 const DEFER_PUBACK = Object.assign(new Error('PUBACK deferred until commit'), { deferred: true });
@@ -86,9 +91,12 @@ export async function startBrokerIngest(
   const filters = [nativeTopicFilter('telemetry'), nativeTopicFilter('events'), OWNTRACKS_TOPIC_FILTER].map(
     (f) => `${prefix}${f}`,
   );
+  let connectedBefore = false;
   client.on('connect', (connack) => {
     log.info({ url: options.url, sessionPresent: connack.sessionPresent }, 'connected to MQTT broker');
     options.onConnectionChange?.(true, 'connected');
+    if (connectedBefore && !connack.sessionPresent) options.onSessionLost?.();
+    connectedBefore = true;
     // Resubscribe on every connect: cheap, and covers a broker that lost its session store.
     client.subscribe(filters, { qos: 1 }, (err) => {
       if (err) log.error({ err }, 'MQTT subscribe failed');

@@ -7,7 +7,8 @@ import { applyAlertChange } from '../../incidents/apply-alert-changes.js';
 import { lockIncidentEvents } from '../../incidents/incident-actions.js';
 import { type StoredEvent, type StoredFix, writeDeviceEvents, writeFixes } from '../../storage/fix-writer.js';
 import { pgText } from '../../storage/pg-text.js';
-import type { Batch, DeadLetter, Stage } from '../types.js';
+import type { Batch, DeadLetter, FixItem, Stage } from '../types.js';
+import { refuseItem } from './refuse.js';
 
 const RAW_LIMIT = 4096;
 
@@ -54,9 +55,11 @@ export function persistStage(pool: pg.Pool, directory: Directory): Stage {
     name: 'persist',
     async run(batch) {
       const fixes: StoredFix[] = [];
+      const fixItems: FixItem[] = [];
       for (const item of batch.fixes) {
         if (item.refusal || item.superviseeId === null) continue;
         fixes.push({ ...item.fix, superviseeId: item.superviseeId, late: item.late });
+        fixItems.push(item);
       }
       const events: StoredEvent[] = [];
       for (const item of batch.events) {
@@ -69,7 +72,12 @@ export function persistStage(pool: pg.Pool, directory: Directory): Stage {
       let broken = false;
       try {
         await client.query('begin');
-        await writeFixes(client, fixes);
+        // A fix the database already holds (resent after a restart lost the state that would have
+        // refused it) is a duplicate: counted as one, not as a fix accepted (non-negotiable:
+        // duplicates are rejected and counted). Set on this attempt's batch only: a retry builds anew.
+        await writeFixes(client, fixes, (i) =>
+          refuseItem(batch, fixItems[i]!, 'duplicate', 'already stored (device, ts)'),
+        );
         await writeDeviceEvents(client, events);
         await writeDeadLetters(client, letters);
         // Cursors become visible in cursor order, across instances too (issue 8): a console never
