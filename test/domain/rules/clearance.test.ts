@@ -221,6 +221,38 @@ describe('clearances', () => {
     expect(stillClear(state.clearProhibition, 151, moved2)).toBe(true);
   });
 
+  it('are used next to a zone: inside its box, outside it, nothing is looked up again, and entering still opens', () => {
+    // A round zone of 200 m: its box reaches 200 m from the centre in both axes, its area only in
+    // the middle. Home ~40 m outside the circle, inside the box, in the approach band.
+    const park = compileZone('park', 'prohibition', {
+      type: 'Circle',
+      center: [at(3000, 0).lon, at(3000, 0).lat],
+      radiusM: 200,
+    });
+    const ctx = context({ prohibition: { index: buildZoneIndex([park]), ids: null } });
+    const jitter = Array.from({ length: 30 }, (_, i) =>
+      fix({ ts: MONDAY + 12 * HOUR + i * MIN, east: 3170 + (i % 3), north: 170 - (i % 2), acc: 6 }),
+    );
+    const { state, changes } = run(ctx, jitter);
+    expect(changes).toEqual([]);
+    expect(state.approaching).toBe(true);
+    expect(state.clearArea).toBeGreaterThan(25);
+    expect(state.clearNearOwn).toBeGreaterThan(140);
+    // Anchored where it was measured, at the first fix: no fix after it measured anything again.
+    expect(state.clearLonE6).toBe(Math.round(jitter[0]!.lon * 1e6));
+    expect(state.clearLonE6).not.toBe(Math.round(jitter[29]!.lon * 1e6));
+    // Walking in is seen at once, as without clearances.
+    const inside = series(6, MONDAY + 12 * HOUR + 30 * MIN, MIN, { east: 3000, north: 0, acc: 6 });
+    let s = state;
+    const opened: string[] = [];
+    for (const f of inside) {
+      const r = evaluateFix(ctx, s, f);
+      s = r.state;
+      for (const c of r.changes) opened.push(`${c.action} ${c.kind}`);
+    }
+    expect(opened).toContain('open prohibition_entry');
+  });
+
   it('measured against other geometry are never used: a zone added where someone stands is entered', () => {
     // At home, 0.5 km from every boundary of the first world, so every test is skippable...
     const before = context();
