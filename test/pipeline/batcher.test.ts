@@ -16,6 +16,21 @@ const sub = (n: number): Submission => ({
   refusals: [],
 });
 const ok = (subs: readonly Submission[]) => subs.map(() => ({ accepted: 1, refused: 0, duplicates: 0 }));
+
+/** 'a', a poison message and 'b' through one batcher: their outcomes, or 'never settled' after 2 s. */
+function poisonBetweenTwo(runner: BatchRunner): Promise<unknown> {
+  const b = new Batcher(runner, log, { maxBatchFixes: 10, maxQueuedFixes: 100, retryDelaysMs: [1] });
+  const outcomes = Promise.all(['a', 'poison', 'b'].map((raw) => b.submit({ ...sub(0), raw })));
+  const late = new Promise((r) => setTimeout(() => r('never settled'), 2000));
+  return Promise.race([outcomes, late]);
+}
+
+/** The poison message refused, the two around it accepted. */
+const POISON_REFUSED_ALONE = [
+  { accepted: 1, refused: 0, duplicates: 0 },
+  { accepted: 0, refused: 1, duplicates: 0 },
+  { accepted: 1, refused: 0, duplicates: 0 },
+];
 const quarantined: string[] = [];
 const runnerOf = (runBatch: BatchRunner['runBatch']): BatchRunner => ({
   runBatch,
@@ -103,14 +118,7 @@ describe('Batcher', () => {
         return { accepted: 0, refused: 1, duplicates: 0 };
       },
     };
-    const b = new Batcher(runner, log, { maxBatchFixes: 10, maxQueuedFixes: 100, retryDelaysMs: [1] });
-    const outcomes = Promise.all(['a', 'poison', 'b'].map((raw) => b.submit({ ...sub(0), raw })));
-    const late = new Promise((r) => setTimeout(() => r('never settled'), 2000));
-    expect(await Promise.race([outcomes, late])).toEqual([
-      { accepted: 1, refused: 0, duplicates: 0 },
-      { accepted: 0, refused: 1, duplicates: 0 },
-      { accepted: 1, refused: 0, duplicates: 0 },
-    ]);
+    expect(await poisonBetweenTwo(runner)).toEqual(POISON_REFUSED_ALONE);
     expect(quarantineAttempts).toBe(3);
   });
 
@@ -125,14 +133,7 @@ describe('Batcher', () => {
         throw dataError;
       },
     };
-    const b = new Batcher(runner, log, { maxBatchFixes: 10, maxQueuedFixes: 100, retryDelaysMs: [1] });
-    const outcomes = Promise.all(['a', 'poison', 'b'].map((raw) => b.submit({ ...sub(0), raw })));
-    const late = new Promise((r) => setTimeout(() => r('never settled'), 2000));
-    expect(await Promise.race([outcomes, late])).toEqual([
-      { accepted: 1, refused: 0, duplicates: 0 },
-      { accepted: 0, refused: 1, duplicates: 0 },
-      { accepted: 1, refused: 0, duplicates: 0 },
-    ]);
+    expect(await poisonBetweenTwo(runner)).toEqual(POISON_REFUSED_ALONE);
   });
 
   it('runs a deferred message first in the next batch and resolves it only when it has run', async () => {
