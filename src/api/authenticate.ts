@@ -5,13 +5,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appendAuditNow } from '../audit/audit-log.js';
 import { loadCaller } from '../auth/access.js';
+import { bearerToken } from '../http/bearer-token.js';
 import type { ApiDeps } from './api-context.js';
 import { ProblemError } from './problem.js';
 
 export function authenticate(deps: ApiDeps) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const header = req.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const token = bearerToken(req.headers.authorization);
     const claims = token ? deps.tokens.verify(token) : null;
     const caller = claims ? await loadCaller(deps.pool, claims.sub) : null;
     if (!caller) {

@@ -6,6 +6,7 @@
 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { MAX_MESSAGE_BYTES } from '../../../schemas/wire/native.js';
+import { bearerToken } from '../../http/bearer-token.js';
 import { type OsmAndRequest, parseOsmAndForm } from '../../ingest/decode/index.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import type { Logger } from '../../logger.js';
@@ -17,8 +18,8 @@ import type { Logger } from '../../logger.js';
 const MAX_BODY = 2 * MAX_MESSAGE_BYTES;
 
 function keyOf(req: FastifyRequest, params: Record<string, unknown>): string | null {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  const bearer = bearerToken(req.headers.authorization);
+  if (bearer !== null) return bearer;
   const fromPath = /^\/k\/([A-Za-z0-9_-]{16,})/.exec(req.url)?.[1];
   if (fromPath) return fromPath;
   const q = params.key;
