@@ -117,6 +117,18 @@ describe('redactPositions', () => {
     );
   });
 
+  it('takes out a position sent as an array or an object under a position key, whole', () => {
+    // A malformed device writing both numbers under one key: cut at the first comma, the second stayed.
+    expect(redactPositions('{"lat":[30.5,104.1],"acc":9}')).toBe('{"lat":"<redacted array>","acc":9}');
+    expect(redactPositions('{"lat": [ 30.5 , 104.1 ] }')).toBe('{"lat": "<redacted array>" }');
+    expect(redactPositions('{"lon":{"deg":104,"min":6.5},"acc":9}')).toBe(
+      '{"lon":"<redacted object>","acc":9}',
+    );
+    // Cut short at the size limit inside the array: everything after the key goes.
+    expect(redactPositions('{"lat":[30.5,104.')).toBe('{"lat":"<redacted array>"');
+    expect(redactPositions('{"lat":[],"lon":{}}')).toBe('{"lat":[],"lon":{}}');
+  });
+
   it('keeps values that cannot be a position, so a device maker sees what was wrong', () => {
     expect(redactPositions('{"lat":null,"lon":true,"acc":-1}')).toBe('{"lat":null,"lon":true,"acc":-1}');
     expect(redactPositions('lat=&lon=abc')).toBe('lat=&lon=abc');
