@@ -129,14 +129,24 @@ export function attachLiveGateway(
     const claims = token ? deps.tokens.verify(token) : null;
     const caller: Caller | null = claims ? await loadCaller(deps.pool, claims.sub) : null;
     if (!claims || !caller) return reject(socket, 401, 'Unauthorized');
-    const since =
-      sinceParam !== null
-        ? Number(sinceParam)
-        : ((
-            await deps.pool.query<{ head: number }>(
-              'select coalesce(max(cursor), 0)::bigint as head from incident_events',
-            )
-          ).rows[0]?.head ?? 0);
+    const feedHead = Number(
+      (
+        await deps.pool.query<{ head: string }>(
+          'select coalesce(max(cursor), 0)::bigint as head from incident_events',
+        )
+      ).rows[0]?.head ?? 0,
+    );
+    // A cursor ahead of every event (kept by a console from before a database was restored, or
+    // from another deployment) would filter out everything until the feed caught up with it: the
+    // console would sit silent, looking live. It starts at the head instead, and `hello` says so.
+    const asked = sinceParam !== null ? Number(sinceParam) : feedHead;
+    if (asked > feedHead) {
+      deps.log.warn(
+        { since: asked, head: feedHead },
+        'console cursor ahead of the feed; starting at its head',
+      );
+    }
+    const since = Math.min(asked, feedHead);
     await appendAuditNow(
       deps.pool,
       { actorUserId: caller.userId, actorRole: caller.role, action: 'live.subscribe', detail: { since } },

@@ -104,6 +104,30 @@ describe('live gateway', () => {
     expect(resumed.incidents().map((x) => x.action)).toContain('acknowledged');
   });
 
+  it('starts a console whose cursor is ahead of the feed (a database restored from backup) at the head, not silent', async () => {
+    const head = Number(
+      (
+        await svc.db.pool.query<{ head: string }>(
+          'select coalesce(max(cursor), 0) as head from incident_events',
+        )
+      ).rows[0]!.head,
+    );
+    // A cursor the console kept from before the restore: ahead of every event there is.
+    const c = await open(lianhua.token, head + 5_000);
+    expect(c.messages[0]).toMatchObject({ type: 'hello', cursor: head });
+    let incidentId = await openIncidentOf(svc, lianhuaPerson.personId);
+    if (incidentId === null) {
+      await cutStrap(svc, lianhuaPerson.ankle);
+      await c.until((m) => m.some((x) => x.type === 'incident'));
+      incidentId = await openIncidentOf(svc, lianhuaPerson.personId);
+    }
+    expect(
+      (await lianhua.post(`/incidents/${incidentId}/comments`, { comment: 'after the restore' })).status,
+    ).toBe(201);
+    await c.until((m) => m.some((x) => x.type === 'incident' && x.cursor > head));
+    expect(c.incidents().every((x) => x.cursor > head)).toBe(true);
+  });
+
   it('refuses a console without a valid token, and a malformed cursor', async () => {
     await expect(openConsole(svc.httpUrl, 'not-a-token')).rejects.toThrow(/401/);
     await expect(openConsole(svc.httpUrl, lianhua.token, { path: '/live?since=abc' })).rejects.toThrow(/400/);
