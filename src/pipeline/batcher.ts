@@ -176,15 +176,20 @@ export class Batcher {
             duplicates: 0,
           };
         }
-        const delays = this.options.retryDelaysMs;
-        const delay = delays[Math.min(attempt, delays.length - 1)]!;
-        this.options.onRetry?.(err as Error, attempt);
+        const delay = this.retryDelay(err as Error, attempt);
         if (attempt === 0 || attempt % 10 === 0) {
           this.log.error({ err, attempt, nextRetryMs: delay }, 'quarantine commit failed; retrying');
         }
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+  }
+
+  /** The wait before retry `attempt` (the schedule's last delay repeats), reported to onRetry. */
+  private retryDelay(err: Error, attempt: number): number {
+    const delays = this.options.retryDelaysMs;
+    this.options.onRetry?.(err, attempt);
+    return delays[Math.min(attempt, delays.length - 1)]!;
   }
 
   private async runWithRetry(submissions: readonly Submission[]): Promise<Array<SubmissionOutcome | null>> {
@@ -195,9 +200,7 @@ export class Batcher {
         return outcomes;
       } catch (err) {
         if (isDataError(err)) return this.isolate(submissions, err as Error);
-        const delays = this.options.retryDelaysMs;
-        const delay = delays[Math.min(attempt, delays.length - 1)]!;
-        this.options.onRetry?.(err as Error, attempt);
+        const delay = this.retryDelay(err as Error, attempt);
         if (err instanceof StaleStateError || err instanceof LeaseTimeoutError) {
           // Another instance holds or moved on these people's state (issue 8): evaluate again.
           this.log.warn({ err: (err as Error).message, attempt }, 'batch re-run on newer person state');
