@@ -382,8 +382,11 @@ export async function startService(
       : async (topic, payload) => {
           await brokerClient!.client.publishAsync(topic, payload, { qos: 1, retain: true });
         };
-    const publisher = new DeviceConfigPublisher(directory, retained, (err) =>
-      log.warn({ err }, 'device config publish failed; retried on the next change'),
+    const publisher = new DeviceConfigPublisher(
+      directory,
+      retained,
+      (err) => log.warn({ err }, 'device config publish failed; retried on the next change'),
+      clock,
     );
     configPublisher = publisher;
     await publisher.syncAll();
