@@ -228,6 +228,9 @@ export function evaluateFix(
   }
 
   const late = fix.receivedAt - ts > LATE_AFTER_MS;
+  // When the fix was taken at the latest: its time, but never after it arrived (a device clock may
+  // run ahead by up to 5 min, limits.ts). The curfew window and contact go by it.
+  const takenBy = Math.min(ts, fix.receivedAt);
   const strong = isStrong(fix.source);
   // Zone tests an earlier fix already settled are skipped (clearance.ts); what this fix measures
   // (NaN: nothing) becomes the next clearance.
@@ -349,11 +352,10 @@ export function evaluateFix(
   let curfew = state.curfew;
   const residence = ctx.residence;
   if (ctx.curfew !== null && residence !== null) {
-    // Which window a fix belongs to: its time, but never after it arrived. A device clock running
+    // Which window a fix belongs to: `takenBy`, its time but never after it arrived. A device clock running
     // ahead (up to 5 min is accepted, limits.ts) stamps a fix taken at 21:59 with 22:01; one that
     // arrived before 22:00 was taken before 22:00 and says nothing about the window (quality bench:
     // a monitor 147 s ahead, 890 m out at 21:59:04 on the way home, opened a breach at 21:59:30).
-    const takenBy = Math.min(ts, fix.receivedAt);
     if (curfew !== IDLE_TRACK && takenBy >= curfew.windowEnd) {
       const past = pastWindowEnd(ctx.curfew, curfew, takenBy, late);
       changes = add(changes, past.change);
@@ -522,10 +524,8 @@ export function evaluateFix(
   // spare keeps nothing of what it held; writing in place spares the young generation a short-lived
   // object per fix as well (decision 0013).
   const steady = ctx.hasLinkedPersons ? steadyPosition(state.steady, ts, lat, lon, acc) : null;
-  // Contact (Art. 30: lost contact runs from here) at the fix's time, but never after it arrived: a
-  // device clock running ahead (up to 5 min is accepted) would otherwise put off lost contact by as
-  // much, and start the episode after the device was last heard.
-  const heardAt = Math.min(ts, fix.receivedAt);
+  // Contact (Art. 30: lost contact runs from here) at `takenBy`: a device clock running ahead would
+  // otherwise put off lost contact by as much, and start the episode after the device was last heard.
   // Whole seconds, capped well inside the small-integer range (kept inside the state object).
   const intervalS = lastTs > 0 ? Math.min(MAX_INTERVAL_S, Math.round((ts - lastTs) / 1000)) : 0;
   const lastGap = nextGap(params, state, ts, curfew, jurisdiction, prohibition);
@@ -536,7 +536,7 @@ export function evaluateFix(
     into.lastLon = lon;
     into.lastAcc = acc;
     into.lastStrong = strong;
-    into.lastContactTs = Math.max(heardAt, state.lastContactTs);
+    into.lastContactTs = Math.max(takenBy, state.lastContactTs);
     into.jumps = 0;
     into.lastIntervalS = intervalS;
     into.jurInsideTs = jurInsideTs;
@@ -570,7 +570,7 @@ export function evaluateFix(
     lastLon: lon,
     lastAcc: acc,
     lastStrong: strong,
-    lastContactTs: Math.max(heardAt, state.lastContactTs),
+    lastContactTs: Math.max(takenBy, state.lastContactTs),
     jumps: 0,
     lastIntervalS: intervalS,
     jurInsideTs,

@@ -131,7 +131,7 @@ export function checkProhibition(
   nearestZone = null;
   // Every zone of the person's is at least `d` away (zones skipped by their box were no nearer than
   // the best so far; those off the cell's list are beyond its reach, or were searched in the index).
-  prohibitionRoom.m = d > 0 ? d : 0;
+  prohibitionRoom.m = Math.max(d, 0);
   return best === null ? null : prohibitionSample(best, d, acc, strong);
 }
 
