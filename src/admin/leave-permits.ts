@@ -88,15 +88,9 @@ export async function approveLeavePermit(ctx: AdminContext, input: LeaveApproval
   if (permit.status !== 'requested') throw new LeaveStateError(`permit is ${permit.status}, not requested`);
   // Art. 27 limits the leave, not each permit: an extension (续假) chained to approved permits makes
   // one leave with them (src/domain/rules/leave-permit.ts), and that whole span is what is approved.
-  const span = leaveSpanWith(
-    await approvedPeriodsBeside(ctx, superviseeId, input.permitId),
-    periodOf(permit),
-  );
-  const verdict = validateLeavePermit({
-    start: span.start,
-    end: span.end,
-    approverLevel: input.approverLevel,
-    approvedBy: input.approvedByUserId,
+  const verdict = await judgeLeaveSpan(ctx, superviseeId, input.permitId, permit, {
+    level: input.approverLevel,
+    userId: input.approvedByUserId,
   });
   if (!verdict.ok) throw new ValidationError(verdict.reasons);
   await ctx.pool.query(
@@ -154,15 +148,9 @@ export async function cancelLeavePermit(
   if (input.cancelledAt >= permit.ends_at.getTime()) {
     throw new LeaveStateError('the leave has already ended; record the return instead');
   }
-  const span = leaveSpanWith(
-    await approvedPeriodsBeside(ctx, superviseeId, input.permitId),
-    periodOf(permit),
-  );
-  const verdict = validateLeavePermit({
-    start: span.start,
-    end: span.end,
-    approverLevel: input.cancellerLevel,
-    approvedBy: input.cancelledByUserId,
+  const verdict = await judgeLeaveSpan(ctx, superviseeId, input.permitId, permit, {
+    level: input.cancellerLevel,
+    userId: input.cancelledByUserId,
   });
   if (!verdict.ok) throw new ForbiddenError('leave over 7 days is called off by the county agency (Art. 27)');
   await ctx.pool.query(
@@ -172,6 +160,27 @@ export async function cancelLeavePermit(
   );
   await ctx.directoryChanged();
   return { superviseeId };
+}
+
+/**
+ * The approval limits (Art. 27) applied to the whole leave the permit belongs to: with the approved
+ * permits chained to it (extensions), judged for a decision by `by` at their level. Approving and
+ * calling off leave both need the level the whole span needs.
+ */
+async function judgeLeaveSpan(
+  ctx: AdminContext,
+  superviseeId: string,
+  permitId: string,
+  permit: LockedPermit['permit'],
+  by: { level: 'office' | 'county'; userId: string },
+): Promise<ReturnType<typeof validateLeavePermit>> {
+  const span = leaveSpanWith(await approvedPeriodsBeside(ctx, superviseeId, permitId), periodOf(permit));
+  return validateLeavePermit({
+    start: span.start,
+    end: span.end,
+    approverLevel: by.level,
+    approvedBy: by.userId,
+  });
 }
 
 function periodOf(p: { starts_at: Date; ends_at: Date; grace_minutes: number }): PermitPeriod {
