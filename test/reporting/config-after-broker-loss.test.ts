@@ -5,13 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databaseTargets } from '../support/databases.js';
 import { type MosquittoInstance, mosquittoInstalled, startMosquitto } from '../support/mosquitto.js';
-import { ensureCounty, monitoredPerson, startTestService, type TestService } from '../support/service.js';
+import { serviceOnMosquitto } from '../support/mosquitto-target.js';
+import { ensureCounty, monitoredPerson, type TestService } from '../support/service.js';
 import { waitFor } from '../support/wait.js';
 
+// Outside CI a machine without Mosquitto skips this, saying so; in CI it runs, and fails without it.
+const inCi = process.env.CI === 'true';
 const installed = mosquittoInstalled();
-if (!installed) console.warn('[skipped] config after broker loss: no Mosquitto');
+if (!installed && !inCi) console.warn('[skipped] config after broker loss: no Mosquitto');
 
 async function retainedConfig(url: string, device: { id: string; secret: string }): Promise<string | null> {
   const client = await mqtt.connectAsync(url, {
@@ -31,33 +33,18 @@ async function retainedConfig(url: string, device: { id: string; secret: string 
   }
 }
 
-describe.runIf(installed)('device config after the broker lost its retained messages', () => {
+describe.skipIf(!installed && !inCi)('device config after the broker lost its retained messages', () => {
   let broker: MosquittoInstance;
   let svc: TestService;
-  const cleanups: Array<() => Promise<void>> = [];
+  let stopService: (() => Promise<void>) | undefined;
   afterAll(async () => {
-    await svc?.cleanup();
+    await stopService?.();
     await broker?.stop();
-    for (const c of cleanups) await c();
   });
 
   it('is published again when the service reconnects to a broker without its session', async () => {
     broker = await startMosquitto();
-    const postgres = (await databaseTargets()).find((t) => t.name === 'postgres');
-    const database = postgres ? await postgres.create() : null;
-    if (database) {
-      await database.db.close();
-      cleanups.push(database.drop);
-    }
-    svc = await startTestService({
-      MQTT_URL: broker.url,
-      MQTT_ADMIN_USERNAME: broker.adminUsername,
-      MQTT_ADMIN_PASSWORD: broker.adminPassword,
-      MQTT_USERNAME: 'em-ingest',
-      MQTT_PASSWORD: randomUUID(),
-      MQTT_CLIENT_ID: `em-ingest-${randomUUID().slice(0, 8)}`,
-      ...(database?.url ? { DATABASE_URL: database.url } : {}),
-    });
+    ({ svc, stop: stopService } = await serviceOnMosquitto(broker));
     await ensureCounty(svc);
     const person = await monitoredPerson(svc);
     expect(JSON.parse((await retainedConfig(broker.url, person.ankle)) ?? 'null')?.mode).toBe('normal');
